@@ -1,0 +1,9 @@
+# Sourced by the scripts: finds the repository, a JDK >= 25 and the Maven wrapper.
+set -euo pipefail
+RDU_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+JAVA_HOME="$("$RDU_ROOT/scripts/find-jdk")"
+export JAVA_HOME
+export PATH="$JAVA_HOME/bin:$PATH"
+RDU_JVM_ARGS=(--add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED)
+
+mvnw() { "$RDU_ROOT/mvnw" -f "$RDU_ROOT/pom.xml" "$@"; }
