@@ -1,5 +1,6 @@
 package rdu.model;
 
+import java.io.Serial;
 import java.nio.file.Path;
 
 /**
@@ -8,7 +9,11 @@ import java.nio.file.Path;
  */
 public class CheckpointException extends RuntimeException {
 
-    private final Path file;
+    @Serial
+    private static final long serialVersionUID = 1L;
+
+    /** Transient: Path is not serializable, and the message already names the file. */
+    private final transient Path file;
 
     public CheckpointException(Path file, String field, String expected, String found) {
         this(file, field + ": expected " + expected + ", found " + found);

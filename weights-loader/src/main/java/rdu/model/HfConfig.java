@@ -1,0 +1,169 @@
+package rdu.model;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import rdu.rope.RopeScaling;
+
+/**
+ * Reads a Hugging Face config.json (and generation_config.json beside it, if present) into a ModelConfig.
+ * Optional fields take Hugging Face LlamaConfig's defaults; a JSON null counts as absent, as in transformers.
+ */
+public final class HfConfig {
+
+    public static final String LLAMA = "LlamaForCausalLM";
+
+    private HfConfig() {
+    }
+
+    public static ModelConfig read(Path configJson) {
+        JsonNode c = CheckpointFiles.readJsonObject(configJson);
+        String architecture = architecture(configJson, c.path("architectures"));
+        int hidden = positiveInt(configJson, "hidden_size", c.path("hidden_size"));
+        int intermediate = positiveInt(configJson, "intermediate_size", c.path("intermediate_size"));
+        int layers = positiveInt(configJson, "num_hidden_layers", c.path("num_hidden_layers"));
+        int heads = positiveInt(configJson, "num_attention_heads", c.path("num_attention_heads"));
+        int vocab = positiveInt(configJson, "vocab_size", c.path("vocab_size"));
+        int maxPositions = positiveInt(configJson, "max_position_embeddings", c.path("max_position_embeddings"));
+
+        int kvHeads = absent(c.path("num_key_value_heads")) ? heads
+                : positiveInt(configJson, "num_key_value_heads", c.path("num_key_value_heads"));
+        if (heads % kvHeads != 0) {
+            throw new CheckpointException(configJson, "num_key_value_heads",
+                    "a divisor of num_attention_heads (" + heads + ")", String.valueOf(kvHeads));
+        }
+        int headDim;
+        if (absent(c.path("head_dim"))) {
+            if (hidden % heads != 0) {
+                throw new CheckpointException(configJson, "hidden_size",
+                        "a multiple of num_attention_heads (" + heads + ") when head_dim is absent",
+                        String.valueOf(hidden));
+            }
+            headDim = hidden / heads;
+        } else {
+            headDim = positiveInt(configJson, "head_dim", c.path("head_dim"));
+        }
+
+        double eps = absent(c.path("rms_norm_eps")) ? 1e-6 : positive(configJson, "rms_norm_eps", c.path("rms_norm_eps"));
+        double theta = absent(c.path("rope_theta")) ? 10000 : positive(configJson, "rope_theta", c.path("rope_theta"));
+        RopeScaling scaling = ropeScaling(configJson, c.path("rope_scaling"));
+        boolean tied = !absent(c.path("tie_word_embeddings"))
+                && bool(configJson, "tie_word_embeddings", c.path("tie_word_embeddings"));
+        int bos = absent(c.path("bos_token_id")) ? 1
+                : tokenId(configJson, "bos_token_id", c.path("bos_token_id"), vocab);
+        List<Integer> eos = absent(c.path("eos_token_id")) ? List.of(2)
+                : tokenIds(configJson, "eos_token_id", c.path("eos_token_id"), vocab);
+
+        // generation_config.json is what generate() obeys, so its eos_token_id wins over config.json's.
+        Path generationJson = configJson.resolveSibling("generation_config.json");
+        if (Files.exists(generationJson)) {
+            JsonNode g = CheckpointFiles.readJsonObject(generationJson).path("eos_token_id");
+            if (!absent(g)) {
+                eos = tokenIds(generationJson, "eos_token_id", g, vocab);
+            }
+        }
+        return new ModelConfig(architecture, hidden, intermediate, layers, heads, kvHeads, headDim, vocab,
+                maxPositions, (float) eps, theta, scaling, tied, bos, eos);
+    }
+
+    private static String architecture(Path file, JsonNode node) {
+        if (!node.isArray() || node.isEmpty()) {
+            throw new CheckpointException(file, "architectures", "a list like [\"" + LLAMA + "\"]",
+                    CheckpointFiles.describe(node));
+        }
+        List<String> names = new ArrayList<>();
+        for (JsonNode n : node) {
+            if (!n.isTextual()) {
+                throw new CheckpointException(file, "architectures", "a list of strings", CheckpointFiles.describe(node));
+            }
+            names.add(n.textValue());
+        }
+        if (!names.contains(LLAMA)) {
+            throw new CheckpointException(file,
+                    "unsupported architecture " + String.join(", ", names) + " (supported: " + LLAMA + ")");
+        }
+        return LLAMA;
+    }
+
+    private static RopeScaling ropeScaling(Path file, JsonNode node) {
+        if (absent(node)) {
+            return null;
+        }
+        if (!node.isObject()) {
+            throw new CheckpointException(file, "rope_scaling", "null or an object", CheckpointFiles.describe(node));
+        }
+        JsonNode type = node.has("rope_type") ? node.get("rope_type") : node.path("type");
+        if (!type.isTextual()) {
+            throw new CheckpointException(file, "rope_scaling.rope_type", "a string", CheckpointFiles.describe(type));
+        }
+        switch (type.textValue()) {
+            case "default" -> {
+                return null;
+            }
+            case "llama3" -> {
+                double factor = positive(file, "rope_scaling.factor", node.path("factor"));
+                double low = positive(file, "rope_scaling.low_freq_factor", node.path("low_freq_factor"));
+                double high = positive(file, "rope_scaling.high_freq_factor", node.path("high_freq_factor"));
+                int original = positiveInt(file, "rope_scaling.original_max_position_embeddings",
+                        node.path("original_max_position_embeddings"));
+                try {
+                    return new RopeScaling(factor, low, high, original);
+                } catch (IllegalArgumentException e) {
+                    throw new CheckpointException(file, "rope_scaling: " + e.getMessage());
+                }
+            }
+            default -> throw new CheckpointException(file, "rope_scaling.rope_type",
+                    "\"llama3\" or \"default\"", "\"" + type.textValue() + "\" (unsupported)");
+        }
+    }
+
+    private static boolean absent(JsonNode node) {
+        return node.isMissingNode() || node.isNull();
+    }
+
+    private static int positiveInt(Path file, String field, JsonNode node) {
+        if (!node.isIntegralNumber() || !node.canConvertToInt() || node.intValue() <= 0) {
+            throw new CheckpointException(file, field, "a positive integer", CheckpointFiles.describe(node));
+        }
+        return node.intValue();
+    }
+
+    private static double positive(Path file, String field, JsonNode node) {
+        if (!node.isNumber() || !(node.doubleValue() > 0) || Double.isInfinite(node.doubleValue())) {
+            throw new CheckpointException(file, field, "a positive number", CheckpointFiles.describe(node));
+        }
+        return node.doubleValue();
+    }
+
+    private static boolean bool(Path file, String field, JsonNode node) {
+        if (!node.isBoolean()) {
+            throw new CheckpointException(file, field, "true or false", CheckpointFiles.describe(node));
+        }
+        return node.booleanValue();
+    }
+
+    private static int tokenId(Path file, String field, JsonNode node, int vocab) {
+        if (!node.isIntegralNumber() || !node.canConvertToInt() || node.intValue() < 0 || node.intValue() >= vocab) {
+            throw new CheckpointException(file, field, "a token id in [0, " + vocab + ") (vocab_size)",
+                    CheckpointFiles.describe(node));
+        }
+        return node.intValue();
+    }
+
+    /** eos_token_id is an int in most configs and a list in Llama 3.x ones. */
+    private static List<Integer> tokenIds(Path file, String field, JsonNode node, int vocab) {
+        if (!node.isArray()) {
+            return List.of(tokenId(file, field, node, vocab));
+        }
+        if (node.isEmpty()) {
+            throw new CheckpointException(file, field, "a token id or a non-empty list of them", "[]");
+        }
+        List<Integer> ids = new ArrayList<>();
+        for (JsonNode n : node) {
+            ids.add(tokenId(file, field, n, vocab));
+        }
+        return ids;
+    }
+}

@@ -1,0 +1,164 @@
+package rdu.tokenizer;
+
+import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Map;
+import rdu.model.CheckpointException;
+import rdu.model.CheckpointFiles;
+
+/**
+ * A Hugging Face tokenizer.json, run by the Rust tokenizers library through DJL.
+ * Encoding adds special tokens as the post-processor says (BOS first for Llama); decoding skips them.
+ */
+public final class HfTokenizer implements Tokenizer {
+
+    private final HuggingFaceTokenizer tokenizer;
+    private final int vocabSize;
+
+    private HfTokenizer(HuggingFaceTokenizer tokenizer, int vocabSize) {
+        this.tokenizer = tokenizer;
+        this.vocabSize = vocabSize;
+    }
+
+    /** Loads {@code tokenizerJson}, which must cover exactly {@code vocabSize} ids (the model's vocab_size). */
+    public static HfTokenizer open(Path tokenizerJson, int vocabSize) {
+        int size = vocabSize(tokenizerJson, CheckpointFiles.readJsonObject(tokenizerJson));
+        if (size != vocabSize) {
+            throw new CheckpointException(tokenizerJson, "vocabulary size", vocabSize + " (vocab_size of the model)",
+                    String.valueOf(size));
+        }
+        // DJL probes the EC2 metadata service for telemetry unless opted out; reading a local file must not touch the network.
+        if (System.getProperty("OPT_OUT_TRACKING") == null) {
+            System.setProperty("OPT_OUT_TRACKING", "true");
+        }
+        try {
+            // DJL's defaults truncate and pad to 512 tokens (a BERT habit); a decoder wants neither.
+            return new HfTokenizer(HuggingFaceTokenizer.newInstance(tokenizerJson,
+                    Map.of("addSpecialTokens", "true", "truncation", "false", "padding", "false")), size);
+        } catch (IOException e) {
+            throw new CheckpointException(tokenizerJson, "cannot read: " + e, e);
+        } catch (RuntimeException e) {
+            throw new CheckpointException(tokenizerJson, "Hugging Face tokenizers cannot load it: " + e.getMessage(), e);
+        }
+    }
+
+    /** One more than the largest id of the model vocabulary and the added tokens. */
+    private static int vocabSize(Path file, JsonNode root) {
+        JsonNode vocab = root.path("model").path("vocab");
+        int size;
+        if (vocab.isObject()) {
+            size = 0;
+            for (JsonNode id : vocab) {
+                size = Math.max(size, id.asInt() + 1);
+            }
+        } else if (vocab.isArray()) {
+            size = vocab.size(); // Unigram: a list of [piece, score], ids are positions
+        } else {
+            throw new CheckpointException(file, "model.vocab", "an object (piece -> id) or a list",
+                    CheckpointFiles.describe(vocab));
+        }
+        for (JsonNode added : root.path("added_tokens")) {
+            size = Math.max(size, added.path("id").asInt() + 1);
+        }
+        return size;
+    }
+
+    @Override
+    public int vocabSize() {
+        return vocabSize;
+    }
+
+    @Override
+    public int[] encode(String text) {
+        return Arrays.stream(tokenizer.encode(text, true, false).getIds()).mapToInt(Math::toIntExact).toArray();
+    }
+
+    /**
+     * The text after the context's text: decoding context and ids together lets decoders that look at the start
+     * (the Strip that removes SentencePiece's dummy-prefix space) see the same start as the whole generation does.
+     */
+    @Override
+    public byte[] decode(int[] context, int[] ids) {
+        int[] all = Arrays.copyOf(context, context.length + ids.length);
+        System.arraycopy(ids, 0, all, context.length, ids.length);
+        String before = text(context, 0, context.length);
+        String after = text(all, 0, all.length);
+        // Normally after starts with before; when the context ends inside a character, before ends in U+FFFD instead.
+        int common = 0;
+        while (common < before.length() && common < after.length() && before.charAt(common) == after.charAt(common)) {
+            common++;
+        }
+        return after.substring(common).getBytes(StandardCharsets.UTF_8);
+    }
+
+    @Override
+    public StreamingDecoder streamAfter(int[] context) {
+        return new Stream(context);
+    }
+
+    @Override
+    public void close() {
+        tokenizer.close();
+    }
+
+    private String text(int[] ids, int from, int to) {
+        long[] longs = new long[to - from];
+        for (int i = from; i < to; i++) {
+            if (ids[i] < 0 || ids[i] >= vocabSize) {
+                throw new IllegalArgumentException("token id " + ids[i] + " outside the vocabulary [0, " + vocabSize + ")");
+            }
+            longs[i - from] = ids[i];
+        }
+        return tokenizer.decode(longs, true);
+    }
+
+    /**
+     * text-generation-inference's incremental detokenizer: decode a short window of already printed tokens with
+     * and without the new ones, and print the difference once it no longer ends in U+FFFD (an unfinished character).
+     */
+    private final class Stream implements StreamingDecoder {
+        private int[] ids;
+        private int size;
+        /** Start of the window decoded for context; its text was printed already. */
+        private int prefixOffset;
+        /** Everything before this has been printed. */
+        private int readOffset;
+
+        Stream(int[] context) {
+            ids = Arrays.copyOf(context, context.length + 16);
+            size = context.length;
+            readOffset = size;
+            prefixOffset = Math.max(0, size - 5); // a few tokens, so the window starts like the real text
+        }
+
+        @Override
+        public byte[] next(int id) {
+            if (size == ids.length) {
+                ids = Arrays.copyOf(ids, size * 2);
+            }
+            ids[size++] = id;
+            String printed = text(ids, prefixOffset, readOffset);
+            String all = text(ids, prefixOffset, size);
+            if (all.length() <= printed.length() || all.endsWith("\uFFFD")) {
+                return new byte[0];
+            }
+            prefixOffset = readOffset;
+            readOffset = size;
+            return all.substring(printed.length()).getBytes(StandardCharsets.UTF_8);
+        }
+
+        @Override
+        public byte[] finish() {
+            String printed = text(ids, prefixOffset, readOffset);
+            String all = text(ids, prefixOffset, size);
+            prefixOffset = readOffset;
+            readOffset = size;
+            return all.length() <= printed.length() ? new byte[0]
+                    : all.substring(printed.length()).getBytes(StandardCharsets.UTF_8);
+        }
+    }
+}

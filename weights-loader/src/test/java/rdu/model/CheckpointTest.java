@@ -1,0 +1,198 @@
+package rdu.model;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.ValueLayout;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.UnaryOperator;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import rdu.rope.RopeLayout;
+import rdu.safetensors.SafeTensorsFile;
+import rdu.safetensors.SafeTensorsWriter;
+import rdu.tensor.Tensor;
+
+class CheckpointTest {
+
+    @TempDir
+    Path dir;
+
+    static final int[] ONCE_UPON_A_TIME = {1, 403, 407, 261, 378};
+
+    @Test
+    void huggingFaceDirectory() {
+        Path source = SharedFiles.model("stories260K-hf");
+        Checkpoint c = Checkpoint.open(source);
+        try (c) {
+            assertEquals(source, c.source());
+            assertEquals(HfConfig.read(source.resolve("config.json")), c.config());
+            LlamaWeights w = c.weights();
+            assertEquals(RopeLayout.HALF, w.ropeLayout());
+            assertEquals(5, w.layers().size());
+            assertSame(w.embedding(), w.classifier(), "tied");
+            assertEquals("model.layers.3.mlp.down_proj.weight", w.layers().get(3).down().name());
+            assertArrayEquals(new long[] {32, 64}, w.layers().get(0).wk().shape());
+            assertEquals(1 + 5 * 9 + 1, w.all().size());
+            assertArrayEquals(ONCE_UPON_A_TIME, c.tokenizer().encode("Once upon a time"));
+        }
+        assertFalse(c.arena().scope().isAlive(), "closing unmaps the weights");
+    }
+
+    @Test
+    void singleSafetensorsFileWithConfigAndTokenizerBeside() {
+        try (Checkpoint c = Checkpoint.open(SharedFiles.model("llama2xs-260K-hf/model.safetensors"))) {
+            assertEquals(192, c.config().intermediateSize());
+            assertArrayEquals(new long[] {192, 64}, c.weights().layers().get(4).gate().shape());
+        }
+    }
+
+    @Test
+    void llama2cFileWithItsTokenizerBeside() {
+        try (Checkpoint c = Checkpoint.open(SharedFiles.model("stories260K/stories260K.bin"))) {
+            assertEquals("llama2.c", c.config().architecture());
+            assertEquals(RopeLayout.INTERLEAVED, c.weights().ropeLayout());
+            assertArrayEquals(ONCE_UPON_A_TIME, c.tokenizer().encode("Once upon a time"));
+        }
+        try (Checkpoint c = Checkpoint.open(SharedFiles.model("llama2xs-260K/model.bin"))) {
+            assertEquals(256, c.config().maxPositions());
+        }
+    }
+
+    @Test
+    void unknownPathsSayWhatPathMayBe() throws IOException {
+        assertError(dir.resolve("nothing-here"), "no such file or directory; PATH may be a Hugging Face model directory");
+        assertError(dir, "a directory without config.json; PATH may be");
+        assertError(Files.writeString(dir.resolve("notes.txt"), "hi"), "not a checkpoint; PATH may be");
+    }
+
+    @Test
+    void huggingFaceDirectoryWithoutTokenizer() throws IOException {
+        Path hf = copyOfStories();
+        Files.delete(hf.resolve("tokenizer.json"));
+        assertError(hf, hf.resolve("tokenizer.json"), "file not found (a Hugging Face checkpoint needs it beside config.json)");
+    }
+
+    @Test
+    void missingTensorIsNamedWithTheArchitecture() throws IOException {
+        Path hf = rewriteWeights(tensors -> tensors.stream()
+                .filter(t -> !t.name().equals("model.layers.2.mlp.up_proj.weight")).toList());
+        assertError(hf, "missing tensor \"model.layers.2.mlp.up_proj.weight\" (required by LlamaForCausalLM)");
+    }
+
+    @Test
+    void shapeDisagreeingWithConfigNamesTheConfigFields() throws IOException {
+        Path hf = copyOfStories();
+        String config = Files.readString(hf.resolve("config.json"));
+        Files.writeString(hf.resolve("config.json"), config.replace("\"num_key_value_heads\": 4", "\"num_key_value_heads\": 2"));
+        assertError(hf, "tensor \"model.layers.0.self_attn.k_proj.weight\" shape: expected [16, 64] "
+                + "([num_key_value_heads*head_dim, hidden_size] from config.json), found [32, 64]");
+    }
+
+    @Test
+    void untiedCheckpointNeedsLmHead() throws IOException {
+        Path hf = copyOfStories();
+        String config = Files.readString(hf.resolve("config.json"));
+        Files.writeString(hf.resolve("config.json"), config.replace("\"tie_word_embeddings\": true", "\"tie_word_embeddings\": false"));
+        assertError(hf, "missing tensor \"lm_head.weight\"");
+    }
+
+    @Test
+    void untiedCheckpointUsesItsLmHeadAndTiedOneIgnoresIt() throws IOException {
+        Path hf = rewriteWeights(tensors -> {
+            List<Tensor> withHead = new ArrayList<>(tensors);
+            withHead.add(tensors.getFirst().reshape("lm_head.weight", 512, 64));
+            return withHead;
+        });
+        try (Checkpoint c = Checkpoint.open(hf)) {
+            assertSame(c.weights().embedding(), c.weights().classifier());
+        }
+        String config = Files.readString(hf.resolve("config.json"));
+        Files.writeString(hf.resolve("config.json"), config.replace("\"tie_word_embeddings\": true", "\"tie_word_embeddings\": false"));
+        try (Checkpoint c = Checkpoint.open(hf)) {
+            assertNotSame(c.weights().embedding(), c.weights().classifier());
+            assertEquals("lm_head.weight", c.weights().classifier().name());
+            assertEquals(-1, c.weights().embedding().data().mismatch(c.weights().classifier().data()));
+        }
+    }
+
+    @Test
+    void tensorsBeyondTheConfigMeanConfigAndWeightsDisagree() throws IOException {
+        Path hf = copyOfStories();
+        String config = Files.readString(hf.resolve("config.json"));
+        Files.writeString(hf.resolve("config.json"), config.replace("\"num_hidden_layers\": 5", "\"num_hidden_layers\": 4"));
+        assertError(hf, "tensors not used by LlamaForCausalLM with num_hidden_layers=4 (config.json): "
+                + "[model.layers.4.input_layernorm.weight");
+    }
+
+    @Test
+    void tokenizerOfAnotherVocabularyIsRejected() throws IOException {
+        Path hf = copyOfStories();
+        String tokenizer = Files.readString(hf.resolve("tokenizer.json"));
+        Files.writeString(hf.resolve("tokenizer.json"), tokenizer.replace("\"<0xFF>\": 258", "\"<0xFF>\": 600"));
+        assertError(hf, hf.resolve("tokenizer.json"), "vocabulary size: expected 512 (vocab_size of the model), found 601");
+    }
+
+    @Test
+    void llama2cTokenizerMustBeUnambiguous() throws IOException {
+        Path bin = Files.copy(SharedFiles.model("stories260K/stories260K.bin"), dir.resolve("stories260K.bin"));
+        assertError(bin, dir, "llama2.c tokenizer: expected tokenizer.bin, or exactly one tok*.bin, beside stories260K.bin, "
+                + "found none");
+        Files.copy(SharedFiles.model("stories260K/tok512.bin"), dir.resolve("tok512.bin"));
+        Files.copy(SharedFiles.model("stories260K/tok512.bin"), dir.resolve("tok512b.bin"));
+        assertError(bin, dir, "found [tok512.bin, tok512b.bin]");
+        Files.copy(SharedFiles.model("stories260K/tok512.bin"), dir.resolve("tokenizer.bin"));
+        try (Checkpoint c = Checkpoint.open(bin)) {
+            assertEquals(512, c.tokenizer().vocabSize());
+        }
+    }
+
+    /** A copy of stories260K-hf in the temp directory. */
+    private Path copyOfStories() throws IOException {
+        Path hf = Files.createDirectories(dir.resolve("hf"));
+        for (String name : List.of("config.json", "generation_config.json", "model.safetensors", "tokenizer.json")) {
+            Files.copy(SharedFiles.model("stories260K-hf/" + name), hf.resolve(name));
+        }
+        return hf;
+    }
+
+    /** A copy of stories260K-hf whose model.safetensors holds {@code change} applied to the original tensors. */
+    private Path rewriteWeights(UnaryOperator<List<Tensor>> change) throws IOException {
+        Path hf = copyOfStories();
+        Path weights = hf.resolve("model.safetensors");
+        try (Arena arena = Arena.ofConfined()) {
+            List<Tensor> tensors = List.copyOf(SafeTensorsFile.open(weights, arena).tensors().values());
+            List<SafeTensorsWriter.Entry> entries = change.apply(tensors).stream()
+                    .map(t -> new SafeTensorsWriter.Entry(t.name(), t.dtype(), t.shape(),
+                            out -> out.write(t.data().toArray(ValueLayout.JAVA_BYTE))))
+                    .toList();
+            Path rewritten = hf.resolve("rewritten.tmp");
+            SafeTensorsWriter.write(rewritten, Map.of("format", "pt"), entries);
+            Files.move(rewritten, weights, StandardCopyOption.REPLACE_EXISTING);
+        }
+        return hf;
+    }
+
+    private static void assertError(Path opened, String fragment) {
+        assertError(opened, opened, fragment);
+    }
+
+    /** Opening {@code opened} fails with an error about {@code file} containing {@code fragment}. */
+    private static void assertError(Path opened, Path file, String fragment) {
+        CheckpointException e = assertThrows(CheckpointException.class, () -> Checkpoint.open(opened));
+        assertEquals(file, e.file());
+        assertTrue(e.getMessage().contains(fragment), () -> "message \"" + e.getMessage() + "\" lacks \"" + fragment + "\"");
+    }
+}

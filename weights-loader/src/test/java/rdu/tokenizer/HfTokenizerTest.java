@@ -1,0 +1,66 @@
+package rdu.tokenizer;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import rdu.model.CheckpointException;
+import rdu.model.SharedFiles;
+
+class HfTokenizerTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void longPromptsAreNotTruncated() {
+        try (HfTokenizer t = HfTokenizer.open(SharedFiles.model("stories260K-hf/tokenizer.json"), 512)) {
+            assertEquals(512, t.vocabSize());
+            String text = "Once upon a time, there was a little girl named Lily. ".repeat(100);
+            int[] ids = t.encode(text);
+            assertTrue(ids.length > 1000, "DJL's default truncation to 512 tokens must be off: " + ids.length);
+            assertArrayEquals(text.getBytes(StandardCharsets.UTF_8), t.decode(new int[0], ids));
+        }
+    }
+
+    @Test
+    void contextEndingInsideACharacterGivesTheWholeCharacter() {
+        try (HfTokenizer t = HfTokenizer.open(SharedFiles.model("stories260K-hf/tokenizer.json"), 512)) {
+            int[] ids = t.encode("日"); // BOS, " ", <0xE6>, <0x97>, <0xA5>
+            assertArrayEquals("日".getBytes(StandardCharsets.UTF_8), t.decode(Arrays.copyOf(ids, 4), new int[] {ids[4]}));
+            assertThrows(IllegalArgumentException.class, () -> t.decode(new int[0], new int[] {512}));
+        }
+    }
+
+    @Test
+    void vocabularySizeMustMatchTheModel() {
+        Path file = SharedFiles.model("stories260K-hf/tokenizer.json");
+        assertError(file, 32000, "vocabulary size: expected 32000 (vocab_size of the model), found 512");
+    }
+
+    @Test
+    void corruptFilesAreNamed() throws IOException {
+        assertError(Files.writeString(dir.resolve("a.json"), "{\"model\": "), 512,
+                "JSON: expected a JSON object, found invalid JSON");
+        assertError(Files.writeString(dir.resolve("b.json"), "{\"version\": \"1.0\"}"), 512,
+                "model.vocab: expected an object (piece -> id) or a list, found no such field");
+        assertError(Files.writeString(dir.resolve("c.json"), """
+                {"version": "1.0", "model": {"type": "NoSuchModel", "vocab": {"a": 0, "b": 1}}}"""), 2,
+                "Hugging Face tokenizers cannot load it: ");
+        assertError(dir.resolve("absent.json"), 512, "absent.json: file not found");
+    }
+
+    private static void assertError(Path file, int vocabSize, String fragment) {
+        CheckpointException e = assertThrows(CheckpointException.class, () -> HfTokenizer.open(file, vocabSize));
+        assertEquals(file, e.file());
+        assertTrue(e.getMessage().contains(fragment), () -> "message \"" + e.getMessage() + "\" lacks \"" + fragment + "\"");
+    }
+}
