@@ -1,0 +1,67 @@
+package rdu.attention;
+
+import java.util.Arrays;
+
+import jdk.incubator.vector.FloatVector;
+
+import rdu.activation.Softmax;
+import rdu.simd.Simd;
+
+/** Grouped-query attention of one token over the cached positions, as llama2.c run.c computes it. */
+public final class Attention {
+
+    private Attention() {
+    }
+
+    /**
+     * out (heads * headDim) = attention of q (heads * headDim) at position pos over cache positions 0..pos of
+     * layer. Query head h reads kv head h / (heads / kvHeads).
+     */
+    public static void apply(float[] out, float[] q, KvCache cache, int layer, int pos, int heads, int kvHeads,
+            int headDim) {
+        cache.checkPosition(layer, pos);
+        if (heads <= 0 || kvHeads <= 0 || heads % kvHeads != 0) {
+            throw new IllegalArgumentException("attention: heads " + heads + " must be a positive multiple of kv heads " + kvHeads);
+        }
+        if ((long) kvHeads * headDim != cache.kvDim()) {
+            throw new IllegalArgumentException("attention: kv heads " + kvHeads + " x head dim " + headDim
+                    + " != cache kv dim " + cache.kvDim());
+        }
+        int dim = heads * headDim;
+        if (q.length < dim || out.length < dim) {
+            throw new IllegalArgumentException("attention: q and out need " + dim + " values, found " + q.length
+                    + " and " + out.length);
+        }
+        float[] keys = cache.keys(layer);
+        float[] values = cache.values(layer);
+        int kvDim = cache.kvDim();
+        int group = heads / kvHeads;
+        float scale = (float) Math.sqrt(headDim);
+        float[] att = new float[pos + 1];
+        for (int h = 0; h < heads; h++) {
+            int qo = h * headDim;
+            int kvo = (h / group) * headDim;
+            for (int t = 0; t <= pos; t++) {
+                att[t] = Simd.dot(q, qo, keys, t * kvDim + kvo, headDim) / scale;
+            }
+            Softmax.apply(att, 0, pos + 1);
+            Arrays.fill(out, qo, qo + headDim, 0.0f);
+            for (int t = 0; t <= pos; t++) {
+                accumulate(out, qo, att[t], values, t * kvDim + kvo, headDim);
+            }
+        }
+    }
+
+    /** out[o + i] += a * v[vo + i]: multiply then add, not FMA, to round exactly like run.c. */
+    private static void accumulate(float[] out, int o, float a, float[] v, int vo, int n) {
+        int i = 0;
+        for (int bound = Simd.FLOAT.loopBound(n); i < bound; i += Simd.FLOAT.length()) {
+            FloatVector.fromArray(Simd.FLOAT, v, vo + i).mul(a)
+                    .add(FloatVector.fromArray(Simd.FLOAT, out, o + i))
+                    .intoArray(out, o + i);
+        }
+        for (; i < n; i++) {
+            out[o + i] += a * v[vo + i];
+        }
+    }
+}

@@ -1,0 +1,72 @@
+package rdu.attention;
+
+/**
+ * The KV memory: keys and values of every layer at every position written so far, [maxPositions, kvDim]
+ * per layer, allocated up front. Mutable, like the hardware memory it stands for.
+ */
+public final class KvCache {
+
+    private final int layers;
+    private final int maxPositions;
+    private final int kvDim;
+    private final float[][] keys;
+    private final float[][] values;
+
+    public KvCache(int layers, int maxPositions, int kvDim) {
+        if (layers <= 0 || maxPositions <= 0 || kvDim <= 0) {
+            throw new IllegalArgumentException("kv cache: layers, max positions and kv dim must be positive, found "
+                    + layers + ", " + maxPositions + ", " + kvDim);
+        }
+        if ((long) maxPositions * kvDim > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("kv cache: " + maxPositions + " positions x kv dim " + kvDim
+                    + " floats per layer exceeds the largest Java array; use fewer positions");
+        }
+        this.layers = layers;
+        this.maxPositions = maxPositions;
+        this.kvDim = kvDim;
+        this.keys = new float[layers][maxPositions * kvDim];
+        this.values = new float[layers][maxPositions * kvDim];
+    }
+
+    public int layers() {
+        return layers;
+    }
+
+    public int maxPositions() {
+        return maxPositions;
+    }
+
+    public int kvDim() {
+        return kvDim;
+    }
+
+    /** Writes the key and value of position pos in layer. */
+    public void store(int layer, int pos, float[] k, float[] v) {
+        checkPosition(layer, pos);
+        if (k.length != kvDim || v.length != kvDim) {
+            throw new IllegalArgumentException("kv cache: k and v must have length kv dim = " + kvDim + ", found "
+                    + k.length + " and " + v.length);
+        }
+        System.arraycopy(k, 0, keys[layer], pos * kvDim, kvDim);
+        System.arraycopy(v, 0, values[layer], pos * kvDim, kvDim);
+    }
+
+    void checkPosition(int layer, int pos) {
+        if (layer < 0 || layer >= layers) {
+            throw new IllegalArgumentException("kv cache: layer " + layer + " outside [0, " + layers + ")");
+        }
+        if (pos < 0 || pos >= maxPositions) {
+            throw new IllegalArgumentException("kv cache: position " + pos + " outside [0, " + maxPositions + ")");
+        }
+    }
+
+    /** Layer's keys, position t at [t * kvDim, (t + 1) * kvDim). */
+    float[] keys(int layer) {
+        return keys[layer];
+    }
+
+    /** Layer's values, laid out like {@link #keys}. */
+    float[] values(int layer) {
+        return values[layer];
+    }
+}

@@ -1,0 +1,115 @@
+package rdu.matmul;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.lang.foreign.Arena;
+import java.util.Random;
+
+import org.junit.jupiter.api.Test;
+
+import rdu.tensor.DType;
+import rdu.tensor.Tensor;
+import rdu.tensor.TestTensors;
+
+class MatVecTest {
+
+    private static final DType[] DTYPES = {DType.F32, DType.BF16, DType.F16};
+
+    static Tensor randomMatrix(Random random, DType dtype, int rows, int cols, int misalignment) {
+        return TestTensors.of("w", dtype, new long[] {rows, cols}, TestTensors.randomFloats(random, rows * cols),
+                misalignment);
+    }
+
+    /** Row r of w dotted with x in double, and the sum of |terms| for a reassociation tolerance. */
+    static void assertMatchesReference(Tensor w, long rowStart, float[] x, float[] out, int outOffset, int rowCount) {
+        float[] weights = TestTensors.values(w);
+        int cols = x.length;
+        for (int r = 0; r < rowCount; r++) {
+            double expected = 0;
+            double scale = 0;
+            for (int c = 0; c < cols; c++) {
+                double term = (double) weights[(int) ((rowStart + r) * cols + c)] * x[c];
+                expected += term;
+                scale += Math.abs(term);
+            }
+            assertEquals(expected, out[outOffset + r], 1e-5 * scale + 1e-30, w.dtype() + " row " + r);
+        }
+    }
+
+    @Test
+    void matchesReferenceForEveryDtypeAndOddShape() {
+        Random random = new Random(3);
+        int[][] shapes = {{1, 1}, {3, 7}, {5, 33}, {8, 67}, {13, 173}, {6, 1003}, {64, 64}};
+        for (DType dtype : DTYPES) {
+            for (int[] shape : shapes) {
+                for (int misalignment : new int[] {0, 2}) {
+                    Tensor w = randomMatrix(random, dtype, shape[0], shape[1], misalignment);
+                    float[] x = TestTensors.randomFloats(random, shape[1]);
+                    float[] out = new float[shape[0]];
+                    MatVec.apply(w, x, out);
+                    assertMatchesReference(w, 0, x, out, 0, shape[0]);
+                }
+            }
+        }
+    }
+
+    @Test
+    void rowSliceWritesOnlyItsRowsAtTheOffset() {
+        Random random = new Random(4);
+        for (DType dtype : DTYPES) {
+            Tensor w = randomMatrix(random, dtype, 23, 41, 2);
+            float[] x = TestTensors.randomFloats(random, 41);
+            float[] out = new float[20];
+            out[0] = 42;
+            out[19] = 43;
+            MatVec.apply(w, 9, 11, x, out, 3);
+            assertMatchesReference(w, 9, x, out, 3, 11);
+            assertEquals(42, out[0]);
+            assertEquals(43, out[19]);
+            float[] full = new float[23];
+            MatVec.apply(w, x, full);
+            for (int r = 0; r < 11; r++) {
+                assertEquals(full[9 + r], out[3 + r], "a row's result does not depend on the slice it is in");
+            }
+        }
+    }
+
+    @Test
+    void parallelPathEqualsSerialKernel() {
+        Random random = new Random(5);
+        int rows = 301;
+        int cols = 1003;
+        assertTrue((long) rows * cols >= MatVec.PARALLEL_ELEMENTS, "matrix must take the parallel path");
+        for (DType dtype : DTYPES) {
+            Tensor w = randomMatrix(random, dtype, rows, cols, 2);
+            float[] x = TestTensors.randomFloats(random, cols);
+            float[] parallel = new float[rows];
+            MatVec.apply(w, x, parallel);
+            float[] serial = new float[rows];
+            MatVec.rows(w, 0, rows, x, serial, 0);
+            assertArrayEquals(serial, parallel);
+            assertMatchesReference(w, 0, x, parallel, 0, rows);
+        }
+    }
+
+    @Test
+    void badInputsGetClearErrors() {
+        Tensor w = randomMatrix(new Random(6), DType.F32, 4, 5, 0);
+        assertMessage("x has length 4, expected cols = 5", () -> MatVec.apply(w, new float[4], new float[4]));
+        assertMessage("out has length 3", () -> MatVec.apply(w, new float[5], new float[3]));
+        assertMessage("rows [2, 5) outside [0, 4)", () -> MatVec.apply(w, 2, 3, new float[5], new float[3], 0));
+        Tensor int8 = new Tensor("layers.0.wq", DType.I8, new long[] {4, 5}, Arena.ofAuto().allocate(20));
+        assertMessage("layers.0.wq", () -> MatVec.apply(int8, new float[5], new float[4]));
+        assertMessage("I8", () -> MatVec.apply(int8, new float[5], new float[4]));
+        Tensor vector = w.reshape("v", 20);
+        assertMessage("expected rank 2", () -> MatVec.apply(vector, new float[20], new float[1]));
+    }
+
+    private static void assertMessage(String part, Runnable call) {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, call::run);
+        assertTrue(e.getMessage().contains(part), e.getMessage());
+    }
+}
