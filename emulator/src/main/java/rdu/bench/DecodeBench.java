@@ -1,0 +1,95 @@
+package rdu.bench;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.stream.Stream;
+import rdu.chip.Chip;
+import rdu.generate.Generation;
+import rdu.generate.Generator;
+import rdu.graph.Node;
+import rdu.graph.Op;
+import rdu.model.Checkpoint;
+import rdu.sampling.Sampler;
+import rdu.schedule.Schedule;
+
+/**
+ * Host decode speed of a checkpoint on the functional path: repeated greedy generations from BOS, the median
+ * tokens/s, and the weight bytes each token streams, hence the achieved host bandwidth.
+ *
+ * @param tokensPerSecond   host tokens/s of each measured run (after warm-up runs)
+ * @param weightBytesPerToken weight bytes one decode step reads (every matrix, every norm, one embedding row)
+ * @param peakRssBytes      the process's peak resident set (VmHWM) after the runs; 0 where /proc is absent
+ * @param checkpointBytes   size of the checkpoint's files on disk
+ */
+public record DecodeBench(Path model, double[] tokensPerSecond, long weightBytesPerToken, long peakRssBytes,
+                          long checkpointBytes) {
+
+    public double medianTokensPerSecond() {
+        double[] sorted = tokensPerSecond.clone();
+        Arrays.sort(sorted);
+        int n = sorted.length;
+        return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+    }
+
+    /** Bytes of weights streamed per second at the median speed. */
+    public double bytesPerSecond() {
+        return medianTokensPerSecond() * weightBytesPerToken;
+    }
+
+    public static DecodeBench run(Path model, Chip chip, int tokens, int warmups, int runs) {
+        try (Checkpoint checkpoint = Checkpoint.open(model)) {
+            var generator = new Generator(checkpoint, chip, Schedule.Fusion.LAYER);
+            int[] bos = {checkpoint.config().bosTokenId()};
+            var greedy = new Sampler(0, 0, 1, 1);
+            double[] speeds = new double[runs];
+            for (int r = -warmups; r < runs; r++) {
+                Generation g = generator.generate(bos, tokens, greedy, (index, token, logits, text) -> { });
+                if (r >= 0) {
+                    speeds[r] = g.hostTokensPerSecond();
+                }
+            }
+            return new DecodeBench(model, speeds, weightBytesPerToken(generator.schedule(), checkpoint),
+                    peakRss(), filesBytes(checkpoint.source()));
+        }
+    }
+
+    static long weightBytesPerToken(Schedule schedule, Checkpoint checkpoint) {
+        long bytes = 0;
+        for (var call : schedule.calls()) {
+            for (Node node : call.nodes()) {
+                bytes += switch (node.op()) {
+                    case Op.MatVec m -> m.weight().bytes();
+                    case Op.RmsNorm n -> n.weight().bytes();
+                    case Op.Embed e -> e.table().bytes() / checkpoint.config().vocabSize();
+                    default -> 0;
+                };
+            }
+        }
+        return bytes;
+    }
+
+    /** VmHWM of /proc/self/status: the peak resident set, mapped file pages included. */
+    static long peakRss() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmHWM:")) {
+                    return Long.parseLong(line.replaceAll("\\D", "")) * 1024;
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            return 0;
+        }
+        return 0;
+    }
+
+    private static long filesBytes(Path source) {
+        Path dir = Files.isDirectory(source) ? source : source.toAbsolutePath().getParent();
+        try (Stream<Path> files = Files.list(dir)) {
+            return files.filter(Files::isRegularFile).mapToLong(p -> p.toFile().length()).sum();
+        } catch (IOException e) {
+            return 0;
+        }
+    }
+}

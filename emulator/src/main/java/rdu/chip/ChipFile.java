@@ -1,0 +1,142 @@
+package rdu.chip;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Reads a chip description: a JSON object with "name" and "parameters", each parameter
+ * {"value": number, "unit": "GB", "source": "..."}. The shipped chips are resources ("sn40l"),
+ * any other argument is a path to a user-written file in the same format.
+ */
+public final class ChipFile {
+
+    /** Chips shipped with the emulator, selectable by name. */
+    public static final String DEFAULT = "sn40l";
+
+    private ChipFile() {
+    }
+
+    /** A shipped chip by name ("sn40l" or "sn40l.json"), else a file path. */
+    public static Chip load(String nameOrPath) {
+        String resource = nameOrPath.endsWith(".json") ? nameOrPath : nameOrPath + ".json";
+        InputStream shipped = ChipFile.class.getResourceAsStream(resource);
+        if (shipped != null && !resource.contains("/")) {
+            try (shipped) {
+                return parse(new ObjectMapper().readTree(shipped), "chip " + resource + " (shipped)");
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        Path file = Path.of(nameOrPath);
+        if (!Files.isRegularFile(file)) {
+            throw new ChipException(nameOrPath, "no such chip: not a shipped chip (" + DEFAULT + ") and not a file");
+        }
+        JsonNode root;
+        try {
+            root = new ObjectMapper().readTree(file.toFile());
+        } catch (JsonProcessingException e) {
+            throw new ChipException(file.toString(), "not valid JSON: " + e.getOriginalMessage());
+        } catch (IOException e) {
+            throw new ChipException(file.toString(), "cannot read: " + e.getMessage());
+        }
+        return parse(root, file.toString());
+    }
+
+    static Chip parse(JsonNode root, String origin) {
+        if (root == null || !root.isObject()) {
+            throw new ChipException(origin, "expected a JSON object at the top level");
+        }
+        JsonNode name = root.get("name");
+        if (name == null || !name.isTextual() || name.asText().isBlank()) {
+            throw new ChipException(origin, "field \"name\": expected a non-empty string, found " + name);
+        }
+        JsonNode params = root.get("parameters");
+        if (params == null || !params.isObject()) {
+            throw new ChipException(origin, "field \"parameters\": expected an object, found " + params);
+        }
+        Map<String, Parameter> all = new LinkedHashMap<>();
+        for (var entry : params.properties()) {
+            all.put(entry.getKey(), parameter(origin, entry.getKey(), entry.getValue()));
+        }
+        var reader = new Reader(origin, all);
+        Chip chip = new Chip(
+                name.asText(),
+                (int) reader.positive("pcus", Quantity.COUNT),
+                (int) reader.positive("pmus", Quantity.COUNT),
+                (long) reader.positive("pmu_capacity", Quantity.BYTES),
+                (long) reader.positive("hbm_capacity", Quantity.BYTES),
+                reader.positive("hbm_bandwidth", Quantity.BANDWIDTH),
+                (long) reader.positive("ddr_capacity", Quantity.BYTES),
+                reader.positive("ddr_bandwidth", Quantity.BANDWIDTH),
+                reader.positive("clock", Quantity.FREQUENCY),
+                all);
+        reader.rejectUnknown();
+        return chip;
+    }
+
+    private static Parameter parameter(String origin, String name, JsonNode node) {
+        String field = "parameters." + name;
+        if (!node.isObject()) {
+            throw new ChipException(origin, "field \"" + field + "\": expected {\"value\", \"unit\", \"source\"}, found " + node);
+        }
+        JsonNode value = node.get("value");
+        JsonNode unit = node.get("unit");
+        JsonNode source = node.get("source");
+        if (value == null || !value.isNumber()) {
+            throw new ChipException(origin, "field \"" + field + ".value\": expected a number, found " + value);
+        }
+        if (unit == null || !unit.isTextual()) {
+            throw new ChipException(origin, "field \"" + field + ".unit\": expected a unit string, found " + unit);
+        }
+        if (source == null || !source.isTextual() || source.asText().isBlank()) {
+            throw new ChipException(origin, "field \"" + field + ".source\": expected where the number comes from"
+                    + " (a published result, or an assumption and what it is calibrated against), found " + source);
+        }
+        return new Parameter(name, value.asDouble(), unit.asText(), source.asText(), Double.NaN);
+    }
+
+    /** Looks up the parameters the Chip record needs, checking unit and range. */
+    private record Reader(String origin, Map<String, Parameter> all) {
+
+        double positive(String name, Quantity quantity) {
+            Parameter p = all.get(name);
+            if (p == null) {
+                throw new ChipException(origin, "missing parameter \"" + name + "\" (a " + quantity.name().toLowerCase()
+                        + " in one of " + quantity.units() + ")");
+            }
+            Double factor = quantity.factor(p.unit());
+            if (factor == null) {
+                throw new ChipException(origin, "parameter \"" + name + "\": expected a unit of "
+                        + quantity.name().toLowerCase() + " " + quantity.units() + ", found \"" + p.unit() + "\"");
+            }
+            double base = p.value() * factor;
+            if (!(base > 0) || Double.isInfinite(base)) {
+                throw new ChipException(origin, "parameter \"" + name + "\": expected a positive value, found " + p.value());
+            }
+            if (quantity == Quantity.COUNT && base != Math.rint(base)) {
+                throw new ChipException(origin, "parameter \"" + name + "\": expected a whole count, found " + p.value());
+            }
+            all.put(name, new Parameter(name, p.value(), p.unit(), p.source(), base));
+            return base;
+        }
+
+        /** A parameter nobody reads is most likely a typo: say so instead of ignoring it. */
+        void rejectUnknown() {
+            for (Parameter p : all.values()) {
+                if (Double.isNaN(p.baseValue())) {
+                    throw new ChipException(origin, "unknown parameter \"" + p.name() + "\" (known: "
+                            + all.values().stream().filter(q -> !Double.isNaN(q.baseValue())).map(Parameter::name).toList()
+                            + ")");
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,32 @@
+package rdu.chip;
+
+import java.util.Map;
+
+/**
+ * The units a chip description may use, grouped by what they measure, with their factor to the base unit
+ * (bytes, bytes per second, hertz, seconds, plain count). Decimal prefixes mean powers of ten, binary ones powers of two.
+ */
+public enum Quantity {
+    COUNT(Map.of("count", 1.0)),
+    BYTES(Map.of("B", 1.0, "KB", 1e3, "MB", 1e6, "GB", 1e9, "TB", 1e12,
+            "KiB", 1024.0, "MiB", 1024.0 * 1024, "GiB", 1024.0 * 1024 * 1024, "TiB", 1024.0 * 1024 * 1024 * 1024)),
+    BANDWIDTH(Map.of("B/s", 1.0, "MB/s", 1e6, "GB/s", 1e9, "TB/s", 1e12)),
+    FREQUENCY(Map.of("Hz", 1.0, "MHz", 1e6, "GHz", 1e9)),
+    TIME(Map.of("s", 1.0, "ms", 1e-3, "us", 1e-6, "ns", 1e-9));
+
+    private final Map<String, Double> unitFactors;
+
+    Quantity(Map<String, Double> unitFactors) {
+        this.unitFactors = unitFactors;
+    }
+
+    /** The factor that turns a value in {@code unit} into the base unit, or null if the unit does not measure this. */
+    Double factor(String unit) {
+        return unitFactors.get(unit);
+    }
+
+    /** The units accepted, for error messages. */
+    String units() {
+        return unitFactors.keySet().stream().sorted().toList().toString();
+    }
+}

@@ -1,0 +1,129 @@
+package rdu.cli;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import rdu.bench.DecodeBench;
+import rdu.bench.MemoryBandwidth;
+import rdu.bench.SyntheticCheckpoint;
+import rdu.chip.ChipFile;
+
+/** {@code rdu bench}: host speed and memory figures of the functional path (scripts/bench runs them all). */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = "Host benchmarks: decode speed, memory bandwidth, synthetic checkpoints.",
+        subcommands = {BenchCommand.Decode.class, BenchCommand.Memory.class, BenchCommand.Synthesize.class})
+final class BenchCommand {
+
+    @Command(name = "decode", mixinStandardHelpOptions = true,
+            description = "Median host tokens/s of greedy decoding from BOS, achieved weight-streaming bandwidth and"
+                    + " peak resident memory.")
+    static final class Decode implements Runnable {
+
+        @Option(names = "--model", paramLabel = "PATH", description = "Checkpoint (as for rdu generate).")
+        Path model;
+
+        @Option(names = "--tokens", defaultValue = "128", description = "Tokens per run (default: ${DEFAULT-VALUE}).")
+        int tokens;
+
+        @Option(names = "--warmups", defaultValue = "3", description = "Unmeasured runs first, for the JIT"
+                + " (default: ${DEFAULT-VALUE}).")
+        int warmups;
+
+        @Option(names = "--runs", defaultValue = "7", description = "Measured runs (default: ${DEFAULT-VALUE}).")
+        int runs;
+
+        @Override
+        public void run() {
+            if (tokens < 1 || runs < 1 || warmups < 0) {
+                throw new Rdu.UsageException("--tokens and --runs must be >= 1, --warmups >= 0");
+            }
+            Path path = ModelLocator.locate(model);
+            System.err.printf("decoding %d tokens x (%d warm-up + %d measured) runs of %s...%n", tokens, warmups,
+                    runs, path);
+            DecodeBench b = DecodeBench.run(path, ChipFile.load(ChipFile.DEFAULT), tokens, warmups, runs);
+            System.out.printf(Locale.ROOT, "model %s%n", b.model());
+            System.out.printf(Locale.ROOT, "  host decode: median %.1f tokens/s over %d runs (each: %s)%n",
+                    b.medianTokensPerSecond(), runs, formatAll(b.tokensPerSecond()));
+            System.out.printf(Locale.ROOT, "  weights streamed per token: %,d bytes -> %.2f GB/s at the median%n",
+                    b.weightBytesPerToken(), b.bytesPerSecond() / 1e9);
+            System.out.printf(Locale.ROOT, "  checkpoint files: %,d bytes; peak RSS: %,d bytes (%+,.0f MB over the"
+                    + " checkpoint)%n", b.checkpointBytes(), b.peakRssBytes(),
+                    (b.peakRssBytes() - b.checkpointBytes()) / 1e6);
+        }
+
+        private static String formatAll(double[] values) {
+            var s = new StringBuilder();
+            for (double v : values) {
+                s.append(s.isEmpty() ? "" : " ").append(String.format(Locale.ROOT, "%.1f", v));
+            }
+            return s.toString();
+        }
+    }
+
+    @Command(name = "memory", mixinStandardHelpOptions = true,
+            description = "The host's memory read bandwidth: vector loads over an off-heap buffer on all cores.")
+    static final class Memory implements Runnable {
+
+        @Option(names = "--gigabytes", defaultValue = "1", description = "Buffer size (default: ${DEFAULT-VALUE}).")
+        double gigabytes;
+
+        @Option(names = "--passes", defaultValue = "10", description = "Passes; the best counts"
+                + " (default: ${DEFAULT-VALUE}).")
+        int passes;
+
+        @Override
+        public void run() {
+            if (!(gigabytes > 0) || passes < 1) {
+                throw new Rdu.UsageException("--gigabytes must be > 0 and --passes >= 1");
+            }
+            double bandwidth = MemoryBandwidth.measure((long) (gigabytes * 1e9), passes);
+            System.out.printf(Locale.ROOT, "host memory read bandwidth: %.2f GB/s (best of %d passes over %.1f GB)%n",
+                    bandwidth / 1e9, passes, gigabytes);
+        }
+    }
+
+    @Command(name = "synthesize", mixinStandardHelpOptions = true,
+            description = "Writes a random BF16 Llama-architecture checkpoint of about the given size (benchmarks"
+                    + " only: its text is noise).")
+    static final class Synthesize implements Runnable {
+
+        @Option(names = "--out", required = true, paramLabel = "DIR", description = "Directory to write.")
+        Path out;
+
+        @Option(names = "--gigabytes", defaultValue = "1", description = "Approximate size (default: ${DEFAULT-VALUE}).")
+        double gigabytes;
+
+        @Option(names = "--seed", defaultValue = "1", description = "Random seed (default: ${DEFAULT-VALUE}).")
+        long seed;
+
+        @Option(names = "--tokenizer", paramLabel = "FILE",
+                description = "tokenizer.json to borrow (default: the shared stories260K-hf one, 512 ids).")
+        Path tokenizer;
+
+        @Option(names = "--vocab", defaultValue = "512", description = "Its vocabulary size (default: ${DEFAULT-VALUE}).")
+        int vocab;
+
+        @Override
+        public void run() {
+            Path tok = tokenizer != null ? tokenizer
+                    : ModelLocator.sharedDirectory().resolve(ModelLocator.DEFAULT_SHARED_MODEL).resolve("tokenizer.json");
+            if (!Files.isRegularFile(tok)) {
+                throw new Rdu.UsageException("tokenizer " + tok + " not found: pass --tokenizer FILE");
+            }
+            if (!(gigabytes > 0)) {
+                throw new Rdu.UsageException("--gigabytes must be > 0");
+            }
+            System.err.printf(Locale.ROOT, "writing a %.1f GB synthetic checkpoint to %s...%n", gigabytes, out);
+            try {
+                int layers = SyntheticCheckpoint.write(out, (long) (gigabytes * 1e9), seed, tok, vocab);
+                System.err.printf("wrote %d layers to %s%n", layers, out);
+            } catch (IOException e) {
+                throw new UncheckedIOException("writing " + out, e);
+            }
+        }
+    }
+}

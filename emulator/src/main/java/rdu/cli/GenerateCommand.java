@@ -1,0 +1,113 @@
+package rdu.cli;
+
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import rdu.chip.Chip;
+import rdu.chip.ChipFile;
+import rdu.generate.Generation;
+import rdu.generate.Generator;
+import rdu.generate.TokenListener;
+import rdu.model.Checkpoint;
+import rdu.model.ModelConfig;
+import rdu.sampling.Sampler;
+import rdu.schedule.Schedule;
+
+/** {@code rdu generate}: real text from real weights, streamed to stdout; figures go to stderr. */
+@Command(name = "generate", mixinStandardHelpOptions = true,
+        description = {"Generates text with a model running on the emulated chip.",
+                "The text goes to stdout as it is produced; status and figures go to stderr."})
+final class GenerateCommand implements Callable<Integer> {
+
+    @Option(names = "--model", paramLabel = "PATH",
+            description = {"A Hugging Face model directory, a .safetensors file with config.json and tokenizer.json"
+                    + " beside it, or a llama2.c .bin with its tokenizer beside it.",
+                    "Default: $RDU_MODEL, else ../shared/" + ModelLocator.DEFAULT_SHARED_MODEL + "."})
+    Path model;
+
+    @Option(names = "--prompt", paramLabel = "TEXT", defaultValue = "Once upon a time",
+            description = "Text to continue (default: '${DEFAULT-VALUE}'). An empty prompt starts from BOS alone.")
+    String prompt;
+
+    @Option(names = "--max-tokens", paramLabel = "N", defaultValue = "256",
+            description = "Stop after N generated tokens (default: ${DEFAULT-VALUE}); also stops at the model's stop"
+                    + " token or when the context is full.")
+    int maxTokens;
+
+    @Option(names = "--temperature", paramLabel = "T", defaultValue = "0",
+            description = "Sampling temperature; 0 = greedy argmax (default: ${DEFAULT-VALUE}).")
+    float temperature;
+
+    @Option(names = "--top-k", paramLabel = "K", defaultValue = "0",
+            description = "Sample only among the K most likely tokens; 0 = no limit (default: ${DEFAULT-VALUE}).")
+    int topK;
+
+    @Option(names = "--top-p", paramLabel = "P", defaultValue = "1",
+            description = "Nucleus sampling: the smallest set of tokens whose probability exceeds P; 1 = off"
+                    + " (default: ${DEFAULT-VALUE}).")
+    float topP;
+
+    @Option(names = "--seed", paramLabel = "S", defaultValue = "42",
+            description = "Random seed for sampling; the same seed gives the same text (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--chip", paramLabel = "NAME|FILE", defaultValue = ChipFile.DEFAULT,
+            description = "Chip description: a shipped chip name or a chip JSON file (default: ${DEFAULT-VALUE}).")
+    String chipName;
+
+    @Option(names = "--no-echo", description = "Do not print the prompt before the generated text.")
+    boolean noEcho;
+
+    @Override
+    public Integer call() {
+        if (maxTokens < 0) {
+            throw new Rdu.UsageException("--max-tokens must be >= 0, found " + maxTokens);
+        }
+        Sampler sampler;
+        try {
+            sampler = new Sampler(temperature, topK, topP, seed);
+        } catch (IllegalArgumentException e) {
+            throw new Rdu.UsageException(e.getMessage());
+        }
+        Chip chip = ChipFile.load(chipName);
+        Path modelPath = ModelLocator.locate(model);
+        PrintStream out = System.out;
+        PrintStream err = System.err;
+        try (Checkpoint checkpoint = Checkpoint.open(modelPath)) {
+            ModelConfig config = checkpoint.config();
+            var generator = new Generator(checkpoint, chip, Schedule.Fusion.LAYER);
+            err.printf(Locale.ROOT, "model %s: %d layers, hidden %d, %d heads (%d KV), vocab %d, context %d%n",
+                    modelPath, config.numLayers(), config.hiddenSize(), config.numHeads(), config.numKvHeads(),
+                    config.vocabSize(), config.maxPositions());
+            err.printf(Locale.ROOT, "placed in %s socket 0 HBM: %,d of %,d bytes%n", chip.name(),
+                    generator.hbm().used(), generator.hbm().capacity());
+            if (!noEcho) {
+                out.print(prompt);
+                out.flush();
+            }
+            TokenListener stream = new TokenListener() {
+                @Override
+                public void onToken(int index, int token, float[] logits, byte[] text) {
+                    out.write(text, 0, text.length);
+                    out.flush();
+                }
+
+                @Override
+                public void onEnd(byte[] heldBack) {
+                    out.write(heldBack, 0, heldBack.length);
+                    out.println();
+                    out.flush();
+                }
+            };
+            Generation result = generator.generate(prompt, maxTokens, sampler, stream);
+            err.printf(Locale.ROOT, "prompt %d tokens, generated %d tokens, stopped: %s%n", result.promptIds().length,
+                    result.generatedIds().length, result.stopReason().name().toLowerCase(Locale.ROOT).replace('_', ' '));
+            err.printf(Locale.ROOT, "host: %.1f tokens/s (this machine's wall time: %d decode steps in %.1f ms;"
+                    + " not modeled RDU time)%n", result.hostTokensPerSecond(), result.steps(), result.hostNanos() / 1e6);
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,16 @@
+package rdu.generate;
+
+/**
+ * What one generation produced.
+ *
+ * @param steps     decode steps run (one token each: prompt positions and generated ones)
+ * @param hostNanos wall-clock time the host spent in those decode steps
+ */
+public record Generation(int[] promptIds, int[] generatedIds, byte[] text, StopReason stopReason, int steps,
+                         long hostNanos) {
+
+    /** Host decode speed: tokens through the model per second of host time. */
+    public double hostTokensPerSecond() {
+        return hostNanos == 0 ? 0 : steps * 1e9 / hostNanos;
+    }
+}

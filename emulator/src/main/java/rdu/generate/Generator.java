@@ -1,0 +1,114 @@
+package rdu.generate;
+
+import java.io.ByteArrayOutputStream;
+import java.util.Arrays;
+import java.util.EnumSet;
+import java.util.Set;
+import rdu.chip.Chip;
+import rdu.executor.FunctionalExecutor;
+import rdu.graph.DecodeGraph;
+import rdu.hbm.Hbm;
+import rdu.model.Checkpoint;
+import rdu.model.CheckpointException;
+import rdu.model.ModelConfig;
+import rdu.sampling.Sampler;
+import rdu.schedule.Schedule;
+import rdu.tensor.DType;
+import rdu.tensor.Tensor;
+import rdu.tokenizer.StreamingDecoder;
+
+/**
+ * Autoregressive generation on the emulated chip, with llama2.c run.c's semantics: the prompt (BOS first) is fed one
+ * position at a time; from the last prompt position on, each step's sampled token is the next input; generation
+ * stops at {@code maxTokens} generated tokens, at a stop token (not emitted), or when the context is full.
+ */
+public final class Generator {
+
+    private final Checkpoint checkpoint;
+    private final Schedule schedule;
+    private final Hbm hbm;
+
+    /** The weight dtypes the functional kernels widen to FP32. */
+    static final Set<DType> COMPUTABLE = EnumSet.of(DType.F32, DType.BF16, DType.F16);
+
+    /** Places the checkpoint in socket 0's HBM and compiles its decode schedule. */
+    public Generator(Checkpoint checkpoint, Chip chip, Schedule.Fusion fusion) {
+        for (Tensor t : checkpoint.weights().all()) {
+            if (!COMPUTABLE.contains(t.dtype())) {
+                throw new CheckpointException(checkpoint.source(), "tensor \"" + t.name() + "\" dtype",
+                        "one of " + COMPUTABLE + " for functional generation", t.dtype().toString());
+            }
+        }
+        this.checkpoint = checkpoint;
+        this.hbm = new Hbm(0, chip.hbmBytes());
+        DecodeGraph graph = DecodeGraph.build(checkpoint.config(), checkpoint.weights(), hbm);
+        this.schedule = Schedule.compile(graph, fusion);
+    }
+
+    public Schedule schedule() {
+        return schedule;
+    }
+
+    public Hbm hbm() {
+        return hbm;
+    }
+
+    /** Encodes {@code prompt} with the checkpoint's tokenizer and generates from it. */
+    public Generation generate(String prompt, int maxTokens, Sampler sampler, TokenListener listener) {
+        return generate(checkpoint.tokenizer().encode(prompt), maxTokens, sampler, listener);
+    }
+
+    public Generation generate(int[] promptIds, int maxTokens, Sampler sampler, TokenListener listener) {
+        ModelConfig config = checkpoint.config();
+        if (promptIds.length == 0) {
+            throw new GenerationException("the prompt must have at least one token (BOS)");
+        }
+        if (promptIds.length > config.maxPositions()) {
+            throw new GenerationException("prompt is " + promptIds.length + " tokens but the model's context"
+                    + " (max_position_embeddings) is " + config.maxPositions() + " tokens");
+        }
+        if (maxTokens < 0) {
+            throw new GenerationException("max tokens must be >= 0, found " + maxTokens);
+        }
+        var executor = new FunctionalExecutor(config, schedule, checkpoint.weights().ropeLayout(), sampler);
+        StreamingDecoder decoder = checkpoint.tokenizer().streamAfter(promptIds);
+        var text = new ByteArrayOutputStream();
+        int[] generated = new int[maxTokens];
+        int count = 0;
+        StopReason reason = StopReason.MAX_TOKENS;
+        long hostNanos = 0;
+        int steps = 0;
+
+        int token = promptIds[0];
+        for (int pos = 0; count < maxTokens; pos++) {
+            if (pos == config.maxPositions()) {
+                reason = StopReason.CONTEXT_FULL;
+                break;
+            }
+            boolean inPrompt = pos < promptIds.length - 1;
+            long start = System.nanoTime();
+            int sampled = executor.step(token, pos, !inPrompt);
+            hostNanos += System.nanoTime() - start;
+            steps++;
+            if (inPrompt) {
+                token = promptIds[pos + 1];
+                continue;
+            }
+            if (config.eosTokenIds().contains(sampled)) {
+                listener.onStopToken(sampled, executor.logits());
+                reason = StopReason.STOP_TOKEN;
+                break;
+            }
+            byte[] piece = decoder.next(sampled);
+            text.writeBytes(piece);
+            listener.onToken(count, sampled, executor.logits(), piece);
+            generated[count++] = sampled;
+            token = sampled;
+        }
+        byte[] rest = decoder.finish();
+        text.writeBytes(rest);
+        listener.onEnd(rest);
+        return new Generation(promptIds, Arrays.copyOf(generated, count), text.toByteArray(), reason,
+                steps, hostNanos);
+    }
+}

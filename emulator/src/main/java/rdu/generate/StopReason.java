@@ -1,0 +1,11 @@
+package rdu.generate;
+
+/** Why generation ended. */
+public enum StopReason {
+    /** The requested number of tokens was generated. */
+    MAX_TOKENS,
+    /** The model produced one of its stop tokens (not included in the output). */
+    STOP_TOKEN,
+    /** The model's context (max positions) is full. */
+    CONTEXT_FULL
+}

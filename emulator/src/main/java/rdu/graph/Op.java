@@ -1,0 +1,46 @@
+package rdu.graph;
+
+import rdu.hbm.Placement;
+
+/**
+ * One operator of the decode graph. Weights are referenced by their HBM placement, activations by buffer name;
+ * the current token and position come from the step being executed.
+ */
+public sealed interface Op {
+
+    /** X = row {@code token} of the embedding table. */
+    record Embed(Placement table) implements Op {
+    }
+
+    /** out = RMSNorm(in) * weight. */
+    record RmsNorm(Activation in, Placement weight, float eps, Activation out) implements Op {
+    }
+
+    /** out = weight[rows, cols] x in: every projection and the classifier. */
+    record MatVec(Placement weight, Activation in, Activation out) implements Op {
+    }
+
+    /** Rotary position embedding of {@code heads} heads of {@code target} at the current position. */
+    record Rope(Activation target, int heads) implements Op {
+    }
+
+    /** K and V of the current position are written into layer {@code layer} of the KV cache. */
+    record KvWrite(int layer) implements Op {
+    }
+
+    /** ATTN = grouped-query attention of Q over layer {@code layer} of the KV cache, positions 0..current. */
+    record Attention(int layer) implements Op {
+    }
+
+    /** gate = silu(gate) * up. */
+    record SwiGlu(Activation gate, Activation up) implements Op {
+    }
+
+    /** into += add. */
+    record Residual(Activation into, Activation add) implements Op {
+    }
+
+    /** The next token from LOGITS (argmax, or the configured sampler). */
+    record Sample() implements Op {
+    }
+}

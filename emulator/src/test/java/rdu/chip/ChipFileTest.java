@@ -1,0 +1,111 @@
+package rdu.chip;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ChipFileTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void shippedSn40lHasThePublishedFigures() {
+        Chip chip = ChipFile.load("sn40l");
+        assertEquals("SN40L", chip.name());
+        assertEquals(1040, chip.pcus());
+        assertEquals(1040, chip.pmus());
+        assertEquals(512 * 1024, chip.pmuBytes());
+        assertEquals(64_000_000_000L, chip.hbmBytes());
+        assertEquals(1.6e12, chip.hbmBandwidth(), 1);
+        assertEquals(1.6e9, chip.clockHz(), 1);
+        for (Parameter p : chip.parameters().values()) {
+            assertFalse(p.source().isBlank(), p.name() + " has a source");
+            assertFalse(Double.isNaN(p.baseValue()), p.name() + " was read");
+        }
+        assertEquals(chip, ChipFile.load("sn40l.json"), "the name with or without .json is the same chip");
+    }
+
+    @Test
+    void userFileInTheSameFormatLoads() throws IOException {
+        Path file = write(shippedText().replace("\"value\": 64,", "\"value\": 32,"));
+        assertEquals(32_000_000_000L, ChipFile.load(file.toString()).hbmBytes());
+    }
+
+    @Test
+    void missingParameterIsNamed() throws IOException {
+        var root = (ObjectNode) new ObjectMapper().readTree(shippedText());
+        ((ObjectNode) root.get("parameters")).remove("clock");
+        Path file = write(root.toString());
+        var e = assertThrows(ChipException.class, () -> ChipFile.load(file.toString()));
+        assertTrue(e.getMessage().contains("missing parameter \"clock\""), e.getMessage());
+    }
+
+    @Test
+    void wrongUnitIsNamedWithTheAcceptedOnes() throws IOException {
+        Path file = write(shippedText().replace("\"unit\": \"TB/s\"", "\"unit\": \"TB\""));
+        var e = assertThrows(ChipException.class, () -> ChipFile.load(file.toString()));
+        assertTrue(e.getMessage().contains("hbm_bandwidth") && e.getMessage().contains("found \"TB\"")
+                && e.getMessage().contains("GB/s"), e.getMessage());
+    }
+
+    @Test
+    void impossibleValuesAreRejected() throws IOException {
+        Path negative = write(shippedText().replace("\"value\": 64,", "\"value\": -64,"));
+        var e = assertThrows(ChipException.class, () -> ChipFile.load(negative.toString()));
+        assertTrue(e.getMessage().contains("hbm_capacity") && e.getMessage().contains("positive"), e.getMessage());
+
+        Path fractional = write(shippedText().replace("\"value\": 1040, \"unit\": \"count\", \"source\": \"published: 1040 PCUs",
+                "\"value\": 1040.5, \"unit\": \"count\", \"source\": \"published: 1040 PCUs"));
+        e = assertThrows(ChipException.class, () -> ChipFile.load(fractional.toString()));
+        assertTrue(e.getMessage().contains("pcus") && e.getMessage().contains("whole"), e.getMessage());
+    }
+
+    @Test
+    void parameterWithoutSourceIsRejected() throws IOException {
+        Path file = write(shippedText().replaceFirst("\"source\": \"published: 1040 PCUs per socket \\[D\\]\"",
+                "\"source\": \"\""));
+        var e = assertThrows(ChipException.class, () -> ChipFile.load(file.toString()));
+        assertTrue(e.getMessage().contains("parameters.pcus.source"), e.getMessage());
+    }
+
+    @Test
+    void unknownParameterIsReportedAsATypo() throws IOException {
+        Path file = write(shippedText().replace("\"pcus\":", "\"pcu_count\":"));
+        var e = assertThrows(ChipException.class, () -> ChipFile.load(file.toString()));
+        assertTrue(e.getMessage().contains("missing parameter \"pcus\""), e.getMessage());
+        Path extra = write(shippedText().replace("\"parameters\": {",
+                "\"parameters\": {\n \"hbm_bandwith\": {\"value\": 1, \"unit\": \"TB/s\", \"source\": \"typo\"},"));
+        e = assertThrows(ChipException.class, () -> ChipFile.load(extra.toString()));
+        assertTrue(e.getMessage().contains("unknown parameter \"hbm_bandwith\""), e.getMessage());
+    }
+
+    @Test
+    void notJsonAndNoSuchFileAreClear() throws IOException {
+        var e = assertThrows(ChipException.class, () -> ChipFile.load(write("{ not json").toString()));
+        assertTrue(e.getMessage().contains("not valid JSON"), e.getMessage());
+        e = assertThrows(ChipException.class, () -> ChipFile.load(dir.resolve("absent.json").toString()));
+        assertTrue(e.getMessage().contains("no such chip"), e.getMessage());
+    }
+
+    private Path write(String text) throws IOException {
+        Path file = Files.createTempFile(dir, "chip", ".json");
+        Files.writeString(file, text);
+        return file;
+    }
+
+    private static String shippedText() throws IOException {
+        try (var in = ChipFile.class.getResourceAsStream("sn40l.json")) {
+            return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        }
+    }
+}
