@@ -50,12 +50,15 @@ public final class MemoryBandwidth {
     private static double read(MemorySegment data, long from, long to) {
         int step = Simd.FLOAT.vectorByteSize();
         FloatVector a = FloatVector.zero(Simd.FLOAT);
-        FloatVector b = FloatVector.zero(Simd.FLOAT);
-        long i = from;
-        for (; i + 2L * step <= to; i += 2L * step) {
+        FloatVector b = a;
+        FloatVector c = a;
+        FloatVector d = a;
+        for (long i = from; i + 4L * step <= to; i += 4L * step) {
             a = a.add(FloatVector.fromMemorySegment(Simd.FLOAT, data, i, ByteOrder.LITTLE_ENDIAN));
             b = b.add(FloatVector.fromMemorySegment(Simd.FLOAT, data, i + step, ByteOrder.LITTLE_ENDIAN));
+            c = c.add(FloatVector.fromMemorySegment(Simd.FLOAT, data, i + 2L * step, ByteOrder.LITTLE_ENDIAN));
+            d = d.add(FloatVector.fromMemorySegment(Simd.FLOAT, data, i + 3L * step, ByteOrder.LITTLE_ENDIAN));
         }
-        return a.add(b).reduceLanes(VectorOperators.ADD);
+        return a.add(b).add(c.add(d)).reduceLanes(VectorOperators.ADD);
     }
 }

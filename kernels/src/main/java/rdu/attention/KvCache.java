@@ -1,10 +1,15 @@
 package rdu.attention;
 
+import java.util.Arrays;
+
 /**
- * The KV memory: keys and values of every layer at every position written so far, [maxPositions, kvDim]
- * per layer, allocated up front. Mutable, like the hardware memory it stands for.
+ * The KV memory: keys and values of every layer at every position written so far, [positions, kvDim] per
+ * layer. Mutable, like the hardware memory it stands for. Host storage grows (doubling) with the positions
+ * written, so a short generation with a long context does not hold the whole context's cache in RAM.
  */
 public final class KvCache {
+
+    private static final int INITIAL_POSITIONS = 16;
 
     private final int layers;
     private final int maxPositions;
@@ -24,8 +29,9 @@ public final class KvCache {
         this.layers = layers;
         this.maxPositions = maxPositions;
         this.kvDim = kvDim;
-        this.keys = new float[layers][maxPositions * kvDim];
-        this.values = new float[layers][maxPositions * kvDim];
+        int initial = Math.min(maxPositions, INITIAL_POSITIONS) * kvDim;
+        this.keys = new float[layers][initial];
+        this.values = new float[layers][initial];
     }
 
     public int layers() {
@@ -46,6 +52,12 @@ public final class KvCache {
         if (k.length != kvDim || v.length != kvDim) {
             throw new IllegalArgumentException("kv cache: k and v must have length kv dim = " + kvDim + ", found "
                     + k.length + " and " + v.length);
+        }
+        int needed = (pos + 1) * kvDim;
+        if (needed > keys[layer].length) {
+            int grown = Math.min(Math.max(needed, 2 * keys[layer].length), maxPositions * kvDim);
+            keys[layer] = Arrays.copyOf(keys[layer], grown);
+            values[layer] = Arrays.copyOf(values[layer], grown);
         }
         System.arraycopy(k, 0, keys[layer], pos * kvDim, kvDim);
         System.arraycopy(v, 0, values[layer], pos * kvDim, kvDim);

@@ -110,9 +110,10 @@ public final class Simd {
      * which path or batch computed it.
      */
     public static float sum(FloatVector v) {
+        float[] lanes = v.toArray(); // one vector store; lane(i) with a variable i costs a shuffle per lane
         float s = 0;
-        for (int i = 0; i < v.length(); i++) {
-            s += v.lane(i);
+        for (float lane : lanes) {
+            s += lane;
         }
         return s;
     }
@@ -137,7 +138,8 @@ public final class Simd {
         for (int bound = FLOAT.loopBound(n); i < bound; i += step) {
             s0 = FloatVector.fromArray(FLOAT, a, aOffset + i).fma(FloatVector.fromArray(FLOAT, b, bOffset + i), s0);
         }
-        float s = sum(s0.add(s1).add(s2.add(s3)));
+        // Vectors shorter than one register (small heads) skip the lane sum: it would add up zeros.
+        float s = n < step ? 0 : sum(s0.add(s1).add(s2.add(s3)));
         for (; i < n; i++) {
             s += a[aOffset + i] * b[bOffset + i];
         }
