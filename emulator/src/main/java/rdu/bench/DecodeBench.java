@@ -13,6 +13,7 @@ import rdu.graph.Op;
 import rdu.model.Checkpoint;
 import rdu.sampling.Sampler;
 import rdu.schedule.Schedule;
+import rdu.schedule.ScheduleOptions;
 
 /**
  * Host decode speed of a checkpoint on the functional path: repeated greedy generations from BOS, the median
@@ -40,7 +41,7 @@ public record DecodeBench(Path model, double[] tokensPerSecond, long weightBytes
 
     public static DecodeBench run(Path model, Chip chip, int tokens, int warmups, int runs) {
         try (Checkpoint checkpoint = Checkpoint.open(model)) {
-            var generator = new Generator(checkpoint, chip, Schedule.Fusion.LAYER);
+            var generator = new Generator(checkpoint, chip, ScheduleOptions.defaults());
             int[] bos = {checkpoint.config().bosTokenId()};
             var greedy = new Sampler(0, 0, 1, 1);
             double[] speeds = new double[runs];
@@ -60,9 +61,9 @@ public record DecodeBench(Path model, double[] tokensPerSecond, long weightBytes
         for (var call : schedule.calls()) {
             for (Node node : call.nodes()) {
                 bytes += switch (node.op()) {
-                    case Op.MatVec m -> m.weight().bytes();
-                    case Op.RmsNorm n -> n.weight().bytes();
-                    case Op.Embed e -> e.table().bytes() / checkpoint.config().vocabSize();
+                    case Op.MatVec m -> m.weight().byteSize();
+                    case Op.RmsNorm n -> n.weight().byteSize();
+                    case Op.Embed e -> e.table().byteSize() / checkpoint.config().vocabSize();
                     default -> 0;
                 };
             }

@@ -14,7 +14,8 @@ import rdu.generate.TokenListener;
 import rdu.model.Checkpoint;
 import rdu.model.ModelConfig;
 import rdu.sampling.Sampler;
-import rdu.schedule.Schedule;
+import rdu.memory.Tier;
+import rdu.schedule.ScheduleOptions;
 
 /** {@code rdu generate}: real text from real weights, streamed to stdout; figures go to stderr. */
 @Command(name = "generate", mixinStandardHelpOptions = true,
@@ -78,12 +79,13 @@ final class GenerateCommand implements Callable<Integer> {
         PrintStream err = System.err;
         try (Checkpoint checkpoint = Checkpoint.open(modelPath)) {
             ModelConfig config = checkpoint.config();
-            var generator = new Generator(checkpoint, chip, Schedule.Fusion.LAYER);
+            var generator = new Generator(checkpoint, chip, ScheduleOptions.defaults());
             err.printf(Locale.ROOT, "model %s: %d layers, hidden %d, %d heads (%d KV), vocab %d, context %d%n",
                     modelPath, config.numLayers(), config.hiddenSize(), config.numHeads(), config.numKvHeads(),
                     config.vocabSize(), config.maxPositions());
-            err.printf(Locale.ROOT, "placed in %s socket 0 HBM: %,d of %,d bytes%n", chip.name(),
-                    generator.hbm().used(), generator.hbm().capacity());
+            var hbm = generator.schedule().memory().tier(Tier.HBM);
+            err.printf(Locale.ROOT, "placed in %s socket 0 HBM: %,d of %,d bytes%n", chip.name(), hbm.used(),
+                    hbm.capacity());
             if (!noEcho) {
                 out.print(prompt);
                 out.flush();

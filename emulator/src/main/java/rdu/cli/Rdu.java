@@ -5,7 +5,7 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import rdu.chip.ChipException;
 import rdu.generate.GenerationException;
-import rdu.hbm.HbmCapacityException;
+import rdu.memory.CapacityException;
 import rdu.model.CheckpointException;
 
 /** The {@code rdu} command: entry point of the emulator. */
@@ -29,7 +29,7 @@ public final class Rdu {
     private static int handle(Exception e, CommandLine cli, CommandLine.ParseResult parsed) {
         PrintWriter err = cli.getErr();
         boolean userError = e instanceof CheckpointException || e instanceof ChipException
-                || e instanceof HbmCapacityException || e instanceof GenerationException
+                || e instanceof CapacityException || e instanceof GenerationException
                 || e instanceof UsageException || e instanceof java.io.UncheckedIOException;
         if (!userError) {
             err.println("rdu: internal error (please report it with the command line you ran):");

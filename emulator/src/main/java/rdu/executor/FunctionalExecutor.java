@@ -9,6 +9,7 @@ import rdu.graph.Activation;
 import rdu.graph.Node;
 import rdu.graph.Op;
 import rdu.matmul.MatVec;
+import rdu.memory.SocketMemory;
 import rdu.model.ModelConfig;
 import rdu.norm.RmsNorm;
 import rdu.activation.Residual;
@@ -28,6 +29,7 @@ public final class FunctionalExecutor {
 
     private final ModelConfig config;
     private final Schedule schedule;
+    private final SocketMemory memory;
     private final Map<Activation, float[]> buffers = new EnumMap<>(Activation.class);
     private final KvCache kvCache;
     private final Rope rope;
@@ -35,9 +37,11 @@ public final class FunctionalExecutor {
     /** The sampler may scale logits in place; it works on this copy so LOGITS stays as computed. */
     private final float[] samplingScratch;
 
-    public FunctionalExecutor(ModelConfig config, Schedule schedule, RopeLayout ropeLayout, Sampler sampler) {
+    public FunctionalExecutor(Schedule schedule, RopeLayout ropeLayout, Sampler sampler) {
+        ModelConfig config = schedule.config();
         this.config = config;
         this.schedule = schedule;
+        this.memory = schedule.memory();
         for (Activation a : Activation.values()) {
             buffers.put(a, new float[a.size(config)]);
         }
@@ -60,7 +64,7 @@ public final class FunctionalExecutor {
         }
         int next = -1;
         for (KernelCall call : schedule.calls()) {
-            for (Node node : call.nodes()) {
+            for (Node node : call.nodes()) { // a looped call lists every layer's operators in turn
                 if (node.op() instanceof Op.Sample) {
                     if (sample) {
                         next = sampleNext();
@@ -80,9 +84,9 @@ public final class FunctionalExecutor {
 
     private void execute(Op op, int token, int pos) {
         switch (op) {
-            case Op.Embed e -> Embedding.lookup(e.table().tensor(), token, buf(Activation.X));
-            case Op.RmsNorm n -> RmsNorm.apply(buf(n.out()), buf(n.in()), n.weight().tensor(), n.eps());
-            case Op.MatVec m -> MatVec.apply(m.weight().tensor(), buf(m.in()), buf(m.out()));
+            case Op.Embed e -> Embedding.lookup(memory.read(e.table()), token, buf(Activation.X));
+            case Op.RmsNorm n -> RmsNorm.apply(buf(n.out()), buf(n.in()), memory.read(n.weight()), n.eps());
+            case Op.MatVec m -> MatVec.apply(memory.read(m.weight()), buf(m.in()), buf(m.out()));
             case Op.Rope r -> rope.rotate(buf(r.target()), 0, r.heads(), pos);
             case Op.KvWrite w -> kvCache.store(w.layer(), pos, buf(Activation.K), buf(Activation.V));
             case Op.Attention a -> Attention.apply(buf(Activation.ATTN), buf(Activation.Q), kvCache, a.layer(), pos,

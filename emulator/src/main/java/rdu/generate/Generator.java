@@ -7,12 +7,13 @@ import java.util.Set;
 import rdu.chip.Chip;
 import rdu.executor.FunctionalExecutor;
 import rdu.graph.DecodeGraph;
-import rdu.hbm.Hbm;
+import rdu.memory.SocketMemory;
 import rdu.model.Checkpoint;
 import rdu.model.CheckpointException;
 import rdu.model.ModelConfig;
 import rdu.sampling.Sampler;
 import rdu.schedule.Schedule;
+import rdu.schedule.ScheduleOptions;
 import rdu.tensor.DType;
 import rdu.tensor.Tensor;
 import rdu.tokenizer.StreamingDecoder;
@@ -26,13 +27,12 @@ public final class Generator {
 
     private final Checkpoint checkpoint;
     private final Schedule schedule;
-    private final Hbm hbm;
 
     /** The weight dtypes the functional kernels widen to FP32. */
     static final Set<DType> COMPUTABLE = EnumSet.of(DType.F32, DType.BF16, DType.F16);
 
-    /** Places the checkpoint in socket 0's HBM and compiles its decode schedule. */
-    public Generator(Checkpoint checkpoint, Chip chip, Schedule.Fusion fusion) {
+    /** Places the checkpoint in socket 0's memory and compiles its decode schedule. */
+    public Generator(Checkpoint checkpoint, Chip chip, ScheduleOptions options) {
         for (Tensor t : checkpoint.weights().all()) {
             if (!COMPUTABLE.contains(t.dtype())) {
                 throw new CheckpointException(checkpoint.source(), "tensor \"" + t.name() + "\" dtype",
@@ -40,18 +40,18 @@ public final class Generator {
             }
         }
         this.checkpoint = checkpoint;
-        this.hbm = new Hbm(0, chip.hbmBytes());
-        DecodeGraph graph = DecodeGraph.build(checkpoint.config(), checkpoint.weights(), hbm);
-        this.schedule = Schedule.compile(graph, fusion);
+        if (options.batch() != 1) {
+            throw new GenerationException("functional generation decodes one sequence (batch 1); found batch "
+                    + options.batch());
+        }
+        var memory = new SocketMemory(0, chip.hbmBytes(), chip.ddrBytes());
+        this.schedule = Schedule.compile(DecodeGraph.build(checkpoint.config(), checkpoint.weights()), options, memory);
     }
 
     public Schedule schedule() {
         return schedule;
     }
 
-    public Hbm hbm() {
-        return hbm;
-    }
 
     /** Encodes {@code prompt} with the checkpoint's tokenizer and generates from it. */
     public Generation generate(String prompt, int maxTokens, Sampler sampler, TokenListener listener) {
@@ -70,7 +70,7 @@ public final class Generator {
         if (maxTokens < 0) {
             throw new GenerationException("max tokens must be >= 0, found " + maxTokens);
         }
-        var executor = new FunctionalExecutor(config, schedule, checkpoint.weights().ropeLayout(), sampler);
+        var executor = new FunctionalExecutor(schedule, checkpoint.weights().ropeLayout(), sampler);
         StreamingDecoder decoder = checkpoint.tokenizer().streamAfter(promptIds);
         var text = new ByteArrayOutputStream();
         int[] generated = new int[maxTokens];

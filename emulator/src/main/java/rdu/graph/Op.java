@@ -1,23 +1,33 @@
 package rdu.graph;
 
-import rdu.hbm.Placement;
+import rdu.tensor.Tensor;
 
 /**
- * One operator of the decode graph. Weights are referenced by their HBM placement, activations by buffer name;
+ * One operator of the decode graph. Weights are referenced as tensors (the compiler places them in emulated memory), activations by buffer name;
  * the current token and position come from the step being executed.
  */
 public sealed interface Op {
 
+    /** The weight tensor this operator streams from memory, or null if it has none. */
+    default Tensor weightTensor() {
+        return switch (this) {
+            case Embed e -> e.table();
+            case RmsNorm n -> n.weight();
+            case MatVec m -> m.weight();
+            default -> null;
+        };
+    }
+
     /** X = row {@code token} of the embedding table. */
-    record Embed(Placement table) implements Op {
+    record Embed(Tensor table) implements Op {
     }
 
     /** out = RMSNorm(in) * weight. */
-    record RmsNorm(Activation in, Placement weight, float eps, Activation out) implements Op {
+    record RmsNorm(Activation in, Tensor weight, float eps, Activation out) implements Op {
     }
 
     /** out = weight[rows, cols] x in: every projection and the classifier. */
-    record MatVec(Placement weight, Activation in, Activation out) implements Op {
+    record MatVec(Tensor weight, Activation in, Activation out) implements Op {
     }
 
     /** Rotary position embedding of {@code heads} heads of {@code target} at the current position. */

@@ -2,11 +2,29 @@ package rdu.schedule;
 
 import java.util.List;
 import rdu.graph.Node;
+import rdu.graph.Part;
 
-/** One kernel launch of a decode step: the operators fused into it, in dataflow order. */
-public record KernelCall(String name, List<Node> nodes) {
+/**
+ * One kernel launch of a decode step: the operators fused into it, in dataflow order. A looped kernel
+ * (KernelLooping) runs its body once per iteration, one iteration per decoder layer, each with that layer's
+ * weights; any other kernel has one iteration.
+ */
+public record KernelCall(String name, Part part, List<List<Node>> iterations) {
 
     public KernelCall {
-        nodes = List.copyOf(nodes);
+        iterations = iterations.stream().map(List::copyOf).toList();
+    }
+
+    public static KernelCall single(String name, List<Node> nodes) {
+        return new KernelCall(name, nodes.getFirst().part(), List.of(nodes));
+    }
+
+    public boolean looped() {
+        return iterations.size() > 1;
+    }
+
+    /** Every operator execution of the call, iterations in order. */
+    public List<Node> nodes() {
+        return iterations.stream().flatMap(List::stream).toList();
     }
 }

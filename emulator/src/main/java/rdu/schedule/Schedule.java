@@ -5,12 +5,20 @@ import java.util.List;
 import java.util.Locale;
 import rdu.graph.DecodeGraph;
 import rdu.graph.Node;
+import rdu.graph.Op;
+import rdu.graph.Part;
+import rdu.memory.Placement;
+import rdu.memory.SocketMemory;
+import rdu.model.ModelConfig;
+import rdu.tensor.Tensor;
 
 /**
- * The sequence of kernel calls that makes one decode step. Both the functional executor and the timing
- * engine walk this one schedule, so modeled time always belongs to work that really ran.
+ * The sequence of kernel calls that makes one decode step, with every weight and the KV cache placed in
+ * emulated memory. Both the functional executor and the timing engine walk this one schedule, so modeled time
+ * always belongs to work that really ran.
  */
-public record Schedule(List<KernelCall> calls) {
+public record Schedule(ModelConfig config, ScheduleOptions options, List<KernelCall> calls, SocketMemory memory,
+                       Placement kvCache) {
 
     /** How operators are grouped into kernels. */
     public enum Fusion {
@@ -24,21 +32,74 @@ public record Schedule(List<KernelCall> calls) {
         calls = List.copyOf(calls);
     }
 
-    /** Groups the graph's operators into kernel calls. */
-    public static Schedule compile(DecodeGraph graph, Fusion fusion) {
+    /**
+     * Places the graph's weights and KV cache in {@code memory} (HBM first, then DDR; failing up front, with the
+     * shortfall, if the model does not fit) and groups the operators into kernel calls.
+     */
+    public static Schedule compile(DecodeGraph graph, ScheduleOptions options, SocketMemory memory) {
+        ModelConfig config = graph.config();
+        List<Tensor> weights = graph.nodes().stream().map(n -> n.op().weightTensor())
+                .filter(t -> t != null).distinct().toList();
+        long kvBytes = kvCacheBytes(config, options.batch());
+        memory.requireFits(weights, kvBytes, "model (weights + KV cache for batch " + options.batch() + ")");
+
+        List<KernelCall> calls = group(graph.nodes(), options.fusion());
+        if (options.loopsLayers()) {
+            calls = loopDecoderLayers(calls, memory);
+        }
+        for (Tensor t : weights) {
+            memory.place(t);
+        }
+        Placement kvCache = memory.reserve("KV cache", kvBytes);
+        return new Schedule(config, options, calls, memory, kvCache);
+    }
+
+    /** Consecutive operators of the same part and layer form one kernel (layer fusion), or each its own. */
+    private static List<KernelCall> group(List<Node> nodes, Fusion fusion) {
         List<KernelCall> calls = new ArrayList<>();
         List<Node> current = new ArrayList<>();
-        for (Node node : graph.nodes()) {
+        for (Node node : nodes) {
             boolean sameKernel = fusion == Fusion.LAYER && !current.isEmpty()
                     && current.getFirst().part() == node.part() && current.getFirst().layer() == node.layer();
             if (!current.isEmpty() && !sameKernel) {
-                calls.add(new KernelCall(name(current, fusion), current));
+                calls.add(KernelCall.single(name(current, fusion), current));
                 current = new ArrayList<>();
             }
             current.add(node);
         }
-        calls.add(new KernelCall(name(current, fusion), current));
-        return new Schedule(calls);
+        calls.add(KernelCall.single(name(current, fusion), current));
+        return calls;
+    }
+
+    /**
+     * KernelLooping: the decoder-layer calls become one call iterating over layers. Each weight of the layer body
+     * is packed along a new layer dimension in memory, so the loop streams layer l+1's slice right after layer l's.
+     */
+    private static List<KernelCall> loopDecoderLayers(List<KernelCall> calls, SocketMemory memory) {
+        List<KernelCall> decoders = calls.stream().filter(c -> c.part() == Part.DECODER).toList();
+        if (decoders.size() < 2) {
+            return calls;
+        }
+        List<Node> body = decoders.getFirst().nodes();
+        for (int slot = 0; slot < body.size(); slot++) {
+            Tensor first = body.get(slot).op().weightTensor();
+            if (first != null) {
+                int s = slot;
+                List<Tensor> layers = decoders.stream().map(c -> c.nodes().get(s).op().weightTensor()).toList();
+                memory.placePacked(first.name() + " packed over " + layers.size() + " layers", layers);
+            }
+        }
+        var looped = new KernelCall("decoders", Part.DECODER,
+                decoders.stream().map(KernelCall::nodes).toList());
+        List<KernelCall> result = new ArrayList<>();
+        for (KernelCall call : calls) {
+            if (call.part() != Part.DECODER) {
+                result.add(call);
+            } else if (call == decoders.getFirst()) {
+                result.add(looped);
+            }
+        }
+        return result;
     }
 
     private static String name(List<Node> nodes, Fusion fusion) {
@@ -46,5 +107,20 @@ public record Schedule(List<KernelCall> calls) {
         String part = first.part().name().toLowerCase(Locale.ROOT);
         String base = first.layer() == Node.NO_LAYER ? part : part + "." + first.layer();
         return fusion == Fusion.LAYER ? base : base + "." + first.op().getClass().getSimpleName();
+    }
+
+    /** K and V in BF16 (the RDU's activation type) for every layer, position and sample. */
+    public static long kvCacheBytes(ModelConfig config, int batch) {
+        return 2L * batch * config.numLayers() * config.maxPositions() * config.kvDim() * 2;
+    }
+
+    /** Kernel launches per decode step. */
+    public int kernelCallsPerStep() {
+        return calls.size();
+    }
+
+    /** The operator of a node reads its weight from this placement. */
+    public Placement placement(Op op) {
+        return memory.placement(op.weightTensor());
     }
 }

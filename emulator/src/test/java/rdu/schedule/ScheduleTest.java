@@ -9,7 +9,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import rdu.graph.DecodeGraph;
 import rdu.graph.Op;
-import rdu.hbm.Hbm;
+import rdu.memory.SocketMemory;
 import rdu.model.LayerWeights;
 import rdu.model.LlamaWeights;
 import rdu.model.ModelConfig;
@@ -35,16 +35,33 @@ class ScheduleTest {
                     zeros(arena, "u", i, h), zeros(arena, "d", h, i)));
         }
         var weights = new LlamaWeights(embedding, layers, zeros(arena, "norm", h), embedding, RopeLayout.HALF);
-        return DecodeGraph.build(CONFIG, weights, new Hbm(0, 1 << 30));
+        return DecodeGraph.build(CONFIG, weights);
     }
 
     static Tensor zeros(Arena arena, String name, long... shape) {
         return new Tensor(name, DType.F32, shape, arena.allocate(Tensor.elementCount(shape) * 4));
     }
 
+    static Schedule compile(DecodeGraph graph, ScheduleOptions options) {
+        return Schedule.compile(graph, options, new SocketMemory(0, 1 << 30, 0));
+    }
+
+    @Test
+    void kernelLoopingMakesTheDecoderLayersOneCallWithPackedWeights() {
+        Schedule looped = compile(graph(), ScheduleOptions.defaults());
+        assertEquals(List.of("embedding", "decoders", "classifier", "sampling"),
+                looped.calls().stream().map(KernelCall::name).toList(), "4 kernel calls per token, as published");
+        KernelCall decoders = looped.calls().get(1);
+        assertEquals(3, decoders.iterations().size());
+        Op.MatVec wq0 = (Op.MatVec) decoders.iterations().get(0).get(1).op();
+        Op.MatVec wq1 = (Op.MatVec) decoders.iterations().get(1).get(1).op();
+        long stride = looped.placement(wq1).address() - looped.placement(wq0).address();
+        assertEquals(wq0.weight().byteSize(), stride, "layer l+1's wq follows layer l's in one packed region");
+    }
+
     @Test
     void layerFusionGivesOneKernelPerLayerBetweenEmbeddingAndClassifier() {
-        Schedule schedule = Schedule.compile(graph(), Schedule.Fusion.LAYER);
+        Schedule schedule = compile(graph(), ScheduleOptions.defaults().withKernelLooping(false));
         List<String> names = schedule.calls().stream().map(KernelCall::name).toList();
         assertEquals(List.of("embedding", "decoder.0", "decoder.1", "decoder.2", "classifier", "sampling"), names);
         assertEquals(16, schedule.calls().get(1).nodes().size(), "a decoder layer fuses its 16 operators");
@@ -54,8 +71,8 @@ class ScheduleTest {
     @Test
     void noFusionGivesOneKernelPerOperatorInTheSameOrder() {
         DecodeGraph graph = graph();
-        Schedule fused = Schedule.compile(graph, Schedule.Fusion.LAYER);
-        Schedule unfused = Schedule.compile(graph, Schedule.Fusion.NONE);
+        Schedule fused = compile(graph, ScheduleOptions.defaults().withKernelLooping(false));
+        Schedule unfused = compile(graph, ScheduleOptions.defaults().withFusion(Schedule.Fusion.NONE));
         assertEquals(graph.nodes().size(), unfused.calls().size());
         assertEquals(fused.calls().stream().flatMap(c -> c.nodes().stream()).toList(),
                 unfused.calls().stream().flatMap(c -> c.nodes().stream()).toList(), "same operators, same order");

@@ -19,6 +19,7 @@ import rdu.generate.TokenListener;
 import rdu.model.Checkpoint;
 import rdu.sampling.Sampler;
 import rdu.schedule.Schedule;
+import rdu.schedule.ScheduleOptions;
 
 /**
  * Greedy generation on the emulator equals llama2.c run.c for every golden record, for both models and both
@@ -55,7 +56,7 @@ class GoldenGenerationTest {
             int[] promptIds = checkpoint.tokenizer().encode(golden.prompt());
             assertArrayEquals(golden.promptIds(), promptIds, "prompt encoding");
 
-            var generator = new Generator(checkpoint, ChipFile.load(ChipFile.DEFAULT), Schedule.Fusion.LAYER);
+            var generator = new Generator(checkpoint, ChipFile.load(ChipFile.DEFAULT), ScheduleOptions.defaults());
             List<float[]> stepLogits = new ArrayList<>();
             TokenListener recordLogits = new TokenListener() {
                 @Override

@@ -1,0 +1,69 @@
+package rdu.schedule;
+
+/**
+ * How the compiler turns the decode graph into kernels and how the runtime launches them. The three SN40L decode
+ * optimizations are independent switches, all on by default.
+ *
+ * @param kernelLooping      the N decoder-layer calls become one call with a pipelined loop over layers
+ *                           (needs layer fusion; ignored when unfused)
+ * @param batchStreaming     with batch > 1, each sample enters layer n as soon as it leaves layer n-1
+ * @param offloadSteps       ScheduleOffloading: decode steps the chip runs without returning to the host
+ *                           (1 = off: the host takes control after every step)
+ * @param hardwareOrchestration kernel launches sequenced by the AGCU instead of host software
+ * @param batch              samples decoded together
+ */
+public record ScheduleOptions(
+        Schedule.Fusion fusion,
+        boolean kernelLooping,
+        boolean batchStreaming,
+        int offloadSteps,
+        boolean hardwareOrchestration,
+        int batch) {
+
+    /** ScheduleOffloading's default M: the papers find the gain saturates near 20 steps. */
+    public static final int DEFAULT_OFFLOAD_STEPS = 20;
+
+    public ScheduleOptions {
+        if (offloadSteps < 1) {
+            throw new IllegalArgumentException("offload steps must be >= 1 (1 = ScheduleOffloading off), found "
+                    + offloadSteps);
+        }
+        if (batch < 1) {
+            throw new IllegalArgumentException("batch must be >= 1, found " + batch);
+        }
+    }
+
+    /** Every optimization on, layer fusion, hardware orchestration, batch 1. */
+    public static ScheduleOptions defaults() {
+        return new ScheduleOptions(Schedule.Fusion.LAYER, true, true, DEFAULT_OFFLOAD_STEPS, true, 1);
+    }
+
+    public ScheduleOptions withFusion(Schedule.Fusion f) {
+        return new ScheduleOptions(f, kernelLooping, batchStreaming, offloadSteps, hardwareOrchestration, batch);
+    }
+
+    public ScheduleOptions withKernelLooping(boolean on) {
+        return new ScheduleOptions(fusion, on, batchStreaming, offloadSteps, hardwareOrchestration, batch);
+    }
+
+    public ScheduleOptions withBatchStreaming(boolean on) {
+        return new ScheduleOptions(fusion, kernelLooping, on, offloadSteps, hardwareOrchestration, batch);
+    }
+
+    public ScheduleOptions withOffloadSteps(int m) {
+        return new ScheduleOptions(fusion, kernelLooping, batchStreaming, m, hardwareOrchestration, batch);
+    }
+
+    public ScheduleOptions withHardwareOrchestration(boolean on) {
+        return new ScheduleOptions(fusion, kernelLooping, batchStreaming, offloadSteps, on, batch);
+    }
+
+    public ScheduleOptions withBatch(int b) {
+        return new ScheduleOptions(fusion, kernelLooping, batchStreaming, offloadSteps, hardwareOrchestration, b);
+    }
+
+    /** KernelLooping takes effect only on layer-fused kernels: unfused, consecutive calls are different kernels. */
+    public boolean loopsLayers() {
+        return kernelLooping && fusion == Schedule.Fusion.LAYER;
+    }
+}
