@@ -39,9 +39,9 @@ public record DecodeBench(Path model, double[] tokensPerSecond, long weightBytes
         return medianTokensPerSecond() * weightBytesPerToken;
     }
 
-    public static DecodeBench run(Path model, Chip chip, int tokens, int warmups, int runs) {
+    public static DecodeBench run(Path model, Chip chip, Generator.Timing timing, int tokens, int warmups, int runs) {
         try (Checkpoint checkpoint = Checkpoint.open(model)) {
-            var generator = new Generator(checkpoint, chip, ScheduleOptions.defaults());
+            var generator = new Generator(checkpoint, chip, ScheduleOptions.defaults(), timing);
             int[] bos = {checkpoint.config().bosTokenId()};
             var greedy = new Sampler(0, 0, 1, 1);
             double[] speeds = new double[runs];

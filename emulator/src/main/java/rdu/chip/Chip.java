@@ -14,6 +14,15 @@ import java.util.Map;
  * @param ddrBandwidth   DDR bandwidth in bytes per second
  * @param pmuBytes       scratchpad capacity of one PMU
  * @param clockHz        the fabric clock
+ * @param pcuLanes       SIMD lanes of one PCU
+ * @param pcuStages      pipeline stages of one PCU (each can apply one operation per lane per cycle)
+ * @param programLoadNs  loading a kernel's configuration when a call runs a different program than the last one
+ * @param argumentLoadNs loading one call's arguments
+ * @param softwareLaunchNs host runtime time per kernel call under software orchestration
+ * @param hardwareLaunchNs AGCU time per kernel call under hardware orchestration
+ * @param kernelSyncNs   barrier at the end of every kernel call
+ * @param hostStepNs     the host taking control between decode steps (without ScheduleOffloading)
+ * @param agcuStepNs     the AGCU moving to the next decode step inside an offloaded schedule
  */
 public record Chip(
         String name,
@@ -25,7 +34,21 @@ public record Chip(
         long ddrBytes,
         double ddrBandwidth,
         double clockHz,
+        int pcuLanes,
+        int pcuStages,
+        double programLoadNs,
+        double argumentLoadNs,
+        double softwareLaunchNs,
+        double hardwareLaunchNs,
+        double kernelSyncNs,
+        double hostStepNs,
+        double agcuStepNs,
         Map<String, Parameter> parameters) {
+
+    /** Peak lane operations per second of the whole socket (an FMA counts once). */
+    public double laneOpsPerSecond() {
+        return (double) pcus * pcuLanes * pcuStages * clockHz;
+    }
 
     public Chip {
         parameters = Collections.unmodifiableMap(new LinkedHashMap<>(parameters));

@@ -77,6 +77,15 @@ public final class ChipFile {
                 (long) reader.positive("ddr_capacity", Quantity.BYTES),
                 reader.positive("ddr_bandwidth", Quantity.BANDWIDTH),
                 reader.positive("clock", Quantity.FREQUENCY),
+                (int) reader.positive("pcu_lanes", Quantity.COUNT),
+                (int) reader.positive("pcu_stages", Quantity.COUNT),
+                reader.positive("program_load", Quantity.TIME) * 1e9,
+                reader.positive("argument_load", Quantity.TIME) * 1e9,
+                reader.positive("software_launch", Quantity.TIME) * 1e9,
+                reader.positive("hardware_launch", Quantity.TIME) * 1e9,
+                reader.positive("kernel_sync", Quantity.TIME) * 1e9,
+                reader.positive("host_step", Quantity.TIME) * 1e9,
+                reader.positive("agcu_step", Quantity.TIME) * 1e9,
                 all);
         reader.rejectUnknown();
         return chip;

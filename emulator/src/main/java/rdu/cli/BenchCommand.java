@@ -11,6 +11,7 @@ import rdu.bench.DecodeBench;
 import rdu.bench.MemoryBandwidth;
 import rdu.bench.SyntheticCheckpoint;
 import rdu.chip.ChipFile;
+import rdu.generate.Generator;
 
 /** {@code rdu bench}: host speed and memory figures of the functional path (scripts/bench runs them all). */
 @Command(name = "bench", mixinStandardHelpOptions = true,
@@ -36,6 +37,10 @@ final class BenchCommand {
         @Option(names = "--runs", defaultValue = "7", description = "Measured runs (default: ${DEFAULT-VALUE}).")
         int runs;
 
+        @Option(names = "--timing", defaultValue = "ON", description = "Timing model alongside the functional"
+                + " path: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
+        Generator.Timing timing;
+
         @Override
         public void run() {
             if (tokens < 1 || runs < 1 || warmups < 0) {
@@ -44,8 +49,8 @@ final class BenchCommand {
             Path path = ModelLocator.locate(model);
             System.err.printf("decoding %d tokens x (%d warm-up + %d measured) runs of %s...%n", tokens, warmups,
                     runs, path);
-            DecodeBench b = DecodeBench.run(path, ChipFile.load(ChipFile.DEFAULT), tokens, warmups, runs);
-            System.out.printf(Locale.ROOT, "model %s%n", b.model());
+            DecodeBench b = DecodeBench.run(path, ChipFile.load(ChipFile.DEFAULT), timing, tokens, warmups, runs);
+            System.out.printf(Locale.ROOT, "model %s (timing model %s)%n", b.model(), timing);
             System.out.printf(Locale.ROOT, "  host decode: median %.1f tokens/s over %d runs (each: %s)%n",
                     b.medianTokensPerSecond(), runs, formatAll(b.tokensPerSecond()));
             System.out.printf(Locale.ROOT, "  weights streamed per token: %,d bytes -> %.2f GB/s at the median%n",

@@ -15,7 +15,12 @@ import rdu.model.Checkpoint;
 import rdu.model.ModelConfig;
 import rdu.sampling.Sampler;
 import rdu.memory.Tier;
-import rdu.schedule.ScheduleOptions;
+import java.nio.charset.StandardCharsets;
+import rdu.report.TimingCsv;
+import rdu.report.TimingSummary;
+import rdu.timing.StepTiming;
+import rdu.timing.TimingEngine;
+import rdu.trace.ChromeTrace;
 
 /** {@code rdu generate}: real text from real weights, streamed to stdout; figures go to stderr. */
 @Command(name = "generate", mixinStandardHelpOptions = true,
@@ -62,6 +67,17 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--no-echo", description = "Do not print the prompt before the generated text.")
     boolean noEcho;
 
+    @picocli.CommandLine.Mixin
+    ScheduleMixin scheduleOptions;
+
+    @Option(names = "--trace", paramLabel = "FILE",
+            description = "Write the modeled schedule as Chrome Trace Event JSON (open it in ui.perfetto.dev).")
+    Path traceFile;
+
+    @Option(names = "--timing-csv", paramLabel = "FILE",
+            description = "Write one row per generated token: index, token id, text, modeled ns, HBM bytes, kernel calls.")
+    Path csvFile;
+
     @Override
     public Integer call() {
         if (maxTokens < 0) {
@@ -77,9 +93,14 @@ final class GenerateCommand implements Callable<Integer> {
         Path modelPath = ModelLocator.locate(model);
         PrintStream out = System.out;
         PrintStream err = System.err;
-        try (Checkpoint checkpoint = Checkpoint.open(modelPath)) {
+        try (Checkpoint checkpoint = Checkpoint.open(modelPath);
+             ChromeTrace trace = traceFile == null ? null : new ChromeTrace(traceFile, chip.name());
+             TimingCsv csv = csvFile == null ? null : new TimingCsv(csvFile)) {
             ModelConfig config = checkpoint.config();
-            var generator = new Generator(checkpoint, chip, ScheduleOptions.defaults());
+            var generator = new Generator(checkpoint, chip, scheduleOptions.options(),
+                    trace == null ? Generator.Timing.ON : Generator.Timing.TRACED);
+            TimingEngine engine = generator.timingEngine();
+            var summary = new TimingSummary(chip.name(), 1, chip.hbmBandwidth(), engine.weightBytesPerStep());
             err.printf(Locale.ROOT, "model %s: %d layers, hidden %d, %d heads (%d KV), vocab %d, context %d%n",
                     modelPath, config.numLayers(), config.hiddenSize(), config.numHeads(), config.numKvHeads(),
                     config.vocabSize(), config.maxPositions());
@@ -91,10 +112,37 @@ final class GenerateCommand implements Callable<Integer> {
                 out.flush();
             }
             TokenListener stream = new TokenListener() {
+                StepTiming lastStep;
+
+                @Override
+                public void onTiming(StepTiming timing, int token, boolean generated) {
+                    lastStep = timing;
+                    if (generated) {
+                        summary.add(timing, engine.kvBytesPerSample(timing.step()));
+                    } else if (trace != null) {
+                        trace.step(timing, token, "");
+                    }
+                }
+
                 @Override
                 public void onToken(int index, int token, float[] logits, byte[] text) {
                     out.write(text, 0, text.length);
                     out.flush();
+                    record(index, token, new String(text, StandardCharsets.UTF_8));
+                }
+
+                @Override
+                public void onStopToken(int token, float[] logits) {
+                    record(-1, token, "");
+                }
+
+                private void record(int index, int token, String text) {
+                    if (trace != null) {
+                        trace.step(lastStep, token, text);
+                    }
+                    if (csv != null) {
+                        csv.row(index, token, text, lastStep);
+                    }
                 }
 
                 @Override
@@ -107,8 +155,14 @@ final class GenerateCommand implements Callable<Integer> {
             Generation result = generator.generate(prompt, maxTokens, sampler, stream);
             err.printf(Locale.ROOT, "prompt %d tokens, generated %d tokens, stopped: %s%n", result.promptIds().length,
                     result.generatedIds().length, result.stopReason().name().toLowerCase(Locale.ROOT).replace('_', ' '));
-            err.printf(Locale.ROOT, "host: %.1f tokens/s (this machine's wall time: %d decode steps in %.1f ms;"
-                    + " not modeled RDU time)%n", result.hostTokensPerSecond(), result.steps(), result.hostNanos() / 1e6);
+            err.printf(Locale.ROOT, "schedule: %s%n", scheduleOptions.describe());
+            err.print(summary.format(result.hostTokensPerSecond()));
+            if (traceFile != null) {
+                err.println("trace: " + traceFile + " (open in ui.perfetto.dev)");
+            }
+            if (csvFile != null) {
+                err.println("timing CSV: " + csvFile);
+            }
         }
         return 0;
     }

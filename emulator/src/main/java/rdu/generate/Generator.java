@@ -16,6 +16,8 @@ import rdu.schedule.Schedule;
 import rdu.schedule.ScheduleOptions;
 import rdu.tensor.DType;
 import rdu.tensor.Tensor;
+import rdu.timing.StepTiming;
+import rdu.timing.TimingEngine;
 import rdu.tokenizer.StreamingDecoder;
 
 /**
@@ -25,14 +27,23 @@ import rdu.tokenizer.StreamingDecoder;
  */
 public final class Generator {
 
+    /** Whether generation also runs the timing engine, and whether it keeps every slice for a trace. */
+    public enum Timing {
+        OFF,
+        ON,
+        TRACED
+    }
+
     private final Checkpoint checkpoint;
     private final Schedule schedule;
+    private final Timing timing;
+    private final TimingEngine engine;
 
     /** The weight dtypes the functional kernels widen to FP32. */
     static final Set<DType> COMPUTABLE = EnumSet.of(DType.F32, DType.BF16, DType.F16);
 
     /** Places the checkpoint in socket 0's memory and compiles its decode schedule. */
-    public Generator(Checkpoint checkpoint, Chip chip, ScheduleOptions options) {
+    public Generator(Checkpoint checkpoint, Chip chip, ScheduleOptions options, Timing timing) {
         for (Tensor t : checkpoint.weights().all()) {
             if (!COMPUTABLE.contains(t.dtype())) {
                 throw new CheckpointException(checkpoint.source(), "tensor \"" + t.name() + "\" dtype",
@@ -46,10 +57,17 @@ public final class Generator {
         }
         var memory = new SocketMemory(0, chip.hbmBytes(), chip.ddrBytes());
         this.schedule = Schedule.compile(DecodeGraph.build(checkpoint.config(), checkpoint.weights()), options, memory);
+        this.timing = timing;
+        this.engine = timing == Timing.OFF ? null : new TimingEngine(chip, schedule);
     }
 
     public Schedule schedule() {
         return schedule;
+    }
+
+    /** The timing engine, or null when timing is off. */
+    public TimingEngine timingEngine() {
+        return engine;
     }
 
 
@@ -78,6 +96,7 @@ public final class Generator {
         StopReason reason = StopReason.MAX_TOKENS;
         long hostNanos = 0;
         int steps = 0;
+        double modeledNs = 0;
 
         int token = promptIds[0];
         for (int pos = 0; count < maxTokens; pos++) {
@@ -88,8 +107,13 @@ public final class Generator {
             boolean inPrompt = pos < promptIds.length - 1;
             long start = System.nanoTime();
             int sampled = executor.step(token, pos, !inPrompt);
+            StepTiming modeled = engine == null ? null : engine.step(pos, pos, modeledNs, timing == Timing.TRACED);
             hostNanos += System.nanoTime() - start;
             steps++;
+            if (modeled != null) {
+                modeledNs = modeled.endNs();
+                listener.onTiming(modeled, inPrompt ? promptIds[pos + 1] : sampled, !inPrompt);
+            }
             if (inPrompt) {
                 token = promptIds[pos + 1];
                 continue;

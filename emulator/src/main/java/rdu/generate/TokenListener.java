@@ -1,5 +1,7 @@
 package rdu.generate;
 
+import rdu.timing.StepTiming;
+
 /** Sees each generated token as it is produced. */
 @FunctionalInterface
 public interface TokenListener {
@@ -11,6 +13,15 @@ public interface TokenListener {
      * @param text   the bytes now ready to print (never half a UTF-8 character; may be empty)
      */
     void onToken(int index, int token, float[] logits, byte[] text);
+
+    /**
+     * The modeled time of a decode step, before its token is reported (when timing is on).
+     *
+     * @param token     the token the step produced (a prompt token while the prompt is fed, then the sampled one)
+     * @param generated false while the prompt is being fed
+     */
+    default void onTiming(StepTiming timing, int token, boolean generated) {
+    }
 
     /** The model chose a stop token; generation ends without emitting it. */
     default void onStopToken(int token, float[] logits) {

@@ -3,6 +3,7 @@ package rdu.schedule;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import rdu.cost.CostModel;
 import rdu.graph.DecodeGraph;
 import rdu.graph.Node;
 import rdu.graph.Op;
@@ -111,7 +112,7 @@ public record Schedule(ModelConfig config, ScheduleOptions options, List<KernelC
 
     /** K and V in BF16 (the RDU's activation type) for every layer, position and sample. */
     public static long kvCacheBytes(ModelConfig config, int batch) {
-        return 2L * batch * config.numLayers() * config.maxPositions() * config.kvDim() * 2;
+        return 2L * batch * config.numLayers() * config.maxPositions() * config.kvDim() * CostModel.ACTIVATION_BYTES;
     }
 
     /** Kernel launches per decode step. */

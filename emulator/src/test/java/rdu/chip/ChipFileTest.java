@@ -28,6 +28,7 @@ class ChipFileTest {
         assertEquals(64_000_000_000L, chip.hbmBytes());
         assertEquals(1.6e12, chip.hbmBandwidth(), 1);
         assertEquals(1.6e9, chip.clockHz(), 1);
+        assertEquals(638e12, 2 * chip.laneOpsPerSecond(), 0.005 * 638e12, "the published BF16 peak");
         for (Parameter p : chip.parameters().values()) {
             assertFalse(p.source().isBlank(), p.name() + " has a source");
             assertFalse(Double.isNaN(p.baseValue()), p.name() + " was read");

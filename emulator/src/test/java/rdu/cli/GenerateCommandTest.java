@@ -55,7 +55,9 @@ class GenerateCommandTest {
         assertEquals(0, run.exitCode(), run.stderr());
         assertTrue(run.stdout().startsWith("Once upon a time, there was a little girl named Lily."), run.stdout());
         assertFalse(run.stdout().contains("tokens/s"), "figures stay off stdout");
-        assertTrue(run.stderr().contains("generated 20 tokens") && run.stderr().contains("host:"), run.stderr());
+        assertTrue(run.stderr().contains("generated 20 tokens") && run.stderr().contains("modeled SN40L:")
+                && run.stderr().contains("kernel calls per token: 4") && run.stderr().contains("host (this machine"),
+                run.stderr());
     }
 
     @Test

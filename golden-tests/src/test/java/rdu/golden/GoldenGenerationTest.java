@@ -56,7 +56,7 @@ class GoldenGenerationTest {
             int[] promptIds = checkpoint.tokenizer().encode(golden.prompt());
             assertArrayEquals(golden.promptIds(), promptIds, "prompt encoding");
 
-            var generator = new Generator(checkpoint, ChipFile.load(ChipFile.DEFAULT), ScheduleOptions.defaults());
+            var generator = new Generator(checkpoint, ChipFile.load(ChipFile.DEFAULT), ScheduleOptions.defaults(), Generator.Timing.ON);
             List<float[]> stepLogits = new ArrayList<>();
             TokenListener recordLogits = new TokenListener() {
                 @Override

@@ -20,7 +20,7 @@ class InvariantsTest {
 
     static Generation run(String checkpointPath, String prompt, ScheduleOptions options, Sampler sampler) {
         try (Checkpoint checkpoint = Checkpoint.open(SharedData.require(checkpointPath))) {
-            var generator = new Generator(checkpoint, ChipFile.load(ChipFile.DEFAULT), options);
+            var generator = new Generator(checkpoint, ChipFile.load(ChipFile.DEFAULT), options, Generator.Timing.ON);
             return generator.generate(prompt, 200, sampler, (index, token, logits, text) -> { });
         }
     }
@@ -59,7 +59,7 @@ class InvariantsTest {
                     ScheduleOptions options = ScheduleOptions.defaults().withFusion(fusion)
                             .withKernelLooping((switches & 1) != 0).withBatchStreaming((switches & 2) != 0)
                             .withOffloadSteps((switches & 4) != 0 ? ScheduleOptions.DEFAULT_OFFLOAD_STEPS : 1);
-                    var generator = new Generator(checkpoint, ChipFile.load(ChipFile.DEFAULT), options);
+                    var generator = new Generator(checkpoint, ChipFile.load(ChipFile.DEFAULT), options, Generator.Timing.ON);
                     for (GoldenRecord record : records) {
                         Generation g = generator.generate(record.promptIds(), record.maxNewTokens(), greedy(),
                                 (index, token, logits, text) -> { });

@@ -1,0 +1,54 @@
+package rdu.cli;
+
+import java.util.Locale;
+import picocli.CommandLine.Option;
+import rdu.schedule.Schedule;
+import rdu.schedule.ScheduleOptions;
+
+/** The schedule switches shared by the commands that run a schedule. All optimizations are on unless switched off. */
+final class ScheduleMixin {
+
+    @Option(names = "--no-kernel-looping", description = "One kernel call per decoder layer instead of one looped call.")
+    boolean noKernelLooping;
+
+    @Option(names = "--no-batch-streaming", description = "Every sample waits for the whole batch at each layer.")
+    boolean noBatchStreaming;
+
+    @Option(names = "--no-schedule-offloading", description = "The host takes control after every decode step.")
+    boolean noScheduleOffloading;
+
+    @Option(names = "--offload-steps", paramLabel = "M", defaultValue = "" + ScheduleOptions.DEFAULT_OFFLOAD_STEPS,
+            description = "Decode steps per offloaded schedule (default: ${DEFAULT-VALUE}).")
+    int offloadSteps;
+
+    @Option(names = "--unfused", description = "One kernel per operator instead of one per decoder layer.")
+    boolean unfused;
+
+    @Option(names = "--software-orchestration", description = "The host launches every kernel instead of the AGCU.")
+    boolean softwareOrchestration;
+
+    ScheduleOptions options() {
+        if (offloadSteps < 1) {
+            throw new Rdu.UsageException("--offload-steps must be >= 1, found " + offloadSteps);
+        }
+        return ScheduleOptions.defaults()
+                .withFusion(unfused ? Schedule.Fusion.NONE : Schedule.Fusion.LAYER)
+                .withKernelLooping(!noKernelLooping)
+                .withBatchStreaming(!noBatchStreaming)
+                .withOffloadSteps(noScheduleOffloading ? 1 : offloadSteps)
+                .withHardwareOrchestration(!softwareOrchestration);
+    }
+
+    String describe() {
+        ScheduleOptions o = options();
+        return String.format(Locale.ROOT, "%s, KernelLooping %s, BatchStreaming %s, ScheduleOffloading %s, %s"
+                        + " orchestration", o.fusion() == Schedule.Fusion.LAYER ? "layer fusion" : "unfused",
+                onOff(o.loopsLayers()), onOff(o.batchStreaming()),
+                o.offloadSteps() > 1 ? "on (M = " + o.offloadSteps() + ")" : "off",
+                o.hardwareOrchestration() ? "hardware" : "software");
+    }
+
+    private static String onOff(boolean on) {
+        return on ? "on" : "off";
+    }
+}

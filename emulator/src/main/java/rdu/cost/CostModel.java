@@ -1,0 +1,106 @@
+package rdu.cost;
+
+import rdu.graph.Op;
+import rdu.model.ModelConfig;
+
+/**
+ * The work of each operator for one decode step of B samples at position p, in closed form over shapes and
+ * dtypes. wb = bytes per element of the stored weight, ab = {@link #ACTIVATION_BYTES}; t = p + 1 cached
+ * positions; h = heads, d = head_dim, kv = kvDim, q = qDim; log = ceil(log2); unlisted fields are 0.
+ * <ul>
+ * <li>Embed [vocab, n]: weight B*n*wb (one gathered row per sample); elementwise B*n; activation B*n*ab
+ * <li>RmsNorm n: weight n*wb; flops B*2n; elementwise B*2n; transcendental B; reduction log n; activation B*n*ab
+ * <li>MatVec [rows, cols]: weight rows*cols*wb (streamed once for the batch); flops 2*rows*cols*B;
+ *     reduction log cols; activation B*rows*ab
+ * <li>Rope h: flops B*h*d*3; transcendental B*h*d; activation B*h*d*ab
+ * <li>KvWrite: kv write B*2*kv*ab; elementwise B*2*kv
+ * <li>Attention: kv read B*2*t*kv*ab; flops B*h*t*d*4; transcendental B*h*t; elementwise B*h*t*2;
+ *     reduction log d + log t; activation B*q*ab
+ * <li>SwiGlu n: elementwise B*n*3; transcendental B*n; activation B*n*ab
+ * <li>Residual n: elementwise B*n; activation B*n*ab
+ * <li>Sample: elementwise B*vocab; reduction log vocab
+ * </ul>
+ * Pipeline depth = passes * {@link #PCU_PASS_STAGES} + reduction depth: a value crosses the PCU's stages once per
+ * pass, then climbs the reduction tree. Attention and RmsNorm take 2 passes (scores then weighted sum; sum of
+ * squares then scale), every other operator 1.
+ */
+public final class CostModel {
+
+    /** Activations and the KV cache are BF16, the RDU datapath type. */
+    public static final int ACTIVATION_BYTES = 2;
+
+    /** Stages of one pass through a PCU's SIMD pipeline (Plasticine's 6; section 5 of published-results.md). */
+    public static final int PCU_PASS_STAGES = 6;
+
+    private CostModel() {
+    }
+
+    public static Cost of(Op op, ModelConfig config, int batch, int position) {
+        if (batch < 1) {
+            throw new IllegalArgumentException("batch must be >= 1, found " + batch);
+        }
+        if (position < 0 || position >= config.maxPositions()) {
+            throw new IllegalArgumentException("position must be in [0, " + config.maxPositions()
+                    + ") (the model's max positions), found " + position);
+        }
+        long b = batch;
+        long ab = ACTIVATION_BYTES;
+        return switch (op) {
+            case Op.Embed e -> {
+                long n = e.table().dim(1);
+                yield cost(0, b * n * e.table().dtype().bytes(), 0, 0, b * n * ab, b * n, 0, 0, 1);
+            }
+            case Op.RmsNorm r -> {
+                long n = r.weight().elementCount();
+                yield cost(b * 2 * n, n * r.weight().dtype().bytes(), 0, 0, b * n * ab, b * 2 * n, b,
+                        ceilLog2(n), 2);
+            }
+            case Op.MatVec m -> {
+                long rows = m.weight().dim(0);
+                long cols = m.weight().dim(1);
+                yield cost(2.0 * rows * cols * b, rows * cols * m.weight().dtype().bytes(), 0, 0, b * rows * ab,
+                        0, 0, ceilLog2(cols), 1);
+            }
+            case Op.Rope r -> {
+                long width = (long) r.heads() * config.headDim();
+                // Per pair of lanes: 4 multiplies + 2 adds = 3 per element; one cos and one sin = 1 per element.
+                yield cost(b * width * 3, 0, 0, 0, b * width * ab, 0, b * width, 0, 1);
+            }
+            case Op.KvWrite _ -> {
+                long kv = config.kvDim();
+                yield cost(0, 0, 0, b * 2 * kv * ab, 0, b * 2 * kv, 0, 0, 1);
+            }
+            case Op.Attention _ -> {
+                long t = position + 1L;
+                long heads = config.numHeads();
+                long d = config.headDim();
+                yield cost(b * heads * t * d * 4, 0, b * 2 * t * config.kvDim() * ab, 0, b * config.qDim() * ab,
+                        b * heads * t * 2, b * heads * t, ceilLog2(d) + ceilLog2(t), 2);
+            }
+            case Op.SwiGlu s -> {
+                long n = s.gate().size(config);
+                yield cost(0, 0, 0, 0, b * n * ab, b * n * 3, b * n, 0, 1);
+            }
+            case Op.Residual r -> {
+                long n = r.into().size(config);
+                yield cost(0, 0, 0, 0, b * n * ab, b * n, 0, 0, 1);
+            }
+            case Op.Sample _ -> {
+                long vocab = config.vocabSize();
+                yield cost(0, 0, 0, 0, 0, b * vocab, 0, ceilLog2(vocab), 1);
+            }
+        };
+    }
+
+    private static Cost cost(double flops, long weightBytes, long kvReadBytes, long kvWriteBytes,
+                             long activationBytes, double elementwiseOps, double transcendentalOps,
+                             int reductionDepth, int passes) {
+        return new Cost(flops, weightBytes, kvReadBytes, kvWriteBytes, activationBytes, elementwiseOps,
+                transcendentalOps, reductionDepth, passes * PCU_PASS_STAGES + reductionDepth);
+    }
+
+    /** Levels of a binary reduction tree over n values: 0 for one value. */
+    static int ceilLog2(long n) {
+        return 64 - Long.numberOfLeadingZeros(n - 1);
+    }
+}

@@ -1,0 +1,119 @@
+package rdu.pcu;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import rdu.chip.Chip;
+import rdu.cost.Cost;
+import rdu.graph.Node;
+import rdu.schedule.KernelCall;
+
+/**
+ * Maps the operators of a kernel call onto the chip's PCUs and PMUs. A looped call maps one layer body (its first
+ * iteration) onto the fabric and reuses it every iteration. Rules, with TILE = one PMU's capacity:
+ * <ul>
+ * <li>stage buffer = 2 x the activation bytes the operator produces: the next operator reads one copy while this
+ *     one writes the other;
+ * <li>weight buffer = 2 x min(weight bytes, TILE): streaming tiles, one filling from memory while one is consumed;
+ * <li>PMUs = ceil((stage buffer + weight buffer) / TILE), at least 1;
+ * <li>PCUs = 1 per operator, plus the spare PCUs shared in proportion to lane operations, rounded by largest
+ *     remainder (ties to the earlier operator), so the total is at most the chip's PCUs;
+ * <li>if the PMUs exceed the chip's, weight buffers shrink to one tile, single-buffered; if they still exceed it,
+ *     the kernel does not fit and allocation fails.
+ * </ul>
+ */
+public final class Allocator {
+
+    private Allocator() {
+    }
+
+    /**
+     * @param costs the costs of the nodes of {@code call}'s first iteration, in the same order
+     * @throws IllegalStateException if the kernel needs more PCUs or PMUs than {@code chip} has
+     */
+    public static KernelAllocation allocate(KernelCall call, List<Cost> costs, Chip chip) {
+        List<Node> body = call.iterations().getFirst();
+        if (costs.size() != body.size()) {
+            throw new IllegalArgumentException("kernel " + call.name() + ": " + body.size() + " operators but "
+                    + costs.size() + " costs");
+        }
+        if (body.size() > chip.pcus()) {
+            throw new IllegalStateException("kernel " + call.name() + " does not fit: needs " + body.size()
+                    + " PCUs (one per operator), chip " + chip.name() + " has " + chip.pcus());
+        }
+        long tile = chip.pmuBytes();
+        int weightCopies = 2;
+        if (totalPmus(costs, tile, weightCopies) > chip.pmus()) {
+            weightCopies = 1;
+            int needed = totalPmus(costs, tile, weightCopies);
+            if (needed > chip.pmus()) {
+                throw new IllegalStateException("kernel " + call.name() + " does not fit: needs " + needed
+                        + " PMUs even with single-buffered weight tiles, chip " + chip.name() + " has "
+                        + chip.pmus());
+            }
+        }
+        int[] pcus = sharePcus(costs, chip.pcus());
+        List<OperatorAllocation> operators = new ArrayList<>();
+        for (int i = 0; i < body.size(); i++) {
+            Cost c = costs.get(i);
+            operators.add(new OperatorAllocation(body.get(i), pcus[i], pmus(c, tile, weightCopies),
+                    stageBuffer(c), weightBuffer(c, tile, weightCopies)));
+        }
+        return new KernelAllocation(call, operators);
+    }
+
+    private static long stageBuffer(Cost c) {
+        return 2 * c.activationBytes();
+    }
+
+    /** 0 for an operator without weights. */
+    private static long weightBuffer(Cost c, long tile, int copies) {
+        return copies * Math.min(c.weightBytes(), tile);
+    }
+
+    private static int pmus(Cost c, long tile, int weightCopies) {
+        long bytes = stageBuffer(c) + weightBuffer(c, tile, weightCopies);
+        return (int) Math.max(1, Math.ceilDiv(bytes, tile));
+    }
+
+    private static int totalPmus(List<Cost> costs, long tile, int weightCopies) {
+        int total = 0;
+        for (Cost c : costs) {
+            total += pmus(c, tile, weightCopies);
+        }
+        return total;
+    }
+
+    /**
+     * One PCU per operator, the spare ones by share of lane operations. Whole shares first, then one more each to
+     * the largest fractional parts; a kernel with no lane work at all leaves the spare PCUs idle.
+     */
+    private static int[] sharePcus(List<Cost> costs, int available) {
+        int n = costs.size();
+        int spare = available - n;
+        double totalOps = 0;
+        for (Cost c : costs) {
+            totalOps += c.laneOps();
+        }
+        int[] pcus = new int[n];
+        double[] fractions = new double[n];
+        int given = 0;
+        for (int i = 0; i < n; i++) {
+            double exact = totalOps == 0 ? 0 : spare * (costs.get(i).laneOps() / totalOps);
+            int whole = (int) Math.floor(exact);
+            pcus[i] = 1 + whole;
+            fractions[i] = exact - whole;
+            given += whole;
+        }
+        List<Integer> order = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            order.add(i);
+        }
+        order.sort(Comparator.comparingDouble((Integer i) -> -fractions[i]).thenComparingInt(i -> i));
+        int leftover = totalOps == 0 ? 0 : spare - given;
+        for (int k = 0; k < leftover; k++) {
+            pcus[order.get(k)]++;
+        }
+        return pcus;
+    }
+}

@@ -1,0 +1,259 @@
+package rdu.timing;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import rdu.chip.Chip;
+import rdu.cost.Cost;
+import rdu.cost.CostModel;
+import rdu.graph.Node;
+import rdu.graph.Op;
+import rdu.memory.Placement;
+import rdu.memory.Tier;
+import rdu.model.ModelConfig;
+import rdu.pcu.Allocator;
+import rdu.pcu.KernelAllocation;
+import rdu.pcu.OperatorAllocation;
+import rdu.schedule.KernelCall;
+import rdu.schedule.Schedule;
+
+/**
+ * Modeled time of decode steps on one socket: walks the same schedule the functional executor runs and books every
+ * piece of work on the resource that does it. Each resource is a timeline (work on it is serialized); a task starts
+ * when its inputs are ready and its resource is free. What is timed, per decode step:
+ * <ol>
+ * <li>control: the host takes over between steps ({@code host_step}), or, inside a ScheduleOffloading window of M
+ *     steps, the AGCU moves on by itself ({@code agcu_step});</li>
+ * <li>per kernel call: launch by host software ({@code software_launch}) or the AGCU ({@code hardware_launch}), then
+ *     Program Load (only when the program differs from the last call's) and Argument Load, then Execute, then a
+ *     barrier ({@code kernel_sync});</li>
+ * <li>Execute: every operator streams its off-chip bytes (weights, KV cache) from the memory tier that holds them, in
+ *     tiles of up to one PMU ({@code pmu_capacity}) and at most {@link #MAX_TILES} per operator, through a
+ *     double-buffered PMU stage ({@link #BUFFER_TILES} tiles): a tile may start streaming once the tile two before it
+ *     has been consumed. The memory streams tiles in dataflow order at its bandwidth: tile time = bytes / bandwidth.
+ *     The operator's PCU group consumes a tile, sample by sample, once the tile has arrived and that sample's input
+ *     is ready: compute = (FLOPs/2 + element-wise ops) / (PCUs x lanes x stages x clock) + transcendental ops /
+ *     (PCUs x lanes x clock), split evenly over tiles and samples. A sample's output is ready pipelineDepth cycles
+ *     after its last tile;</li>
+ * <li>KernelLooping: the decoder layers are iterations of one call, so the next layer's tiles stream while this layer
+ *     computes (the PMU buffers carry over); without it every layer is a call of its own, and HBM idles through the
+ *     drain, barrier and launch between layers;</li>
+ * <li>BatchStreaming: sample b enters layer l as soon as it leaves layer l-1; without it, layer l starts for any
+ *     sample only when every sample has left layer l-1;</li>
+ * <li>unfused kernels (one operator per call) write their output to HBM and the next call reads it back.</li>
+ * </ol>
+ * Modeled times are doubles computed in a fixed order, so the same run gives the same times bit for bit.
+ */
+public final class TimingEngine {
+
+    /** Streaming tiles per operator at most: beyond that, more tiles only add events, not accuracy. */
+    public static final int MAX_TILES = 8;
+    /** PMU stage buffers per operator weight stream (double buffering). */
+    public static final int BUFFER_TILES = 2;
+
+    private final Chip chip;
+    private final Schedule schedule;
+    private final ModelConfig config;
+    private final int batch;
+    private final Map<Node, Cost> staticCosts = new IdentityHashMap<>();
+    private final Map<Node, OperatorAllocation> allocations = new IdentityHashMap<>();
+    private final Map<KernelCall, String> programs = new IdentityHashMap<>();
+    private final Map<Node, Timeline> pcuGroupOf = new IdentityHashMap<>();
+    private final Map<Node, String> names = new IdentityHashMap<>();
+
+    private final Timeline host = new Timeline(Resource.host("host runtime"));
+    private final Timeline agcu = new Timeline(new Resource(0, "AGCU"));
+    private final Timeline hbm = new Timeline(new Resource(0, "HBM"));
+    private final Timeline ddr = new Timeline(new Resource(0, "DDR"));
+    private String loadedProgram = "";
+
+    public TimingEngine(Chip chip, Schedule schedule) {
+        this.chip = chip;
+        this.schedule = schedule;
+        this.config = schedule.config();
+        this.batch = schedule.options().batch();
+        int allocationPosition = config.maxPositions() / 2; // PCUs are split for a mid-context attention cost
+        Map<String, Timeline> pcuGroups = new HashMap<>();
+        for (KernelCall call : schedule.calls()) {
+            List<Node> body = call.iterations().getFirst();
+            List<Cost> costs = body.stream().map(n -> CostModel.of(n.op(), config, batch, allocationPosition)).toList();
+            KernelAllocation allocation = Allocator.allocate(call, costs, chip);
+            for (List<Node> iteration : call.iterations()) {
+                for (int slot = 0; slot < iteration.size(); slot++) {
+                    Node node = iteration.get(slot);
+                    allocations.put(node, allocation.operators().get(slot));
+                    staticCosts.put(node, CostModel.of(node.op(), config, batch, 0));
+                    names.put(node, opName(node));
+                    // the same slot of every layer is the same PCU group: one timeline per name
+                    String group = String.format(Locale.ROOT, "PCU %s %02d %s",
+                            call.part().name().toLowerCase(Locale.ROOT), slot, names.get(node));
+                    pcuGroupOf.put(node, pcuGroups.computeIfAbsent(group, n -> new Timeline(new Resource(0, n))));
+                }
+            }
+            programs.put(call, call.part() + " " + body.stream().map(n -> n.op().getClass().getSimpleName()).toList());
+        }
+    }
+
+    /**
+     * Models decode step {@code step} (sequence position {@code position}) starting at {@code startNs}, when the
+     * previous step's token is known.
+     *
+     * @param trace whether to keep every slice (for Chrome traces); off, a step allocates almost nothing
+     */
+    public StepTiming step(int step, int position, double startNs, boolean trace) {
+        List<Slice> slices = trace ? new ArrayList<>() : null;
+        var bytes = new long[Tier.values().length];
+        double t = startNs;
+        boolean hostTakesOver = step % schedule.options().offloadSteps() == 0;
+        t = hostTakesOver
+                ? host.use(t, chip.hostStepNs(), "decode step " + step, Map.of("token", step), slices)
+                : agcu.use(t, chip.agcuStepNs(), "offloaded step " + step, Map.of("token", step), slices);
+        boolean unfused = schedule.options().fusion() == Schedule.Fusion.NONE;
+        long previousOutput = 0;
+        for (KernelCall call : schedule.calls()) {
+            Map<String, Object> args = slices == null ? Map.of() : Map.of("token", step, "kernel", call.name());
+            t = schedule.options().hardwareOrchestration()
+                    ? agcu.use(t, chip.hardwareLaunchNs(), "launch " + call.name(), args, slices)
+                    : host.use(t, chip.softwareLaunchNs(), "launch " + call.name(), args, slices);
+            String program = programs.get(call);
+            if (!program.equals(loadedProgram)) {
+                t = agcu.use(t, chip.programLoadNs(), "program load " + call.name(), args, slices);
+                loadedProgram = program;
+            }
+            t = agcu.use(t, chip.argumentLoadNs(), "argument load " + call.name(), args, slices);
+            if (unfused && previousOutput > 0) {
+                // unfused: this kernel's input comes back from HBM, where the previous kernel left it
+                t = transfer(Tier.HBM, previousOutput, t, "read input of " + call.name(), args, bytes, slices);
+            }
+            t = execute(call, step, position, t, bytes, slices);
+            if (unfused) {
+                previousOutput = cost(call.iterations().getFirst().getFirst(), position).activationBytes();
+                t = transfer(Tier.HBM, previousOutput, t, "write output of " + call.name(), args, bytes, slices);
+            }
+            t = agcu.use(t, chip.kernelSyncNs(), "sync " + call.name(), args, slices);
+        }
+        return new StepTiming(step, startNs, t, bytes[Tier.HBM.ordinal()], bytes[Tier.DDR.ordinal()],
+                schedule.calls().size(), slices == null ? List.of() : slices);
+    }
+
+    /** Execute phase of one call: returns when every sample's last operator output is ready. */
+    double execute(KernelCall call, int step, int position, double start, long[] bytes, List<Slice> slices) {
+        double[] inputReady = new double[batch];
+        Arrays.fill(inputReady, start);
+        Map<Integer, double[]> buffers = new HashMap<>(); // per operator slot: when each PMU tile buffer frees
+        for (List<Node> iteration : call.iterations()) {
+            if (!schedule.options().batchStreaming()) {
+                Arrays.fill(inputReady, Arrays.stream(inputReady).max().orElse(start));
+            }
+            for (int slot = 0; slot < iteration.size(); slot++) {
+                Node node = iteration.get(slot);
+                double[] buffer = buffers.computeIfAbsent(slot, s -> filled(BUFFER_TILES, start));
+                runOperator(call, node, step, position, buffer, inputReady, bytes, slices);
+            }
+        }
+        return Arrays.stream(inputReady).max().orElse(start);
+    }
+
+    private void runOperator(KernelCall call, Node node, int step, int position, double[] buffer,
+                             double[] inputReady, long[] bytes, List<Slice> slices) {
+        Cost cost = cost(node, position);
+        OperatorAllocation allocation = allocations.get(node);
+        Timeline pcu = pcuGroupOf.get(node);
+        String name = names.get(node);
+        Map<String, Object> args = slices == null ? Map.of() : Map.of("token", step, "kernel", call.name(),
+                "layer", node.layer(), "op", node.op().getClass().getSimpleName(), "pcus", allocation.pcus());
+
+        long streamed = cost.weightBytes() + cost.kvReadBytes();
+        Tier tier = node.op().weightTensor() != null ? schedule.placement(node.op()).tier() : schedule.kvCache().tier();
+        int tiles = (int) Math.clamp((streamed + chip.pmuBytes() - 1) / chip.pmuBytes(), 1, MAX_TILES);
+        double computePerTileSample = computeNs(cost, allocation.pcus()) / tiles / batch;
+        double[] sampleDone = new double[batch];
+        for (int tile = 0; tile < tiles; tile++) {
+            long tileBytes = streamed / tiles + (tile < streamed % tiles ? 1 : 0);
+            double arrived = tileBytes == 0 ? buffer[tile % BUFFER_TILES]
+                    : transfer(tier, tileBytes, buffer[tile % BUFFER_TILES], name, args, bytes, slices);
+            for (int b = 0; b < batch; b++) {
+                sampleDone[b] = pcu.use(Math.max(arrived, inputReady[b]), computePerTileSample, name, args, slices);
+            }
+            buffer[tile % BUFFER_TILES] = sampleDone[batch - 1];
+        }
+        double pipelineNs = cost.pipelineDepth() / chip.clockHz() * 1e9;
+        for (int b = 0; b < batch; b++) {
+            inputReady[b] = sampleDone[b] + pipelineNs;
+            if (cost.kvWriteBytes() > 0) {
+                inputReady[b] = transfer(schedule.kvCache().tier(), cost.kvWriteBytes() / batch, inputReady[b],
+                        "KV write", args, bytes, slices);
+            }
+        }
+    }
+
+    private double transfer(Tier tier, long count, double earliest, String name, Map<String, Object> args,
+                            long[] bytes, List<Slice> slices) {
+        bytes[tier.ordinal()] += count;
+        Timeline memory = tier == Tier.HBM ? hbm : ddr;
+        double bandwidth = tier == Tier.HBM ? chip.hbmBandwidth() : chip.ddrBandwidth();
+        Map<String, Object> withBytes = slices == null ? args : with(args, "bytes", count);
+        return memory.use(earliest, count / bandwidth * 1e9, name, withBytes, slices);
+    }
+
+    /** Compute time of an operator on its PCU group: lane operations on all stages, transcendentals on the tail. */
+    private double computeNs(Cost cost, int pcus) {
+        double lanes = (double) pcus * chip.pcuLanes();
+        double pipelined = (cost.flops() / 2 + cost.elementwiseOps()) / (lanes * chip.pcuStages());
+        double tail = cost.transcendentalOps() / lanes;
+        return (pipelined + tail) / chip.clockHz() * 1e9;
+    }
+
+    private Cost cost(Node node, int position) {
+        return node.op() instanceof Op.Attention ? CostModel.of(node.op(), config, batch, position)
+                : staticCosts.get(node);
+    }
+
+    private static String opName(Node node) {
+        Op op = node.op();
+        if (op.weightTensor() != null) {
+            return op.getClass().getSimpleName() + " " + op.weightTensor().name()
+                    .replaceFirst("^(model\\.)?layers\\.\\d+\\.", "").replaceFirst("\\.weight$", "");
+        }
+        return op.getClass().getSimpleName();
+    }
+
+    private static double[] filled(int n, double value) {
+        double[] a = new double[n];
+        Arrays.fill(a, value);
+        return a;
+    }
+
+    private static Map<String, Object> with(Map<String, Object> args, String key, Object value) {
+        var copy = new HashMap<>(args);
+        copy.put(key, value);
+        return copy;
+    }
+
+    /** Weight bytes one decode step streams (every operator's weights once), for Eq. 3's roofline. */
+    public long weightBytesPerStep() {
+        long total = 0;
+        for (KernelCall call : schedule.calls()) {
+            for (Node node : call.nodes()) {
+                total += staticCosts.get(node).weightBytes();
+            }
+        }
+        return total;
+    }
+
+    /** KV-cache bytes one sample reads and writes at {@code position}, for Eq. 3's roofline. */
+    public long kvBytesPerSample(int position) {
+        long total = 0;
+        for (KernelCall call : schedule.calls()) {
+            for (Node node : call.nodes()) {
+                Cost c = cost(node, position);
+                total += c.kvReadBytes() + c.kvWriteBytes();
+            }
+        }
+        return total / batch;
+    }
+}

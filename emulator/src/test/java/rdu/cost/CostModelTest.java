@@ -1,0 +1,144 @@
+package rdu.cost;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import rdu.graph.DecodeGraph;
+import rdu.graph.Node;
+import rdu.graph.Op;
+import rdu.model.ModelConfig;
+import rdu.tensor.DType;
+
+class CostModelTest {
+
+    static final ModelConfig CONFIG = TestModels.SMALL;
+    static final DecodeGraph F32 = TestModels.small(CONFIG, DType.F32);
+
+    /** The operator at {@code index} of decoder layer 0 (node 0 of the graph is the embedding). */
+    static Op layer0(int index) {
+        Node node = F32.nodes().get(1 + index);
+        assertEquals(0, node.layer());
+        return node.op();
+    }
+
+    static Cost cost(Op op, int batch, int position) {
+        return CostModel.of(op, CONFIG, batch, position);
+    }
+
+    @Test
+    void everyOperatorKindIsInTheGraphAndDoesWork() {
+        Class<?>[] kinds = Op.class.getPermittedSubclasses();
+        assertTrue(kinds.length >= 9, "Op lists its operator kinds");
+        for (Class<?> kind : kinds) {
+            Node node = F32.nodes().stream().filter(n -> kind.isInstance(n.op())).findFirst()
+                    .orElseThrow(() -> new AssertionError(kind.getSimpleName() + " has no node in the decode graph"));
+            Cost c = cost(node.op(), 1, 0);
+            assertTrue(c.offChipBytes() > 0 || c.activationBytes() > 0 || c.laneOps() > 0,
+                    kind.getSimpleName() + " costs nothing: " + c);
+            assertTrue(c.pipelineDepth() >= CostModel.PCU_PASS_STAGES, kind.getSimpleName() + ": " + c);
+        }
+    }
+
+    @Test
+    void formulasMatchHandComputedCostsAtBatch2Position3() {
+        // hidden 16, MLP 24, 4 heads and 2 KV heads of 4 (q 16, kv 8), vocab 32, F32 weights; t = 4 positions.
+        var embed = F32.nodes().getFirst().op();
+        assertEquals(new Cost(0, 2 * 16 * 4, 0, 0, 2 * 16 * 2, 32, 0, 0, 6), cost(embed, 2, 3));
+        assertEquals(new Cost(64, 64, 0, 0, 64, 64, 2, 4, 12 + 4), cost(layer0(0), 2, 3), "RmsNorm 16");
+        assertEquals(new Cost(1024, 1024, 0, 0, 64, 0, 0, 4, 6 + 4), cost(layer0(1), 2, 3), "wq [16, 16]");
+        assertEquals(new Cost(512, 512, 0, 0, 32, 0, 0, 4, 6 + 4), cost(layer0(2), 2, 3), "wk [8, 16]");
+        assertEquals(new Cost(96, 0, 0, 0, 64, 0, 32, 0, 6), cost(layer0(4), 2, 3), "Rope Q, 4 heads");
+        assertEquals(new Cost(48, 0, 0, 0, 32, 0, 16, 0, 6), cost(layer0(5), 2, 3), "Rope K, 2 heads");
+        assertEquals(new Cost(0, 0, 0, 64, 0, 32, 0, 0, 6), cost(layer0(6), 2, 3), "KvWrite");
+        assertEquals(new Cost(512, 0, 256, 0, 64, 64, 32, 2 + 2, 12 + 4), cost(layer0(7), 2, 3), "Attention t=4");
+        assertEquals(new Cost(0, 0, 0, 0, 64, 32, 0, 0, 6), cost(layer0(9), 2, 3), "Residual 16");
+        assertEquals(new Cost(1536, 1536, 0, 0, 96, 0, 0, 4, 6 + 4), cost(layer0(11), 2, 3), "gate [24, 16]");
+        assertEquals(new Cost(0, 0, 0, 0, 96, 144, 48, 0, 6), cost(layer0(13), 2, 3), "SwiGlu 24");
+        assertEquals(new Cost(1536, 1536, 0, 0, 64, 0, 0, 5, 6 + 5), cost(layer0(14), 2, 3), "down [16, 24]");
+        assertEquals(new Cost(0, 0, 0, 0, 0, 64, 0, 5, 6 + 5), cost(F32.nodes().getLast().op(), 2, 3), "Sample 32");
+    }
+
+    @Test
+    void batchScalesTheWorkButNotTheStreamedWeights() {
+        for (Node node : F32.nodes()) {
+            Cost one = cost(node.op(), 1, 5);
+            Cost four = cost(node.op(), 4, 5);
+            String what = node.op().getClass().getSimpleName();
+            assertEquals(4 * one.flops(), four.flops(), what);
+            assertEquals(4 * one.activationBytes(), four.activationBytes(), what);
+            assertEquals(4 * one.elementwiseOps(), four.elementwiseOps(), what);
+            assertEquals(4 * one.transcendentalOps(), four.transcendentalOps(), what);
+            assertEquals(4 * one.kvReadBytes(), four.kvReadBytes(), what);
+            assertEquals(4 * one.kvWriteBytes(), four.kvWriteBytes(), what);
+            assertEquals(one.pipelineDepth(), four.pipelineDepth(), what);
+            // The embedding gathers one row per sample; every other weight streams once for the whole batch.
+            long weightFactor = node.op() instanceof Op.Embed ? 4 : 1;
+            assertEquals(weightFactor * one.weightBytes(), four.weightBytes(), what);
+        }
+    }
+
+    @Test
+    void attentionReadsTheKvCacheLinearlyInPosition() {
+        Op attention = layer0(7);
+        assertInstanceOf(Op.Attention.class, attention);
+        long first = cost(attention, 1, 0).kvReadBytes();
+        assertEquals(2 * 8 * 2, first, "K and V of one position, kvDim 8, BF16");
+        for (int p = 0; p < CONFIG.maxPositions(); p++) {
+            assertEquals((p + 1) * first, cost(attention, 1, p).kvReadBytes(), "position " + p);
+            assertEquals((p + 1) * cost(attention, 1, 0).flops(), cost(attention, 1, p).flops(), "position " + p);
+        }
+    }
+
+    @Test
+    void bf16WeightsHalveTheWeightBytesAndNothingElse() {
+        DecodeGraph bf16 = TestModels.small(CONFIG, DType.BF16);
+        for (int i = 0; i < F32.nodes().size(); i++) {
+            Cost wide = cost(F32.nodes().get(i).op(), 3, 2);
+            Cost narrow = cost(bf16.nodes().get(i).op(), 3, 2);
+            String what = "node " + i + " " + F32.nodes().get(i).op().getClass().getSimpleName();
+            assertEquals(wide.weightBytes(), 2 * narrow.weightBytes(), what);
+            assertEquals(new Cost(wide.flops(), 0, wide.kvReadBytes(), wide.kvWriteBytes(), wide.activationBytes(),
+                    wide.elementwiseOps(), wide.transcendentalOps(), wide.reductionDepth(), wide.pipelineDepth()),
+                    new Cost(narrow.flops(), 0, narrow.kvReadBytes(), narrow.kvWriteBytes(),
+                            narrow.activationBytes(), narrow.elementwiseOps(), narrow.transcendentalOps(),
+                            narrow.reductionDepth(), narrow.pipelineDepth()), what);
+        }
+    }
+
+    @Test
+    void llama8BStreamsItsParametersOnceExceptTheEmbeddingTable(@TempDir Path dir) throws IOException {
+        ModelConfig config = TestModels.LLAMA_8B;
+        DecodeGraph graph = TestModels.sparse(config, DType.BF16, dir);
+        long weightBytes = 0;
+        for (Node node : graph.nodes()) {
+            weightBytes += CostModel.of(node.op(), config, 1, 8191).weightBytes();
+        }
+        long parameters = 8_030_261_248L; // Llama 3.1 8B, untied embedding and classifier
+        long table = 128256L * 4096;
+        assertEquals((parameters - table + 4096) * 2, weightBytes, "every weight once, one embedding row, BF16");
+    }
+
+    @Test
+    void rejectsBatchAndPositionOutOfRange() {
+        Op norm = layer0(0);
+        var batch = assertThrows(IllegalArgumentException.class, () -> cost(norm, 0, 0));
+        assertEquals("batch must be >= 1, found 0", batch.getMessage());
+        var negative = assertThrows(IllegalArgumentException.class, () -> cost(norm, 1, -1));
+        assertEquals("position must be in [0, 8) (the model's max positions), found -1", negative.getMessage());
+        var past = assertThrows(IllegalArgumentException.class, () -> cost(norm, 1, 8));
+        assertEquals("position must be in [0, 8) (the model's max positions), found 8", past.getMessage());
+    }
+
+    @Test
+    void reductionTreeDepthIsCeilLog2() {
+        assertEquals(List.of(0, 1, 2, 2, 3, 5, 7, 17),
+                List.of(1L, 2L, 3L, 4L, 5L, 24L, 128L, 128256L).stream().map(CostModel::ceilLog2).toList());
+    }
+}

@@ -1,0 +1,110 @@
+package rdu.report;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.util.List;
+import java.util.Locale;
+import org.junit.jupiter.api.Test;
+import rdu.timing.StepTiming;
+
+class TimingSummaryTest {
+
+    private static final double SN40L_HBM = 1.6e12;
+
+    private static StepTiming step(int index, double durationNs, long hbmBytes, int kernelCalls) {
+        double start = index * 2_000_000.0; // gaps between steps are not decode time
+        return new StepTiming(index, start, start + durationNs, hbmBytes, 0, kernelCalls, List.of());
+    }
+
+    /**
+     * Ten 1 ms steps streaming 1 GB of weights plus KV bytes alternating 0.1 GB and 0.3 GB (mean 0.2 GB):
+     * 1000 tokens/s, 1.2 TB/s = 75% of 1.6 TB/s, roofline 1.6e12 / 1.2e9 = 1333.3 tokens/s.
+     */
+    private static TimingSummary tenMillisecondSteps() {
+        var summary = new TimingSummary("SN40L", 1, SN40L_HBM, 1_000_000_000L);
+        for (int i = 0; i < 10; i++) {
+            long kv = i % 2 == 0 ? 100_000_000L : 300_000_000L;
+            summary.add(step(i, 1_000_000, 1_000_000_000L + kv, 4), kv);
+        }
+        return summary;
+    }
+
+    @Test
+    void tokensPerSecondBandwidthAndRooflineFollowFromTheSteps() {
+        TimingSummary summary = tenMillisecondSteps();
+        assertEquals(10, summary.steps());
+        assertEquals(1000, summary.tokensPerSecond(), 1e-9);
+        assertEquals(1.2e12, summary.achievedHbmBytesPerSecond(), 1e-3);
+        assertEquals(1.6e12 / 1.2e9, summary.rooflineTokensPerSecond(), 1e-9);
+        assertEquals(0.75, summary.rooflineFraction(), 1e-12);
+        assertEquals(4, summary.kernelCallsPerToken());
+        assertEquals(1.0, summary.p50Ms(), 1e-3, "3 significant digits");
+    }
+
+    @Test
+    void formatPrintsTheFourSummaryLines() {
+        String expected = String.format("modeled SN40L: 1000.0 tokens/s; ms/token p50 1.000 p90 1.000 p99 1.000%n"
+                + "HBM: 1.20 TB/s achieved = 75.0%% of 1.60 TB/s; Eq. 3 roofline 1333.3 tokens/s -> 75.0%% of roofline%n"
+                + "kernel calls per token: 4%n"
+                + "host (this machine, not modeled): 2345.6 tokens/s%n");
+        assertEquals(expected, tenMillisecondSteps().format(2345.56));
+    }
+
+    @Test
+    void batchMultipliesTokensAndTheRooflineCountsKvForEverySample() {
+        // B = 4, 2 ms per step, 1 GB of weights and 0.1 GB of KV per sample: Eq. 3 gives 4 * 1.6e12 / 1.4e9
+        var summary = new TimingSummary("SN40L", 4, SN40L_HBM, 1_000_000_000L);
+        for (int i = 0; i < 5; i++) {
+            summary.add(step(i, 2_000_000, 1_400_000_000L, 4), 400_000_000L);
+        }
+        assertEquals(2000, summary.tokensPerSecond(), 1e-9);
+        assertEquals(4 * 1.6e12 / 1.4e9, summary.rooflineTokensPerSecond(), 1e-9);
+        assertEquals(2000 / (4 * 1.6e12 / 1.4e9), summary.rooflineFraction(), 1e-12);
+    }
+
+    @Test
+    void percentilesComeFromTheDistributionOfStepTimes() {
+        // 1, 2, ..., 100 ms in shuffled order: p50 is the 50th value, p90 the 90th, p99 the 99th
+        var summary = new TimingSummary("SN40L", 1, SN40L_HBM, 0);
+        for (int i = 0; i < 100; i++) {
+            int ms = (i * 37) % 100 + 1;
+            summary.add(step(i, ms * 1e6, 0, 4), 0);
+        }
+        assertEquals(50, summary.p50Ms(), 50e-3);
+        assertEquals(90, summary.p90Ms(), 90e-3);
+        assertEquals(99, summary.p99Ms(), 99e-3);
+        assertEquals(100 / 5.05, summary.tokensPerSecond(), 1e-9, "100 tokens in 5,050 ms");
+    }
+
+    @Test
+    void smallModelsShowBandwidthInGbAndFractionalKernelCalls() {
+        var summary = new TimingSummary("SN40L", 1, SN40L_HBM, 1_000_000L);
+        summary.add(step(0, 10_000, 1_000_000L, 3), 0);
+        summary.add(step(1, 10_000, 1_000_000L, 4), 0);
+        String text = summary.format(10);
+        String expectedHbm = String.format(Locale.ROOT, "HBM: 100.00 GB/s achieved = 6.3%% of 1.60 TB/s;"
+                + " Eq. 3 roofline 1600000.0 tokens/s -> 6.3%% of roofline%n");
+        assertEquals(expectedHbm + String.format("kernel calls per token: 3.50%n"),
+                text.lines().skip(1).limit(2).map(line -> line + System.lineSeparator()).reduce("", String::concat));
+    }
+
+    @Test
+    void withoutStepsTheSummarySaysSoAndAccessorsRefuse() {
+        var summary = new TimingSummary("SN40L", 1, SN40L_HBM, 0);
+        assertEquals(String.format("modeled SN40L: no decode steps%nhost (this machine, not modeled): 0.0 tokens/s%n"),
+                summary.format(0));
+        assertThrows(IllegalStateException.class, summary::tokensPerSecond);
+        assertThrows(IllegalStateException.class, summary::p50Ms);
+    }
+
+    @Test
+    void badArgumentsAreRejected() {
+        assertThrows(IllegalArgumentException.class, () -> new TimingSummary("SN40L", 0, SN40L_HBM, 0));
+        assertThrows(IllegalArgumentException.class, () -> new TimingSummary("SN40L", 1, 0, 0));
+        var summary = new TimingSummary("SN40L", 1, SN40L_HBM, 0);
+        var backwards = new StepTiming(3, 10, 5, 0, 0, 1, List.of());
+        var e = assertThrows(IllegalArgumentException.class, () -> summary.add(backwards, 0));
+        assertEquals("step 3 ends before it starts: 10.0 to 5.0 ns", e.getMessage());
+    }
+}

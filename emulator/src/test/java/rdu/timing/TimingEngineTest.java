@@ -1,0 +1,186 @@
+package rdu.timing;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.lang.foreign.Arena;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import rdu.chip.Chip;
+import rdu.chip.ChipFile;
+import rdu.cost.Cost;
+import rdu.cost.CostModel;
+import rdu.graph.DecodeGraph;
+import rdu.graph.Op;
+import rdu.memory.SocketMemory;
+import rdu.memory.Tier;
+import rdu.model.LayerWeights;
+import rdu.model.LlamaWeights;
+import rdu.model.ModelConfig;
+import rdu.rope.RopeLayout;
+import rdu.schedule.KernelCall;
+import rdu.schedule.Schedule;
+import rdu.schedule.ScheduleOptions;
+import rdu.tensor.DType;
+import rdu.tensor.Tensor;
+
+class TimingEngineTest {
+
+    /** hidden 512, vocab 2048: the classifier is 4 MiB of F32, exactly 8 PMU-sized tiles. */
+    static final ModelConfig CONFIG = new ModelConfig("LlamaForCausalLM", 512, 1024, 2, 8, 4, 64, 2048, 64, 1e-5f,
+            10000, null, false, 1, List.of(2));
+
+    static final Chip SN40L = ChipFile.load("sn40l");
+
+    static DecodeGraph graph() {
+        var arena = Arena.ofAuto();
+        int h = CONFIG.hiddenSize();
+        int i = CONFIG.intermediateSize();
+        int kv = CONFIG.kvDim();
+        List<LayerWeights> layers = new ArrayList<>();
+        for (int l = 0; l < CONFIG.numLayers(); l++) {
+            layers.add(new LayerWeights(zeros(arena, "n1", h), zeros(arena, "q", h, h), zeros(arena, "k", kv, h),
+                    zeros(arena, "v", kv, h), zeros(arena, "o", h, h), zeros(arena, "n2", h), zeros(arena, "g", i, h),
+                    zeros(arena, "u", i, h), zeros(arena, "d", h, i)));
+        }
+        var weights = new LlamaWeights(zeros(arena, "embed", CONFIG.vocabSize(), h), layers, zeros(arena, "norm", h),
+                zeros(arena, "lm_head", CONFIG.vocabSize(), h), RopeLayout.HALF);
+        return DecodeGraph.build(CONFIG, weights);
+    }
+
+    static Tensor zeros(Arena arena, String name, long... shape) {
+        return new Tensor(name, DType.F32, shape, arena.allocate(Tensor.elementCount(shape) * 4));
+    }
+
+    static Schedule schedule(ScheduleOptions options) {
+        return Schedule.compile(graph(), options, new SocketMemory(0, 1L << 40, 0));
+    }
+
+    /** SN40L with every fixed overhead removed and the given fabric, so closed forms apply exactly. */
+    static Chip idealized(double clockHz, int lanes, double hbmBandwidth) {
+        Chip c = SN40L;
+        return new Chip(c.name(), c.pcus(), c.pmus(), c.pmuBytes(), c.hbmBytes(), hbmBandwidth, c.ddrBytes(),
+                c.ddrBandwidth(), clockHz, lanes, c.pcuStages(), 0, 0, 0, 0, 0, 0, 0, Map.of());
+    }
+
+    static double[] stepTimes(Chip chip, ScheduleOptions options, int steps) {
+        var engine = new TimingEngine(chip, schedule(options));
+        double[] times = new double[steps];
+        double t = 0;
+        for (int s = 0; s < steps; s++) {
+            StepTiming timing = engine.step(s, s, t, false);
+            times[s] = timing.durationNs();
+            t = timing.endNs();
+        }
+        return times;
+    }
+
+    static double total(double[] times) {
+        double sum = 0;
+        for (double t : times) {
+            sum += t;
+        }
+        return sum;
+    }
+
+    @Test
+    void pureWeightStreamingTakesBytesOverBandwidth() {
+        // compute and pipeline latency vanish at a near-infinite clock, launch costs are zero:
+        // a step is exactly its off-chip bytes streamed back to back at HBM bandwidth
+        Chip chip = idealized(1e18, 32, 1.6e12);
+        var engine = new TimingEngine(chip, schedule(ScheduleOptions.defaults()));
+        StepTiming step = engine.step(0, 10, 0, false);
+        double expected = step.hbmBytes() / 1.6e12 * 1e9;
+        assertEquals(expected, step.durationNs(), expected * 1e-9);
+        long weights = engine.weightBytesPerStep();
+        assertEquals(weights + engine.kvBytesPerSample(10), step.hbmBytes(), "HBM traffic = weights + KV cache");
+    }
+
+    @Test
+    void streamingAndComputeOfOneOperatorFollowTheMetapipelineFormula() {
+        // Spatial: N iterations of stages s_i take max(s) * (N - 1) + sum(s); here N = 8 weight tiles through
+        // two stages, HBM load and PCU compute, plus the operator's pipeline latency at the end.
+        for (int lanes : new int[] {32, 1}) { // memory-bound, then compute-bound
+            Chip chip = idealized(1.6e9, lanes, 1.6e12);
+            Schedule schedule = schedule(ScheduleOptions.defaults().withFusion(Schedule.Fusion.NONE));
+            KernelCall classifier = schedule.calls().stream()
+                    .filter(c -> c.nodes().getFirst().op() instanceof Op.MatVec m && m.weight().name().equals("lm_head"))
+                    .findFirst().orElseThrow();
+            var engine = new TimingEngine(chip, schedule);
+            double end = engine.execute(classifier, 0, 0, 0, new long[Tier.values().length], null);
+
+            Cost cost = CostModel.of(classifier.nodes().getFirst().op(), CONFIG, 1, 0);
+            int tiles = 8;
+            assertEquals(4L << 20, cost.weightBytes());
+            double load = cost.weightBytes() / (double) tiles / 1.6e12 * 1e9;
+            int pcus = SN40L.pcus(); // the only operator of its kernel gets every PCU
+            double compute = (cost.flops() / 2 + cost.elementwiseOps()) / ((double) pcus * lanes * chip.pcuStages())
+                    / 1.6e9 * 1e9 / tiles;
+            double latency = cost.pipelineDepth() / 1.6e9 * 1e9;
+            double expected = Math.max(load, compute) * (tiles - 1) + load + compute + latency;
+            assertEquals(expected, end, expected * 1e-9, "lanes " + lanes);
+        }
+    }
+
+    @Test
+    void kernelLoopingMakesDecodeFaster() {
+        ScheduleOptions on = ScheduleOptions.defaults();
+        assertTrue(total(stepTimes(SN40L, on, 20)) < total(stepTimes(SN40L, on.withKernelLooping(false), 20)));
+    }
+
+    @Test
+    void scheduleOffloadingMakesDecodeFaster() {
+        ScheduleOptions on = ScheduleOptions.defaults();
+        assertTrue(total(stepTimes(SN40L, on, 40)) < total(stepTimes(SN40L, on.withOffloadSteps(1), 40)));
+    }
+
+    @Test
+    void batchStreamingHelpsOnlyWithABatch() {
+        ScheduleOptions batch8 = ScheduleOptions.defaults().withBatch(8);
+        // where per-sample compute shows (a narrow fabric), samples no longer wait for the slowest at each layer
+        Chip narrow = idealized(1.6e9, 1, 1.6e12);
+        assertTrue(total(stepTimes(narrow, batch8, 10)) < total(stepTimes(narrow, batch8.withBatchStreaming(false), 10)));
+        // memory-bound SN40L decode: never slower
+        assertTrue(total(stepTimes(SN40L, batch8, 10)) <= total(stepTimes(SN40L, batch8.withBatchStreaming(false), 10)));
+        ScheduleOptions batch1 = ScheduleOptions.defaults();
+        assertArrayEquals(stepTimes(SN40L, batch1, 10), stepTimes(SN40L, batch1.withBatchStreaming(false), 10));
+    }
+
+    @Test
+    void hardwareOrchestrationAndFusionMakeDecodeFaster() {
+        ScheduleOptions on = ScheduleOptions.defaults();
+        double base = total(stepTimes(SN40L, on, 20));
+        assertTrue(base < total(stepTimes(SN40L, on.withHardwareOrchestration(false), 20)));
+        assertTrue(base < total(stepTimes(SN40L, on.withFusion(Schedule.Fusion.NONE), 20)));
+    }
+
+    @Test
+    void longerContextsTakeLongerSteps() {
+        double[] times = stepTimes(SN40L, ScheduleOptions.defaults().withOffloadSteps(1), 60);
+        assertTrue(times[59] > times[1], "attention reads more KV cache at later positions");
+    }
+
+    @Test
+    void theSameRunGivesTheSameTimesBitForBit() {
+        assertArrayEquals(stepTimes(SN40L, ScheduleOptions.defaults().withBatch(4), 30),
+                stepTimes(SN40L, ScheduleOptions.defaults().withBatch(4), 30));
+    }
+
+    @Test
+    void tracedSlicesNeverOverlapOnOneResource() {
+        var engine = new TimingEngine(SN40L, schedule(ScheduleOptions.defaults().withBatch(2)));
+        StepTiming step = engine.step(0, 3, 0, true);
+        var lastEnd = new java.util.HashMap<Resource, Double>();
+        for (Slice s : step.slices()) {
+            double previous = lastEnd.getOrDefault(s.resource(), 0.0);
+            assertTrue(s.startNs() >= previous, s + " starts before " + previous);
+            lastEnd.put(s.resource(), s.endNs());
+        }
+        long hbmBytes = step.slices().stream().filter(s -> s.resource().name().equals("HBM")).mapToLong(Slice::bytes)
+                .sum();
+        assertEquals(step.hbmBytes(), hbmBytes, "HBM slices carry every byte moved");
+    }
+}
