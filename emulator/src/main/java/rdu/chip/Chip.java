@@ -23,6 +23,8 @@ import java.util.Map;
  * @param kernelSyncNs   barrier at the end of every kernel call
  * @param hostStepNs     the host taking control between decode steps (without ScheduleOffloading)
  * @param agcuStepNs     the AGCU moving to the next decode step inside an offloaded schedule
+ * @param p2pBandwidth   bytes per second one socket sends to its peers over its P2P links
+ * @param p2pLatencyNs   one hop over a P2P link
  */
 public record Chip(
         String name,
@@ -43,6 +45,8 @@ public record Chip(
         double kernelSyncNs,
         double hostStepNs,
         double agcuStepNs,
+        double p2pBandwidth,
+        double p2pLatencyNs,
         Map<String, Parameter> parameters) {
 
     /** Peak lane operations per second of the whole socket (an FMA counts once). */

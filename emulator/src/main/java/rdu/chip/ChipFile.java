@@ -86,6 +86,8 @@ public final class ChipFile {
                 reader.positive("kernel_sync", Quantity.TIME) * 1e9,
                 reader.positive("host_step", Quantity.TIME) * 1e9,
                 reader.positive("agcu_step", Quantity.TIME) * 1e9,
+                reader.positive("p2p_bandwidth", Quantity.BANDWIDTH),
+                reader.positive("p2p_latency", Quantity.TIME) * 1e9,
                 all);
         reader.rejectUnknown();
         return chip;

@@ -8,6 +8,7 @@ package rdu.cost;
  * @param weightBytes       weight bytes streamed from off-chip memory (once per call, shared by the batch)
  * @param kvReadBytes       KV-cache bytes read from off-chip memory
  * @param kvWriteBytes      KV-cache bytes written to off-chip memory
+ * @param p2pBytes          bytes this socket sends to its peers over P2P links (tensor-parallel collectives)
  * @param activationBytes   activation bytes produced into on-chip (PMU) stage buffers
  * @param elementwiseOps    lane operations that are not FLOPs of a product (compare, scale, add of vectors, copy)
  * @param transcendentalOps exp, rsqrt, sin/cos and the like, executed in the PCU tail stage
@@ -19,6 +20,7 @@ public record Cost(
         long weightBytes,
         long kvReadBytes,
         long kvWriteBytes,
+        long p2pBytes,
         long activationBytes,
         double elementwiseOps,
         double transcendentalOps,

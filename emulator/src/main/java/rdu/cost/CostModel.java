@@ -19,6 +19,8 @@ import rdu.model.ModelConfig;
  * <li>SwiGlu n: elementwise B*n*3; transcendental B*n; activation B*n*ab
  * <li>Residual n: elementwise B*n; activation B*n*ab
  * <li>Sample: elementwise B*vocab; reduction log vocab
+ * <li>AllReduce of an n-wide activation over N sockets (ring: reduce-scatter then all-gather): p2p
+ *     2*(N-1)/N*B*n*ab; elementwise (N-1)/N*B*n (the adds); activation B*n*ab
  * </ul>
  * Pipeline depth = passes * {@link #PCU_PASS_STAGES} + reduction depth: a value crosses the PCU's stages once per
  * pass, then climbs the reduction tree. Attention and RmsNorm take 2 passes (scores then weighted sum; sum of
@@ -89,13 +91,19 @@ public final class CostModel {
                 long vocab = config.vocabSize();
                 yield cost(0, 0, 0, 0, 0, b * vocab, 0, ceilLog2(vocab), 1);
             }
+            case Op.AllReduce r -> {
+                long n = r.buffer().size(config);
+                long sockets = r.sockets();
+                yield new Cost(0, 0, 0, 0, 2 * (sockets - 1) * b * n * ab / sockets, b * n * ab,
+                        (double) (sockets - 1) * b * n / sockets, 0, 0, PCU_PASS_STAGES);
+            }
         };
     }
 
     private static Cost cost(double flops, long weightBytes, long kvReadBytes, long kvWriteBytes,
                              long activationBytes, double elementwiseOps, double transcendentalOps,
                              int reductionDepth, int passes) {
-        return new Cost(flops, weightBytes, kvReadBytes, kvWriteBytes, activationBytes, elementwiseOps,
+        return new Cost(flops, weightBytes, kvReadBytes, kvWriteBytes, 0, activationBytes, elementwiseOps,
                 transcendentalOps, reductionDepth, passes * PCU_PASS_STAGES + reductionDepth);
     }
 

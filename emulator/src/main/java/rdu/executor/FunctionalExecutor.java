@@ -94,6 +94,8 @@ public final class FunctionalExecutor {
             case Op.SwiGlu s -> SwiGlu.apply(buf(s.gate()), buf(s.up()), config.intermediateSize());
             case Op.Residual r -> Residual.add(buf(r.into()), buf(r.add()));
             case Op.Sample s -> throw new IllegalStateException("sampling is handled by step()");
+            case Op.AllReduce r -> throw new IllegalStateException("the functional executor runs one socket's"
+                    + " whole model; tensor-parallel schedules are timing-only");
         }
     }
 

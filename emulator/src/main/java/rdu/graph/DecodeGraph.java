@@ -17,6 +17,15 @@ public record DecodeGraph(ModelConfig config, List<Node> nodes) {
     }
 
     public static DecodeGraph build(ModelConfig config, LlamaWeights weights) {
+        return build(config, weights, 1);
+    }
+
+    /**
+     * The graph one socket runs when a model is split over {@code sockets} sockets by tensor parallelism:
+     * {@code config} and {@code weights} describe that socket's shard (see {@link TensorParallel}), and the
+     * partial sums of the attention and MLP outputs are all-reduced before the residual adds.
+     */
+    public static DecodeGraph build(ModelConfig config, LlamaWeights weights, int sockets) {
         List<Node> nodes = new ArrayList<>();
         nodes.add(new Node(new Op.Embed(weights.embedding()), Part.EMBEDDING, Node.NO_LAYER));
         float eps = config.rmsNormEps();
@@ -32,15 +41,19 @@ public record DecodeGraph(ModelConfig config, List<Node> nodes) {
                     new Op.KvWrite(l),
                     new Op.Attention(l),
                     new Op.MatVec(w.wo(), Activation.ATTN, Activation.XB2),
+                    new Op.AllReduce(Activation.XB2, sockets),
                     new Op.Residual(Activation.X, Activation.XB2),
                     new Op.RmsNorm(Activation.X, w.ffnNorm(), eps, Activation.XB),
                     new Op.MatVec(w.gate(), Activation.XB, Activation.HB),
                     new Op.MatVec(w.up(), Activation.XB, Activation.HB2),
                     new Op.SwiGlu(Activation.HB, Activation.HB2),
                     new Op.MatVec(w.down(), Activation.HB, Activation.XB2),
+                    new Op.AllReduce(Activation.XB2, sockets),
                     new Op.Residual(Activation.X, Activation.XB2));
             for (Op op : ops) {
-                nodes.add(new Node(op, Part.DECODER, l));
+                if (!(op instanceof Op.AllReduce) || sockets > 1) {
+                    nodes.add(new Node(op, Part.DECODER, l));
+                }
             }
         }
         nodes.add(new Node(new Op.RmsNorm(Activation.X, weights.finalNorm(), eps, Activation.XB),

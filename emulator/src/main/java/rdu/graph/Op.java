@@ -50,6 +50,13 @@ public sealed interface Op {
     record Residual(Activation into, Activation add) implements Op {
     }
 
+    /**
+     * Tensor parallelism: every socket holds a partial sum of {@code buffer}; afterwards each holds the total.
+     * Streamed over P2P links into the peers' PMUs, pipelined with the operator that produces it.
+     */
+    record AllReduce(Activation buffer, int sockets) implements Op {
+    }
+
     /** The next token from LOGITS (argmax, or the configured sampler). */
     record Sample() implements Op {
     }

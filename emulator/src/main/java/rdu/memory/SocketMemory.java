@@ -44,7 +44,8 @@ public final class SocketMemory {
         }
         long free = hbm.free() + ddr.free();
         if (needed > free) {
-            throw new CapacityException(what + " does not fit in the HBM + DDR of socket " + socket, needed, free);
+            String where = ddr.capacity() == 0 ? "the HBM" : "the HBM + DDR";
+            throw new CapacityException(what + " does not fit in " + where + " of socket " + socket, needed, free);
         }
     }
 

@@ -69,6 +69,9 @@ public final class TimingEngine {
     private final Timeline agcu = new Timeline(new Resource(0, "AGCU"));
     private final Timeline hbm = new Timeline(new Resource(0, "HBM"));
     private final Timeline ddr = new Timeline(new Resource(0, "DDR"));
+    private final Timeline p2p = new Timeline(new Resource(0, "P2P out"));
+    /** Per tile of the last operator run: when its last sample's compute ended (an all-reduce streams behind it). */
+    private double[] previousTilesDone = new double[0];
     private String loadedProgram = "";
 
     public TimingEngine(Chip chip, Schedule schedule) {
@@ -151,11 +154,43 @@ public final class TimingEngine {
             }
             for (int slot = 0; slot < iteration.size(); slot++) {
                 Node node = iteration.get(slot);
+                if (node.op() instanceof Op.AllReduce) {
+                    runAllReduce(call, node, step, inputReady, slices);
+                    continue;
+                }
                 double[] buffer = buffers.computeIfAbsent(slot, s -> filled(BUFFER_TILES, start));
                 runOperator(call, node, step, position, buffer, inputReady, bytes, slices);
             }
         }
         return Arrays.stream(inputReady).max().orElse(start);
+    }
+
+    /**
+     * An all-reduce streams each tile of its producer's output to the peer sockets as soon as that tile is computed
+     * (pipelined with the down projection, no HBM hop): P2P time = bytes / P2P bandwidth per tile, plus two link
+     * latencies (reduce-scatter, then all-gather, each one hop on the direct socket-to-socket links); then the adds.
+     */
+    private void runAllReduce(KernelCall call, Node node, int step, double[] inputReady, List<Slice> slices) {
+        Cost cost = staticCosts.get(node);
+        Map<String, Object> args = slices == null ? Map.of() : Map.of("token", step, "kernel", call.name(),
+                "layer", node.layer(), "op", "AllReduce");
+        int tiles = Math.max(1, previousTilesDone.length);
+        double arrived = 0;
+        for (int tile = 0; tile < tiles; tile++) {
+            long tileBytes = cost.p2pBytes() / tiles + (tile < cost.p2pBytes() % tiles ? 1 : 0);
+            double ready = tile < previousTilesDone.length ? previousTilesDone[tile] : inputReady[batch - 1];
+            Map<String, Object> withBytes = slices == null ? args : with(args, "bytes", tileBytes);
+            arrived = p2p.use(ready, tileBytes / chip.p2pBandwidth() * 1e9, "AllReduce", withBytes, slices);
+        }
+        double reduced = arrived + 2 * chip.p2pLatencyNs();
+        Timeline pcu = pcuGroupOf.get(node);
+        double addsPerSample = computeNs(cost, allocations.get(node).pcus()) / batch;
+        double pipelineNs = cost.pipelineDepth() / chip.clockHz() * 1e9;
+        for (int b = 0; b < batch; b++) {
+            inputReady[b] = pcu.use(Math.max(reduced, inputReady[b]), addsPerSample, "AllReduce adds", args, slices)
+                    + pipelineNs;
+        }
+        previousTilesDone = new double[0];
     }
 
     private void runOperator(KernelCall call, Node node, int step, int position, double[] buffer,
@@ -172,6 +207,7 @@ public final class TimingEngine {
         int tiles = (int) Math.clamp((streamed + chip.pmuBytes() - 1) / chip.pmuBytes(), 1, MAX_TILES);
         double computePerTileSample = computeNs(cost, allocation.pcus()) / tiles / batch;
         double[] sampleDone = new double[batch];
+        double[] tilesDone = new double[tiles];
         for (int tile = 0; tile < tiles; tile++) {
             long tileBytes = streamed / tiles + (tile < streamed % tiles ? 1 : 0);
             double arrived = tileBytes == 0 ? buffer[tile % BUFFER_TILES]
@@ -180,7 +216,9 @@ public final class TimingEngine {
                 sampleDone[b] = pcu.use(Math.max(arrived, inputReady[b]), computePerTileSample, name, args, slices);
             }
             buffer[tile % BUFFER_TILES] = sampleDone[batch - 1];
+            tilesDone[tile] = sampleDone[batch - 1];
         }
+        previousTilesDone = tilesDone;
         double pipelineNs = cost.pipelineDepth() / chip.clockHz() * 1e9;
         for (int b = 0; b < batch; b++) {
             inputReady[b] = sampleDone[b] + pipelineNs;

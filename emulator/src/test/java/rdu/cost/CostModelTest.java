@@ -7,12 +7,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import rdu.graph.DecodeGraph;
 import rdu.graph.Node;
 import rdu.graph.Op;
+import rdu.graph.TensorParallel;
 import rdu.model.ModelConfig;
 import rdu.tensor.DType;
 
@@ -36,8 +38,11 @@ class CostModelTest {
     void everyOperatorKindIsInTheGraphAndDoesWork() {
         Class<?>[] kinds = Op.class.getPermittedSubclasses();
         assertTrue(kinds.length >= 9, "Op lists its operator kinds");
+        // a single-socket graph and a tensor-parallel one (which adds the all-reduces) hold every kind between them
+        List<Node> nodes = new ArrayList<>(F32.nodes());
+        nodes.addAll(TensorParallel.graph(TensorParallel.describe(CONFIG, DType.F32, 2)).nodes());
         for (Class<?> kind : kinds) {
-            Node node = F32.nodes().stream().filter(n -> kind.isInstance(n.op())).findFirst()
+            Node node = nodes.stream().filter(n -> kind.isInstance(n.op())).findFirst()
                     .orElseThrow(() -> new AssertionError(kind.getSimpleName() + " has no node in the decode graph"));
             Cost c = cost(node.op(), 1, 0);
             assertTrue(c.offChipBytes() > 0 || c.activationBytes() > 0 || c.laneOps() > 0,
@@ -50,19 +55,19 @@ class CostModelTest {
     void formulasMatchHandComputedCostsAtBatch2Position3() {
         // hidden 16, MLP 24, 4 heads and 2 KV heads of 4 (q 16, kv 8), vocab 32, F32 weights; t = 4 positions.
         var embed = F32.nodes().getFirst().op();
-        assertEquals(new Cost(0, 2 * 16 * 4, 0, 0, 2 * 16 * 2, 32, 0, 0, 6), cost(embed, 2, 3));
-        assertEquals(new Cost(64, 64, 0, 0, 64, 64, 2, 4, 12 + 4), cost(layer0(0), 2, 3), "RmsNorm 16");
-        assertEquals(new Cost(1024, 1024, 0, 0, 64, 0, 0, 4, 6 + 4), cost(layer0(1), 2, 3), "wq [16, 16]");
-        assertEquals(new Cost(512, 512, 0, 0, 32, 0, 0, 4, 6 + 4), cost(layer0(2), 2, 3), "wk [8, 16]");
-        assertEquals(new Cost(96, 0, 0, 0, 64, 0, 32, 0, 6), cost(layer0(4), 2, 3), "Rope Q, 4 heads");
-        assertEquals(new Cost(48, 0, 0, 0, 32, 0, 16, 0, 6), cost(layer0(5), 2, 3), "Rope K, 2 heads");
-        assertEquals(new Cost(0, 0, 0, 64, 0, 32, 0, 0, 6), cost(layer0(6), 2, 3), "KvWrite");
-        assertEquals(new Cost(512, 0, 256, 0, 64, 64, 32, 2 + 2, 12 + 4), cost(layer0(7), 2, 3), "Attention t=4");
-        assertEquals(new Cost(0, 0, 0, 0, 64, 32, 0, 0, 6), cost(layer0(9), 2, 3), "Residual 16");
-        assertEquals(new Cost(1536, 1536, 0, 0, 96, 0, 0, 4, 6 + 4), cost(layer0(11), 2, 3), "gate [24, 16]");
-        assertEquals(new Cost(0, 0, 0, 0, 96, 144, 48, 0, 6), cost(layer0(13), 2, 3), "SwiGlu 24");
-        assertEquals(new Cost(1536, 1536, 0, 0, 64, 0, 0, 5, 6 + 5), cost(layer0(14), 2, 3), "down [16, 24]");
-        assertEquals(new Cost(0, 0, 0, 0, 0, 64, 0, 5, 6 + 5), cost(F32.nodes().getLast().op(), 2, 3), "Sample 32");
+        assertEquals(new Cost(0, 2 * 16 * 4, 0, 0, 0, 2 * 16 * 2, 32, 0, 0, 6), cost(embed, 2, 3));
+        assertEquals(new Cost(64, 64, 0, 0, 0, 64, 64, 2, 4, 12 + 4), cost(layer0(0), 2, 3), "RmsNorm 16");
+        assertEquals(new Cost(1024, 1024, 0, 0, 0, 64, 0, 0, 4, 6 + 4), cost(layer0(1), 2, 3), "wq [16, 16]");
+        assertEquals(new Cost(512, 512, 0, 0, 0, 32, 0, 0, 4, 6 + 4), cost(layer0(2), 2, 3), "wk [8, 16]");
+        assertEquals(new Cost(96, 0, 0, 0, 0, 64, 0, 32, 0, 6), cost(layer0(4), 2, 3), "Rope Q, 4 heads");
+        assertEquals(new Cost(48, 0, 0, 0, 0, 32, 0, 16, 0, 6), cost(layer0(5), 2, 3), "Rope K, 2 heads");
+        assertEquals(new Cost(0, 0, 0, 64, 0, 0, 32, 0, 0, 6), cost(layer0(6), 2, 3), "KvWrite");
+        assertEquals(new Cost(512, 0, 256, 0, 0, 64, 64, 32, 2 + 2, 12 + 4), cost(layer0(7), 2, 3), "Attention t=4");
+        assertEquals(new Cost(0, 0, 0, 0, 0, 64, 32, 0, 0, 6), cost(layer0(9), 2, 3), "Residual 16");
+        assertEquals(new Cost(1536, 1536, 0, 0, 0, 96, 0, 0, 4, 6 + 4), cost(layer0(11), 2, 3), "gate [24, 16]");
+        assertEquals(new Cost(0, 0, 0, 0, 0, 96, 144, 48, 0, 6), cost(layer0(13), 2, 3), "SwiGlu 24");
+        assertEquals(new Cost(1536, 1536, 0, 0, 0, 64, 0, 0, 5, 6 + 5), cost(layer0(14), 2, 3), "down [16, 24]");
+        assertEquals(new Cost(0, 0, 0, 0, 0, 0, 64, 0, 5, 6 + 5), cost(F32.nodes().getLast().op(), 2, 3), "Sample 32");
     }
 
     @Test
@@ -104,9 +109,9 @@ class CostModelTest {
             Cost narrow = cost(bf16.nodes().get(i).op(), 3, 2);
             String what = "node " + i + " " + F32.nodes().get(i).op().getClass().getSimpleName();
             assertEquals(wide.weightBytes(), 2 * narrow.weightBytes(), what);
-            assertEquals(new Cost(wide.flops(), 0, wide.kvReadBytes(), wide.kvWriteBytes(), wide.activationBytes(),
+            assertEquals(new Cost(wide.flops(), 0, wide.kvReadBytes(), wide.kvWriteBytes(), 0, wide.activationBytes(),
                     wide.elementwiseOps(), wide.transcendentalOps(), wide.reductionDepth(), wide.pipelineDepth()),
-                    new Cost(narrow.flops(), 0, narrow.kvReadBytes(), narrow.kvWriteBytes(),
+                    new Cost(narrow.flops(), 0, narrow.kvReadBytes(), narrow.kvWriteBytes(), 0,
                             narrow.activationBytes(), narrow.elementwiseOps(), narrow.transcendentalOps(),
                             narrow.reductionDepth(), narrow.pipelineDepth()), what);
         }

@@ -73,11 +73,11 @@ class AllocatorTest {
 
     /** Lane work only: no bytes, so every operator needs exactly one PMU. */
     static Cost work(double laneOps) {
-        return new Cost(0, 0, 0, 0, 0, laneOps, 0, 0, CostModel.PCU_PASS_STAGES);
+        return new Cost(0, 0, 0, 0, 0, 0, laneOps, 0, 0, CostModel.PCU_PASS_STAGES);
     }
 
     static Cost buffers(long weightBytes, long activationBytes) {
-        return new Cost(0, weightBytes, 0, 0, activationBytes, 1, 0, 0, CostModel.PCU_PASS_STAGES);
+        return new Cost(0, weightBytes, 0, 0, 0, activationBytes, 1, 0, 0, CostModel.PCU_PASS_STAGES);
     }
 
     /** A kernel of the first {@code n} operators of decoder layer 0 of the small graph. */

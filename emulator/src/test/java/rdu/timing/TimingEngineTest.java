@@ -63,7 +63,7 @@ class TimingEngineTest {
     static Chip idealized(double clockHz, int lanes, double hbmBandwidth) {
         Chip c = SN40L;
         return new Chip(c.name(), c.pcus(), c.pmus(), c.pmuBytes(), c.hbmBytes(), hbmBandwidth, c.ddrBytes(),
-                c.ddrBandwidth(), clockHz, lanes, c.pcuStages(), 0, 0, 0, 0, 0, 0, 0, Map.of());
+                c.ddrBandwidth(), clockHz, lanes, c.pcuStages(), 0, 0, 0, 0, 0, 0, 0, c.p2pBandwidth(), 0, Map.of());
     }
 
     static double[] stepTimes(Chip chip, ScheduleOptions options, int steps) {

@@ -5,6 +5,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
 import rdu.rope.RopeScaling;
 
 /**
@@ -14,13 +16,24 @@ import rdu.rope.RopeScaling;
 public final class HfConfig {
 
     public static final String LLAMA = "LlamaForCausalLM";
+    /**
+     * Dense decoders with Llama's structure, accepted where only shapes matter (timing-only runs). Qwen2's small
+     * q/k/v biases are not modeled.
+     */
+    public static final Set<String> LLAMA_LIKE = Set.of(LLAMA, "Qwen2ForCausalLM", "MistralForCausalLM");
 
     private HfConfig() {
     }
 
+    /** Reads a config of an architecture the functional path runs (LlamaForCausalLM). */
     public static ModelConfig read(Path configJson) {
+        return read(configJson, Set.of(LLAMA));
+    }
+
+    /** Reads a config whose architecture is one of {@code supported}. */
+    public static ModelConfig read(Path configJson, Set<String> supported) {
         JsonNode c = CheckpointFiles.readJsonObject(configJson);
-        String architecture = architecture(configJson, c.path("architectures"));
+        String architecture = architecture(configJson, c.path("architectures"), supported);
         int hidden = positiveInt(configJson, "hidden_size", c.path("hidden_size"));
         int intermediate = positiveInt(configJson, "intermediate_size", c.path("intermediate_size"));
         int layers = positiveInt(configJson, "num_hidden_layers", c.path("num_hidden_layers"));
@@ -68,7 +81,7 @@ public final class HfConfig {
                 maxPositions, (float) eps, theta, scaling, tied, bos, eos);
     }
 
-    private static String architecture(Path file, JsonNode node) {
+    private static String architecture(Path file, JsonNode node, Set<String> supported) {
         if (!node.isArray() || node.isEmpty()) {
             throw new CheckpointException(file, "architectures", "a list like [\"" + LLAMA + "\"]",
                     CheckpointFiles.describe(node));
@@ -80,11 +93,13 @@ public final class HfConfig {
             }
             names.add(n.textValue());
         }
-        if (!names.contains(LLAMA)) {
-            throw new CheckpointException(file,
-                    "unsupported architecture " + String.join(", ", names) + " (supported: " + LLAMA + ")");
+        for (String name : names) {
+            if (supported.contains(name)) {
+                return name;
+            }
         }
-        return LLAMA;
+        throw new CheckpointException(file, "unsupported architecture " + String.join(", ", names) + " (supported: "
+                + String.join(", ", new TreeSet<>(supported)) + ")");
     }
 
     private static RopeScaling ropeScaling(Path file, JsonNode node) {

@@ -1,0 +1,52 @@
+package rdu.catalog;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.file.FileSystemAlreadyExistsException;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Hugging Face config.json files of the models the SN40L papers evaluate, shipped with the emulator for timing-only
+ * runs (sources in rdu/catalog/SOURCES.md). A name that is not in the catalog is taken as a path to a config.json.
+ */
+public final class ModelCatalog {
+
+    public static final List<String> NAMES = List.of("llama-3.1-8b", "llama-3.1-70b", "llama-3.1-405b",
+            "llama-3.2-1b", "llama-3.2-3b", "qwen2.5-0.5b", "qwen2.5-72b");
+
+    private ModelCatalog() {
+    }
+
+    /** The config.json of a catalog model, or {@code nameOrPath} itself as a file path. */
+    public static Path config(String nameOrPath) {
+        if (!NAMES.contains(nameOrPath)) {
+            Path path = Path.of(nameOrPath);
+            return Files.isDirectory(path) ? path.resolve("config.json") : path;
+        }
+        var url = ModelCatalog.class.getResource(nameOrPath + "/config.json");
+        if (url == null) {
+            throw new IllegalStateException("catalog entry " + nameOrPath + " is missing from the build");
+        }
+        try {
+            URI uri = url.toURI();
+            if (uri.getScheme().equals("jar")) {
+                try {
+                    FileSystems.newFileSystem(uri, Map.of());
+                } catch (FileSystemAlreadyExistsException alreadyOpen) {
+                    // opened by an earlier lookup: Path.of below finds it
+                }
+            }
+            return Path.of(uri);
+        } catch (URISyntaxException e) {
+            throw new IllegalStateException("bad catalog resource URL " + url, e);
+        } catch (IOException e) {
+            throw new UncheckedIOException("opening the catalog in " + url, e);
+        }
+    }
+}

@@ -1,0 +1,19 @@
+package rdu.regression;
+
+import java.io.Serial;
+import java.nio.file.Path;
+
+/** A golden file or prompts file that cannot be used, said with the file, the line and the field at fault. */
+public class GoldenFileException extends RuntimeException {
+
+    @Serial
+    private static final long serialVersionUID = 1L;
+
+    public GoldenFileException(Path file, String message) {
+        super(file + ": " + message);
+    }
+
+    public GoldenFileException(Path file, int line, String message) {
+        super(file + " line " + line + ": " + message);
+    }
+}

@@ -1,0 +1,80 @@
+package rdu.regression;
+
+import java.io.IOException;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import rdu.chip.ChipFile;
+import rdu.generate.Generation;
+import rdu.generate.Generator;
+import rdu.generate.TokenListener;
+import rdu.model.Checkpoint;
+import rdu.sampling.Sampler;
+import rdu.schedule.ScheduleOptions;
+import rdu.timing.StepTiming;
+
+/** Runs one greedy generation with the timing model on and keeps what a golden record holds. */
+public final class GoldenRecorder {
+
+    private GoldenRecorder() {
+    }
+
+    /**
+     * Generates greedily from {@code prompt} on the chip named (or filed) as {@code chip}.
+     *
+     * @param model the checkpoint's path as the record should state it (the checkpoint itself is already open)
+     */
+    public static GoldenRecord record(Checkpoint checkpoint, String model, String chip, ScheduleOptions options,
+                                      int maxTokens, String prompt) {
+        // a fresh generator per prompt: the timing engine's resource timelines carry over from one generation to the
+        // next, so a shared one would make a prompt's times depend on the prompts recorded before it
+        var generator = new Generator(checkpoint, ChipFile.load(chip), options, Generator.Timing.ON);
+        List<StepTiming> steps = new ArrayList<>();
+        TokenListener listener = new TokenListener() {
+            @Override
+            public void onToken(int index, int token, float[] logits, byte[] text) {
+            }
+
+            @Override
+            public void onTiming(StepTiming timing, int token, boolean generated) {
+                steps.add(timing);
+            }
+        };
+        Generation g = generator.generate(prompt, maxTokens, new Sampler(0, 0, 1, 1), listener);
+        double[] stepNs = new double[steps.size()];
+        long[] hbmBytes = new long[steps.size()];
+        for (int i = 0; i < stepNs.length; i++) {
+            stepNs[i] = steps.get(i).durationNs();
+            hbmBytes[i] = steps.get(i).hbmBytes();
+        }
+        double totalNs = steps.isEmpty() ? 0 : steps.getLast().endNs();
+        return new GoldenRecord(model, chip, options, maxTokens, prompt, g.promptIds(), g.generatedIds(), g.text(),
+                g.stopReason(), stepNs, totalNs, hbmBytes);
+    }
+
+    /**
+     * The prompts of a prompts file: every line is one prompt, taken as is (no escapes, so a prompt cannot hold a line
+     * break); an empty line is the empty prompt; the line break ending the last line does not add a prompt.
+     */
+    public static List<String> readPrompts(Path file) {
+        if (!Files.isRegularFile(file)) {
+            throw new GoldenFileException(file, "no such file");
+        }
+        List<String> prompts;
+        try {
+            prompts = Files.readAllLines(file, StandardCharsets.UTF_8);
+        } catch (CharacterCodingException e) {
+            throw new GoldenFileException(file, "not UTF-8 text");
+        } catch (IOException e) {
+            throw new GoldenFileException(file, "cannot read: " + e);
+        }
+        if (prompts.isEmpty()) {
+            throw new GoldenFileException(file, "no prompts (expected one prompt per line; an empty line is the"
+                    + " empty prompt)");
+        }
+        return prompts;
+    }
+}

@@ -1,0 +1,60 @@
+package rdu.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** rdu simulate: production-scale models from their configs alone, with the same outputs as rdu generate. */
+class SimulateCommandTest {
+
+    @TempDir
+    Path dir;
+
+    static double tokensPerSecond(String stdout) {
+        var m = java.util.regex.Pattern.compile("modeled .*?: ([0-9.]+) tokens/s").matcher(stdout);
+        assertTrue(m.find(), stdout);
+        return Double.parseDouble(m.group(1));
+    }
+
+    @Test
+    void llama8bOnSixteenSocketsWithTraceAndCsv() throws Exception {
+        Path trace = dir.resolve("t.json");
+        Path csv = dir.resolve("t.csv");
+        var run = GenerateCommandTest.rdu("simulate", "--model", "llama-3.1-8b", "--sockets", "16", "--tokens", "5",
+                "--trace", trace.toString(), "--timing-csv", csv.toString());
+        assertEquals(0, run.exitCode(), run.stderr());
+        assertTrue(run.stdout().contains("kernel calls per token: 4"), run.stdout());
+        assertTrue(Files.size(trace) > 0 && Files.readAllLines(csv).size() == 6, "header + 5 steps");
+    }
+
+    @Test
+    void moreSocketsDecodeFasterAndKernelLoopingHelps() {
+        double eight = tokensPerSecond(GenerateCommandTest.rdu("simulate", "--model", "llama-3.1-8b", "--sockets", "8",
+                "--tokens", "20").stdout());
+        double sixteen = tokensPerSecond(GenerateCommandTest.rdu("simulate", "--model", "llama-3.1-8b", "--sockets",
+                "16", "--tokens", "20").stdout());
+        double unlooped = tokensPerSecond(GenerateCommandTest.rdu("simulate", "--model", "llama-3.1-8b", "--sockets",
+                "16", "--tokens", "20", "--no-kernel-looping").stdout());
+        assertTrue(sixteen > eight, sixteen + " vs " + eight);
+        assertTrue(sixteen > unlooped, sixteen + " vs " + unlooped);
+    }
+
+    @Test
+    void llama405bOnTooFewSocketsIsRefusedWithTheSmallestCountThatFits() {
+        var run = GenerateCommandTest.rdu("simulate", "--model", "llama-3.1-405b", "--sockets", "8");
+        assertEquals(1, run.exitCode());
+        assertTrue(run.stderr().contains("does not fit in the HBM of socket 0") && run.stderr().contains("needs ")
+                && run.stderr().contains("available") && run.stderr().contains("--sockets 13"), run.stderr());
+    }
+
+    @Test
+    void unknownModelIsAClearError() {
+        var run = GenerateCommandTest.rdu("simulate", "--model", "no-such-model");
+        assertEquals(1, run.exitCode());
+        assertTrue(run.stderr().startsWith("rdu: error: ") && run.stderr().contains("no-such-model"), run.stderr());
+    }
+}
