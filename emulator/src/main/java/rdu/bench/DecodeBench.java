@@ -23,12 +23,21 @@ import rdu.schedule.ScheduleOptions;
  * @param weightBytesPerToken weight bytes one decode step reads (every matrix, every norm, one embedding row)
  * @param peakRssBytes      the process's peak resident set (VmHWM) after the runs; 0 where /proc is absent
  * @param checkpointBytes   size of the checkpoint's files on disk
+ * @param timingOverheads   per measured run, host time in the timing model / host time in functional work
  */
 public record DecodeBench(Path model, double[] tokensPerSecond, long weightBytesPerToken, long peakRssBytes,
-                          long checkpointBytes) {
+                          long checkpointBytes, double[] timingOverheads) {
+
+    public double medianTimingOverhead() {
+        return median(timingOverheads);
+    }
 
     public double medianTokensPerSecond() {
-        double[] sorted = tokensPerSecond.clone();
+        return median(tokensPerSecond);
+    }
+
+    private static double median(double[] values) {
+        double[] sorted = values.clone();
         Arrays.sort(sorted);
         int n = sorted.length;
         return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
@@ -45,14 +54,16 @@ public record DecodeBench(Path model, double[] tokensPerSecond, long weightBytes
             int[] bos = {checkpoint.config().bosTokenId()};
             var greedy = new Sampler(0, 0, 1, 1);
             double[] speeds = new double[runs];
+            double[] overheads = new double[runs];
             for (int r = -warmups; r < runs; r++) {
                 Generation g = generator.generate(bos, tokens, greedy, (index, token, logits, text) -> { });
                 if (r >= 0) {
                     speeds[r] = g.hostTokensPerSecond();
+                    overheads[r] = g.timingOverhead();
                 }
             }
             return new DecodeBench(model, speeds, weightBytesPerToken(generator.schedule(), checkpoint),
-                    peakRss(), filesBytes(checkpoint.source()));
+                    peakRss(), filesBytes(checkpoint.source()), overheads);
         }
     }
 

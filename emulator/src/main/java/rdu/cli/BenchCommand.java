@@ -53,6 +53,10 @@ final class BenchCommand {
             System.out.printf(Locale.ROOT, "model %s (timing model %s)%n", b.model(), timing);
             System.out.printf(Locale.ROOT, "  host decode: median %.1f tokens/s over %d runs (each: %s)%n",
                     b.medianTokensPerSecond(), runs, formatAll(b.tokensPerSecond()));
+            if (timing != Generator.Timing.OFF) {
+                System.out.printf(Locale.ROOT, "  timing model: median %.1f%% of the functional path's host time%n",
+                        100 * b.medianTimingOverhead());
+            }
             System.out.printf(Locale.ROOT, "  weights streamed per token: %,d bytes -> %.2f GB/s at the median%n",
                     b.weightBytesPerToken(), b.bytesPerSecond() / 1e9);
             System.out.printf(Locale.ROOT, "  checkpoint files: %,d bytes; peak RSS: %,d bytes (%+,.0f MB over the"

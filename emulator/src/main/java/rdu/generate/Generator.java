@@ -97,6 +97,7 @@ public final class Generator {
         long hostNanos = 0;
         int steps = 0;
         double modeledNs = 0;
+        long timingNanos = 0;
 
         int token = promptIds[0];
         for (int pos = 0; count < maxTokens; pos++) {
@@ -107,8 +108,11 @@ public final class Generator {
             boolean inPrompt = pos < promptIds.length - 1;
             long start = System.nanoTime();
             int sampled = executor.step(token, pos, !inPrompt);
+            long functionalEnd = System.nanoTime();
             StepTiming modeled = engine == null ? null : engine.step(pos, pos, modeledNs, timing == Timing.TRACED);
-            hostNanos += System.nanoTime() - start;
+            long end = System.nanoTime();
+            hostNanos += end - start;
+            timingNanos += end - functionalEnd;
             steps++;
             if (modeled != null) {
                 modeledNs = modeled.endNs();
@@ -133,6 +137,6 @@ public final class Generator {
         text.writeBytes(rest);
         listener.onEnd(rest);
         return new Generation(promptIds, Arrays.copyOf(generated, count), text.toByteArray(), reason,
-                steps, hostNanos);
+                steps, hostNanos, timingNanos);
     }
 }
