@@ -8,6 +8,7 @@ import java.util.Map;
  * One socket of a dataflow chip, as the emulator sees it. Every number comes from a chip file
  * (see {@link ChipFile}); {@link #parameters()} keeps each value with its unit and source for reports.
  *
+ * @param execution      how the chip runs a model: dataflow (fused kernels, SN40L) or kernel by kernel (GPU)
  * @param hbmBytes       capacity of the socket's HBM
  * @param hbmBandwidth   HBM bandwidth in bytes per second
  * @param ddrBytes       capacity of the socket's DDR
@@ -28,6 +29,7 @@ import java.util.Map;
  */
 public record Chip(
         String name,
+        Execution execution,
         int pcus,
         int pmus,
         long pmuBytes,
@@ -48,6 +50,14 @@ public record Chip(
         double p2pBandwidth,
         double p2pLatencyNs,
         Map<String, Parameter> parameters) {
+
+    /** How a chip runs a model: the schedule family its decode steps take. */
+    public enum Execution {
+        /** Fused kernels streaming through the fabric, launched by the AGCU: the SN40L. */
+        DATAFLOW,
+        /** One kernel after another, each launched by host software and synchronized: a GPU. */
+        KERNEL_BY_KERNEL
+    }
 
     /** Peak lane operations per second of the whole socket (an FMA counts once). */
     public double laneOpsPerSecond() {

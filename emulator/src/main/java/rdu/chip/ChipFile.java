@@ -20,6 +20,8 @@ public final class ChipFile {
 
     /** Chips shipped with the emulator, selectable by name. */
     public static final String DEFAULT = "sn40l";
+    /** Every chip shipped with the emulator. */
+    public static final java.util.List<String> SHIPPED = java.util.List.of("sn40l", "dgx-h100");
 
     private ChipFile() {
     }
@@ -37,7 +39,7 @@ public final class ChipFile {
         }
         Path file = Path.of(nameOrPath);
         if (!Files.isRegularFile(file)) {
-            throw new ChipException(nameOrPath, "no such chip: not a shipped chip (" + DEFAULT + ") and not a file");
+            throw new ChipException(nameOrPath, "no such chip: not a shipped chip " + SHIPPED + " and not a file");
         }
         JsonNode root;
         try {
@@ -69,6 +71,7 @@ public final class ChipFile {
         var reader = new Reader(origin, all);
         Chip chip = new Chip(
                 name.asText(),
+                execution(origin, root.get("execution")),
                 (int) reader.positive("pcus", Quantity.COUNT),
                 (int) reader.positive("pmus", Quantity.COUNT),
                 (long) reader.positive("pmu_capacity", Quantity.BYTES),
@@ -79,18 +82,30 @@ public final class ChipFile {
                 reader.positive("clock", Quantity.FREQUENCY),
                 (int) reader.positive("pcu_lanes", Quantity.COUNT),
                 (int) reader.positive("pcu_stages", Quantity.COUNT),
-                reader.positive("program_load", Quantity.TIME) * 1e9,
-                reader.positive("argument_load", Quantity.TIME) * 1e9,
-                reader.positive("software_launch", Quantity.TIME) * 1e9,
-                reader.positive("hardware_launch", Quantity.TIME) * 1e9,
-                reader.positive("kernel_sync", Quantity.TIME) * 1e9,
-                reader.positive("host_step", Quantity.TIME) * 1e9,
-                reader.positive("agcu_step", Quantity.TIME) * 1e9,
+                reader.nonNegative("program_load", Quantity.TIME) * 1e9,
+                reader.nonNegative("argument_load", Quantity.TIME) * 1e9,
+                reader.nonNegative("software_launch", Quantity.TIME) * 1e9,
+                reader.nonNegative("hardware_launch", Quantity.TIME) * 1e9,
+                reader.nonNegative("kernel_sync", Quantity.TIME) * 1e9,
+                reader.nonNegative("host_step", Quantity.TIME) * 1e9,
+                reader.nonNegative("agcu_step", Quantity.TIME) * 1e9,
                 reader.positive("p2p_bandwidth", Quantity.BANDWIDTH),
-                reader.positive("p2p_latency", Quantity.TIME) * 1e9,
+                reader.nonNegative("p2p_latency", Quantity.TIME) * 1e9,
                 all);
         reader.rejectUnknown();
         return chip;
+    }
+
+    private static Chip.Execution execution(String origin, JsonNode node) {
+        if (node == null) {
+            return Chip.Execution.DATAFLOW;
+        }
+        return switch (node.asText()) {
+            case "dataflow" -> Chip.Execution.DATAFLOW;
+            case "kernel-by-kernel" -> Chip.Execution.KERNEL_BY_KERNEL;
+            default -> throw new ChipException(origin, "field \"execution\": expected \"dataflow\" or"
+                    + " \"kernel-by-kernel\", found " + node);
+        };
     }
 
     private static Parameter parameter(String origin, String name, JsonNode node) {
@@ -117,7 +132,16 @@ public final class ChipFile {
     /** Looks up the parameters the Chip record needs, checking unit and range. */
     private record Reader(String origin, Map<String, Parameter> all) {
 
+        /** A time that may be zero: a cost the chip does not have (a GPU loads no program). */
+        double nonNegative(String name, Quantity quantity) {
+            return read(name, quantity, true);
+        }
+
         double positive(String name, Quantity quantity) {
+            return read(name, quantity, false);
+        }
+
+        private double read(String name, Quantity quantity, boolean zeroAllowed) {
             Parameter p = all.get(name);
             if (p == null) {
                 throw new ChipException(origin, "missing parameter \"" + name + "\" (a " + quantity.name().toLowerCase()
@@ -129,8 +153,9 @@ public final class ChipFile {
                         + quantity.name().toLowerCase() + " " + quantity.units() + ", found \"" + p.unit() + "\"");
             }
             double base = p.value() * factor;
-            if (!(base > 0) || Double.isInfinite(base)) {
-                throw new ChipException(origin, "parameter \"" + name + "\": expected a positive value, found " + p.value());
+            if (!(base > 0 || zeroAllowed && base == 0) || Double.isInfinite(base)) {
+                throw new ChipException(origin, "parameter \"" + name + "\": expected a " + (zeroAllowed ? "non-negative"
+                        : "positive") + " value, found " + p.value());
             }
             if (quantity == Quantity.COUNT && base != Math.rint(base)) {
                 throw new ChipException(origin, "parameter \"" + name + "\": expected a whole count, found " + p.value());

@@ -97,7 +97,7 @@ final class GenerateCommand implements Callable<Integer> {
              ChromeTrace trace = traceFile == null ? null : new ChromeTrace(traceFile, chip.name());
              TimingCsv csv = csvFile == null ? null : new TimingCsv(csvFile)) {
             ModelConfig config = checkpoint.config();
-            var generator = new Generator(checkpoint, chip, scheduleOptions.options(),
+            var generator = new Generator(checkpoint, chip, scheduleOptions.options(chip),
                     trace == null ? Generator.Timing.ON : Generator.Timing.TRACED);
             TimingEngine engine = generator.timingEngine();
             var summary = new TimingSummary(chip.name(), 1, chip.hbmBandwidth(), engine.weightBytesPerStep());
@@ -155,7 +155,7 @@ final class GenerateCommand implements Callable<Integer> {
             Generation result = generator.generate(prompt, maxTokens, sampler, stream);
             err.printf(Locale.ROOT, "prompt %d tokens, generated %d tokens, stopped: %s%n", result.promptIds().length,
                     result.generatedIds().length, result.stopReason().name().toLowerCase(Locale.ROOT).replace('_', ' '));
-            err.printf(Locale.ROOT, "schedule: %s%n", scheduleOptions.describe());
+            err.printf(Locale.ROOT, "schedule: %s%n", ScheduleMixin.describe(generator.schedule().options()));
             err.print(summary.format(result.hostTokensPerSecond()));
             if (traceFile != null) {
                 err.println("trace: " + traceFile + " (open in ui.perfetto.dev)");

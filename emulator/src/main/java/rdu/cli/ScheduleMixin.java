@@ -2,6 +2,7 @@ package rdu.cli;
 
 import java.util.Locale;
 import picocli.CommandLine.Option;
+import rdu.chip.Chip;
 import rdu.schedule.Schedule;
 import rdu.schedule.ScheduleOptions;
 
@@ -27,6 +28,18 @@ final class ScheduleMixin {
     @Option(names = "--software-orchestration", description = "The host launches every kernel instead of the AGCU.")
     boolean softwareOrchestration;
 
+    /**
+     * The options for {@code chip}: a kernel-by-kernel chip (a GPU) always runs the GPU schedule, with host-launched
+     * kernels and control returning to the host every step; the dataflow switches do not apply to it.
+     */
+    ScheduleOptions options(Chip chip) {
+        if (chip.execution() == Chip.Execution.KERNEL_BY_KERNEL) {
+            return options().withFusion(Schedule.Fusion.KERNEL_BY_KERNEL).withKernelLooping(false)
+                    .withBatchStreaming(false).withOffloadSteps(1).withHardwareOrchestration(false);
+        }
+        return options();
+    }
+
     ScheduleOptions options() {
         if (offloadSteps < 1) {
             throw new Rdu.UsageException("--offload-steps must be >= 1, found " + offloadSteps);
@@ -40,7 +53,13 @@ final class ScheduleMixin {
     }
 
     String describe() {
-        ScheduleOptions o = options();
+        return describe(options());
+    }
+
+    static String describe(ScheduleOptions o) {
+        if (o.fusion() == Schedule.Fusion.KERNEL_BY_KERNEL) {
+            return "kernel by kernel (GPU), software launch, host control every step";
+        }
         return String.format(Locale.ROOT, "%s, KernelLooping %s, BatchStreaming %s, ScheduleOffloading %s, %s"
                         + " orchestration", o.fusion() == Schedule.Fusion.LAYER ? "layer fusion" : "unfused",
                 onOff(o.loopsLayers()), onOff(o.batchStreaming()),

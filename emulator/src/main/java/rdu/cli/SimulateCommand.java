@@ -92,7 +92,7 @@ final class SimulateCommand implements Callable<Integer> {
         Chip chip = ChipFile.load(chipName);
         ModelConfig full = withContext(HfConfig.read(ModelCatalog.config(model), HfConfig.LLAMA_LIKE),
                 context + tokens);
-        ScheduleOptions options = scheduleOptions.options().withBatch(batch);
+        ScheduleOptions options = scheduleOptions.options(chip).withBatch(batch);
         Schedule schedule = compile(full, chip, sockets, options);
         var engine = new TimingEngine(chip, schedule);
         var summary = new TimingSummary(chip.name() + " x" + sockets + " (per socket)", batch, chip.hbmBandwidth(),
@@ -121,7 +121,7 @@ final class SimulateCommand implements Callable<Integer> {
                 full.numLayers(), full.hiddenSize(), full.numHeads(), full.numKvHeads(), dtype,
                 weightBytes(full, dtype.dtype) / 1e9);
         out.printf(Locale.ROOT, "%d socket(s) of %s, batch %d, context %d, %d decode steps; schedule: %s%n", sockets,
-                chip.name(), batch, context, tokens, scheduleOptions.describe());
+                chip.name(), batch, context, tokens, ScheduleMixin.describe(schedule.options()));
         out.print(summary.format(tokens * batch / hostSeconds).replace("host (this machine, not modeled)",
                 "host time of this simulation"));
         return 0;

@@ -26,7 +26,13 @@ public record Schedule(ModelConfig config, ScheduleOptions options, List<KernelC
         /** SN40L baseline: a whole decoder layer per kernel, plus embedding, classifier and sampling kernels. */
         LAYER,
         /** One kernel per operator, for comparison with fusion. */
-        NONE
+        NONE,
+        /**
+         * A GPU's schedule, as TensorRT-LLM runs a Llama layer: about ten kernels per layer (norm, fused QKV GEMM,
+         * RoPE + KV write + attention, o GEMM, all-reduce + residual + norm, gate/up GEMM, activation, down GEMM,
+         * all-reduce + residual).
+         */
+        KERNEL_BY_KERNEL
     }
 
     public Schedule {
@@ -60,8 +66,13 @@ public record Schedule(ModelConfig config, ScheduleOptions options, List<KernelC
         List<KernelCall> calls = new ArrayList<>();
         List<Node> current = new ArrayList<>();
         for (Node node : nodes) {
-            boolean sameKernel = fusion == Fusion.LAYER && !current.isEmpty()
-                    && current.getFirst().part() == node.part() && current.getFirst().layer() == node.layer();
+            boolean samePlace = !current.isEmpty() && current.getFirst().part() == node.part()
+                    && current.getFirst().layer() == node.layer();
+            boolean sameKernel = samePlace && switch (fusion) {
+                case LAYER -> true;
+                case NONE -> false;
+                case KERNEL_BY_KERNEL -> joinsGpuKernel(current.getLast().op(), node.op());
+            };
             if (!current.isEmpty() && !sameKernel) {
                 calls.add(KernelCall.single(name(current, fusion), current));
                 current = new ArrayList<>();
@@ -70,6 +81,19 @@ public record Schedule(ModelConfig config, ScheduleOptions options, List<KernelC
         }
         calls.add(KernelCall.single(name(current, fusion), current));
         return calls;
+    }
+
+    /** Whether {@code op} runs in the same GPU kernel as {@code previous}, the operator before it. */
+    private static boolean joinsGpuKernel(Op previous, Op op) {
+        return switch (op) {
+            case Op.MatVec m -> previous instanceof Op.MatVec; // q, k, v in one GEMM; gate and up in another
+            case Op.Rope r -> previous instanceof Op.Rope;
+            case Op.KvWrite w -> true;
+            case Op.Attention a -> true;
+            case Op.Residual r -> previous instanceof Op.AllReduce;
+            case Op.RmsNorm n -> previous instanceof Op.Residual;
+            default -> false;
+        };
     }
 
     /**
@@ -107,7 +131,8 @@ public record Schedule(ModelConfig config, ScheduleOptions options, List<KernelC
         Node first = nodes.getFirst();
         String part = first.part().name().toLowerCase(Locale.ROOT);
         String base = first.layer() == Node.NO_LAYER ? part : part + "." + first.layer();
-        return fusion == Fusion.LAYER ? base : base + "." + first.op().getClass().getSimpleName();
+        return fusion == Fusion.LAYER ? base : base + "." + first.op().getClass().getSimpleName()
+                + (nodes.size() > 1 ? "+" + (nodes.size() - 1) : "");
     }
 
     /** K and V in BF16 (the RDU's activation type) for every layer, position and sample. */

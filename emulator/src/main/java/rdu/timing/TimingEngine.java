@@ -115,7 +115,8 @@ public final class TimingEngine {
         t = hostTakesOver
                 ? host.use(t, chip.hostStepNs(), "decode step " + step, Map.of("token", step), slices)
                 : agcu.use(t, chip.agcuStepNs(), "offloaded step " + step, Map.of("token", step), slices);
-        boolean unfused = schedule.options().fusion() == Schedule.Fusion.NONE;
+        // kernels smaller than a layer hand their output to the next one through HBM
+        boolean unfused = schedule.options().fusion() != Schedule.Fusion.LAYER;
         long previousOutput = 0;
         for (KernelCall call : schedule.calls()) {
             Map<String, Object> args = slices == null ? Map.of() : Map.of("token", step, "kernel", call.name());
@@ -134,7 +135,7 @@ public final class TimingEngine {
             }
             t = execute(call, step, position, t, bytes, slices);
             if (unfused) {
-                previousOutput = cost(call.iterations().getFirst().getFirst(), position).activationBytes();
+                previousOutput = cost(call.iterations().getFirst().getLast(), position).activationBytes();
                 t = transfer(Tier.HBM, previousOutput, t, "write output of " + call.name(), args, bytes, slices);
             }
             t = agcu.use(t, chip.kernelSyncNs(), "sync " + call.name(), args, slices);
@@ -145,6 +146,7 @@ public final class TimingEngine {
 
     /** Execute phase of one call: returns when every sample's last operator output is ready. */
     double execute(KernelCall call, int step, int position, double start, long[] bytes, List<Slice> slices) {
+        previousTilesDone = new double[0]; // an all-reduce streams behind its producer only within one kernel
         double[] inputReady = new double[batch];
         Arrays.fill(inputReady, start);
         Map<Integer, double[]> buffers = new HashMap<>(); // per operator slot: when each PMU tile buffer frees

@@ -57,4 +57,19 @@ class SimulateCommandTest {
         assertEquals(1, run.exitCode());
         assertTrue(run.stderr().startsWith("rdu: error: ") && run.stderr().contains("no-such-model"), run.stderr());
     }
+
+    @Test
+    void dgxH100RunsKernelByKernelAboutTenKernelsPerLayer() {
+        var run = GenerateCommandTest.rdu("simulate", "--model", "llama-3.1-8b", "--chip", "dgx-h100", "--sockets",
+                "8", "--tokens", "10");
+        assertEquals(0, run.exitCode(), run.stderr());
+        var calls = java.util.regex.Pattern.compile("kernel calls per token: (\\d+)").matcher(run.stdout());
+        assertTrue(calls.find(), run.stdout());
+        int perToken = Integer.parseInt(calls.group(1));
+        assertTrue(perToken >= 8 * 32 && perToken <= 11 * 32, "about 10 kernels per layer: " + perToken);
+        double gpu = tokensPerSecond(run.stdout());
+        double rdu = tokensPerSecond(GenerateCommandTest.rdu("simulate", "--model", "llama-3.1-8b", "--sockets", "16",
+                "--tokens", "10").stdout());
+        assertTrue(rdu > gpu, "SN40L-16 decodes faster than DGX H100: " + rdu + " vs " + gpu);
+    }
 }

@@ -62,7 +62,7 @@ class TimingEngineTest {
     /** SN40L with every fixed overhead removed and the given fabric, so closed forms apply exactly. */
     static Chip idealized(double clockHz, int lanes, double hbmBandwidth) {
         Chip c = SN40L;
-        return new Chip(c.name(), c.pcus(), c.pmus(), c.pmuBytes(), c.hbmBytes(), hbmBandwidth, c.ddrBytes(),
+        return new Chip(c.name(), c.execution(), c.pcus(), c.pmus(), c.pmuBytes(), c.hbmBytes(), hbmBandwidth, c.ddrBytes(),
                 c.ddrBandwidth(), clockHz, lanes, c.pcuStages(), 0, 0, 0, 0, 0, 0, 0, c.p2pBandwidth(), 0, Map.of());
     }
 
