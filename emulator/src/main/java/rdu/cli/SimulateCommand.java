@@ -6,21 +6,14 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import rdu.catalog.ModelCatalog;
 import rdu.chip.Chip;
 import rdu.chip.ChipFile;
-import rdu.graph.TensorParallel;
 import rdu.memory.CapacityException;
-import rdu.memory.SocketMemory;
-import rdu.model.HfConfig;
 import rdu.model.ModelConfig;
 import rdu.report.TimingCsv;
 import rdu.report.TimingSummary;
-import rdu.schedule.Schedule;
-import rdu.schedule.ScheduleOptions;
+import rdu.simulate.Simulation;
 import rdu.tensor.DType;
-import rdu.timing.StepTiming;
-import rdu.timing.TimingEngine;
 import rdu.trace.ChromeTrace;
 
 /**
@@ -90,30 +83,30 @@ final class SimulateCommand implements Callable<Integer> {
             throw new Rdu.UsageException("--sockets, --batch and --tokens must be >= 1 and --context >= 0");
         }
         Chip chip = ChipFile.load(chipName);
-        ModelConfig full = withContext(HfConfig.read(ModelCatalog.config(model), HfConfig.LLAMA_LIKE),
-                context + tokens);
-        ScheduleOptions options = scheduleOptions.options(chip).withBatch(batch);
-        Schedule schedule = compile(full, chip, sockets, options);
-        var engine = new TimingEngine(chip, schedule);
-        var summary = new TimingSummary(chip.name() + " x" + sockets + " (per socket)", batch, chip.hbmBandwidth(),
-                engine.weightBytesPerStep());
+        ModelConfig full = Simulation.loadModel(model, context, tokens);
+        var simulation = new Simulation(full, chip, sockets, scheduleOptions.options(chip).withBatch(batch),
+                dtype.dtype, context, tokens, allowDdr);
+        try {
+            simulation.compile();
+        } catch (CapacityException e) {
+            int fits = simulation.smallestSocketsThatFit(1024);
+            throw new Rdu.UsageException(e.getMessage() + (fits > 0
+                    ? "; the smallest socket count whose HBM holds it is " + fits + " (--sockets " + fits + ")"
+                    : "; it does not fit in HBM even on 1024 sockets") + ", or pass --allow-ddr to spill to DDR");
+        }
 
         long hostStart = System.nanoTime();
+        TimingSummary summary;
         try (ChromeTrace trace = traceFile == null ? null : new ChromeTrace(traceFile, chip.name());
              TimingCsv csv = csvFile == null ? null : new TimingCsv(csvFile)) {
-            double t = 0;
-            for (int step = 0; step < tokens; step++) {
-                int position = context + step;
-                StepTiming timing = engine.step(step, position, t, trace != null);
-                t = timing.endNs();
-                summary.add(timing, engine.kvBytesPerSample(position) * batch);
+            summary = simulation.run(trace != null, timing -> {
                 if (trace != null) {
                     trace.step(timing, -1, "");
                 }
                 if (csv != null) {
-                    csv.row(step, -1, "", timing);
+                    csv.row(timing.step(), -1, "", timing);
                 }
-            }
+            });
         }
         double hostSeconds = (System.nanoTime() - hostStart) / 1e9;
         var out = System.out;
@@ -121,41 +114,10 @@ final class SimulateCommand implements Callable<Integer> {
                 full.numLayers(), full.hiddenSize(), full.numHeads(), full.numKvHeads(), dtype,
                 weightBytes(full, dtype.dtype) / 1e9);
         out.printf(Locale.ROOT, "%d socket(s) of %s, batch %d, context %d, %d decode steps; schedule: %s%n", sockets,
-                chip.name(), batch, context, tokens, ScheduleMixin.describe(schedule.options()));
+                chip.name(), batch, context, tokens, ScheduleMixin.describe(simulation.options()));
         out.print(summary.format(tokens * batch / hostSeconds).replace("host (this machine, not modeled)",
                 "host time of this simulation"));
         return 0;
-    }
-
-    /** Compiles one socket's shard; a model that does not fit says how many sockets would. */
-    static Schedule compile(ModelConfig full, Chip chip, int sockets, ScheduleOptions options, DType dtype,
-                            boolean allowDdr) {
-        var shard = TensorParallel.describe(full, dtype, sockets);
-        var memory = new SocketMemory(0, chip.hbmBytes(), allowDdr ? chip.ddrBytes() : 0);
-        return Schedule.compile(TensorParallel.graph(shard), options, memory);
-    }
-
-    private Schedule compile(ModelConfig full, Chip chip, int n, ScheduleOptions options) {
-        try {
-            return compile(full, chip, n, options, dtype.dtype, allowDdr);
-        } catch (CapacityException e) {
-            for (int more = n + 1; more <= 1024; more++) {
-                try {
-                    compile(full, chip, more, options, dtype.dtype, false);
-                    throw new Rdu.UsageException(e.getMessage() + "; the smallest socket count whose HBM holds it is "
-                            + more + " (--sockets " + more + "), or pass --allow-ddr to spill to DDR");
-                } catch (CapacityException stillTooBig) {
-                    // try one more socket
-                }
-            }
-            throw new Rdu.UsageException(e.getMessage() + "; it does not fit in HBM even on 1024 sockets");
-        }
-    }
-
-    private static ModelConfig withContext(ModelConfig c, int positions) {
-        return new ModelConfig(c.architecture(), c.hiddenSize(), c.intermediateSize(), c.numLayers(), c.numHeads(),
-                c.numKvHeads(), c.headDim(), c.vocabSize(), positions, c.rmsNormEps(), c.ropeTheta(), c.ropeScaling(),
-                c.tiedEmbeddings(), c.bosTokenId(), c.eosTokenIds());
     }
 
     private static long weightBytes(ModelConfig c, DType dtype) {

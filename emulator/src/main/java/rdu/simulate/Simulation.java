@@ -1,0 +1,77 @@
+package rdu.simulate;
+
+import rdu.catalog.ModelCatalog;
+import rdu.chip.Chip;
+import rdu.graph.TensorParallel;
+import rdu.memory.CapacityException;
+import rdu.memory.SocketMemory;
+import rdu.model.HfConfig;
+import rdu.model.ModelConfig;
+import rdu.report.TimingSummary;
+import rdu.schedule.Schedule;
+import rdu.schedule.ScheduleOptions;
+import rdu.tensor.DType;
+import rdu.timing.StepTiming;
+import rdu.timing.TimingEngine;
+
+/**
+ * A timing-only decode run: one socket's tensor-parallel shard of a model, described by shapes alone, compiled and
+ * timed for a number of decode steps. Sockets are alike, so socket 0 stands for all of them.
+ *
+ * @param model   the full model (its context sized for the run)
+ * @param context tokens already in the KV cache when decoding starts
+ * @param tokens  decode steps to model
+ */
+public record Simulation(ModelConfig model, Chip chip, int sockets, ScheduleOptions options, DType dtype, int context,
+                         int tokens, boolean allowDdr) {
+
+    /** Receives each modeled step (for traces and CSV files). */
+    public interface StepSink {
+        void accept(StepTiming timing);
+    }
+
+    /** A catalog model or config.json, with the KV cache sized for {@code context + tokens} positions. */
+    public static ModelConfig loadModel(String nameOrPath, int context, int tokens) {
+        ModelConfig c = HfConfig.read(ModelCatalog.config(nameOrPath), HfConfig.LLAMA_LIKE);
+        return new ModelConfig(c.architecture(), c.hiddenSize(), c.intermediateSize(), c.numLayers(), c.numHeads(),
+                c.numKvHeads(), c.headDim(), c.vocabSize(), context + tokens, c.rmsNormEps(), c.ropeTheta(),
+                c.ropeScaling(), c.tiedEmbeddings(), c.bosTokenId(), c.eosTokenIds());
+    }
+
+    /** Places and compiles one socket's shard; a model that does not fit says so, with the shortfall. */
+    public Schedule compile() {
+        var shard = TensorParallel.describe(model, dtype, sockets);
+        var memory = new SocketMemory(0, chip.hbmBytes(), allowDdr ? chip.ddrBytes() : 0);
+        return Schedule.compile(TensorParallel.graph(shard), options, memory);
+    }
+
+    /** The smallest socket count whose HBM holds the model, or -1 if none up to {@code limit}. */
+    public int smallestSocketsThatFit(int limit) {
+        for (int n = 1; n <= limit; n++) {
+            try {
+                new Simulation(model, chip, n, options, dtype, context, tokens, false).compile();
+                return n;
+            } catch (CapacityException tooBig) {
+                // try one more socket
+            }
+        }
+        return -1;
+    }
+
+    /** Runs every step; the summary is per socket (each socket streams its own shard at its own bandwidth). */
+    public TimingSummary run(boolean traced, StepSink sink) {
+        Schedule schedule = compile();
+        var engine = new TimingEngine(chip, schedule);
+        var summary = new TimingSummary(chip.name() + " x" + sockets, options.batch(), chip.hbmBandwidth(),
+                engine.weightBytesPerStep());
+        double t = 0;
+        for (int step = 0; step < tokens; step++) {
+            int position = context + step;
+            StepTiming timing = engine.step(step, position, t, traced);
+            t = timing.endNs();
+            summary.add(timing, engine.kvBytesPerSample(position) * options.batch());
+            sink.accept(timing);
+        }
+        return summary;
+    }
+}
