@@ -70,6 +70,11 @@ final class GenerateCommand implements Callable<Integer> {
     @picocli.CommandLine.Mixin
     ScheduleMixin scheduleOptions;
 
+    @Option(names = "--sockets", paramLabel = "N", defaultValue = "1",
+            description = "Split the model over N sockets by tensor parallelism (default: ${DEFAULT-VALUE});"
+                    + " the tokens are the same, the modeled time changes.")
+    int sockets;
+
     @Option(names = "--trace", paramLabel = "FILE",
             description = "Write the modeled schedule as Chrome Trace Event JSON (open it in ui.perfetto.dev).")
     Path traceFile;
@@ -98,7 +103,7 @@ final class GenerateCommand implements Callable<Integer> {
              TimingCsv csv = csvFile == null ? null : new TimingCsv(csvFile)) {
             ModelConfig config = checkpoint.config();
             var generator = new Generator(checkpoint, chip, scheduleOptions.options(chip),
-                    trace == null ? Generator.Timing.ON : Generator.Timing.TRACED);
+                    trace == null ? Generator.Timing.ON : Generator.Timing.TRACED, sockets);
             TimingEngine engine = generator.timingEngine();
             var summary = new TimingSummary(chip.name(), 1, chip.hbmBandwidth(), engine.weightBytesPerStep());
             err.printf(Locale.ROOT, "model %s: %d layers, hidden %d, %d heads (%d KV), vocab %d, context %d%n",

@@ -21,6 +21,8 @@ import rdu.model.ModelConfig;
  * <li>Sample: elementwise B*vocab; reduction log vocab
  * <li>AllReduce of an n-wide activation over N sockets (ring: reduce-scatter then all-gather): p2p
  *     2*(N-1)/N*B*n*ab; elementwise (N-1)/N*B*n (the adds); activation B*n*ab
+ * <li>AllGather of an n-wide block per socket over N sockets: p2p (N-1)*B*n*ab (the block to every peer);
+ *     activation N*B*n*ab
  * </ul>
  * Pipeline depth = passes * {@link #PCU_PASS_STAGES} + reduction depth: a value crosses the PCU's stages once per
  * pass, then climbs the reduction tree. Attention and RmsNorm take 2 passes (scores then weighted sum; sum of
@@ -90,6 +92,11 @@ public final class CostModel {
             case Op.Sample _ -> {
                 long vocab = config.vocabSize();
                 yield cost(0, 0, 0, 0, 0, b * vocab, 0, ceilLog2(vocab), 1);
+            }
+            case Op.AllGather g -> {
+                long n = g.buffer().size(config);
+                yield new Cost(0, 0, 0, 0, (g.sockets() - 1L) * b * n * ab, g.sockets() * b * n * ab, 0, 0, 0,
+                        PCU_PASS_STAGES);
             }
             case Op.AllReduce r -> {
                 long n = r.buffer().size(config);

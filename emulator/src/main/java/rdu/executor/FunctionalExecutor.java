@@ -1,54 +1,41 @@
 package rdu.executor;
 
-import java.util.EnumMap;
-import java.util.Map;
-import rdu.attention.Attention;
-import rdu.attention.KvCache;
-import rdu.embedding.Embedding;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 import rdu.graph.Activation;
 import rdu.graph.Node;
 import rdu.graph.Op;
-import rdu.matmul.MatVec;
-import rdu.memory.SocketMemory;
-import rdu.model.ModelConfig;
-import rdu.norm.RmsNorm;
-import rdu.activation.Residual;
-import rdu.activation.SwiGlu;
-import rdu.rope.Rope;
 import rdu.rope.RopeLayout;
 import rdu.sampling.Sampler;
-import rdu.schedule.KernelCall;
 import rdu.schedule.Schedule;
 
 /**
- * Runs a decode schedule for real on the host: every operator of every kernel call executes its SIMD kernel
- * on the activation buffers, reading weights through their HBM placements. Holds the state the chip holds
- * between steps: activation buffers (PMUs) and the KV cache (HBM).
+ * Runs a decode step for real on the host, over one or more sockets in lockstep: socket s runs operator i of its
+ * schedule after every socket has run operator i-1, as tensor parallelism needs. Collectives add up or concatenate the
+ * sockets' buffers (sockets in order, so results do not depend on threads); sampling reads the gathered logits.
  */
 public final class FunctionalExecutor {
 
-    private final ModelConfig config;
-    private final Schedule schedule;
-    private final SocketMemory memory;
-    private final Map<Activation, float[]> buffers = new EnumMap<>(Activation.class);
-    private final KvCache kvCache;
-    private final Rope rope;
+    private final List<Schedule> schedules;
+    private final List<List<Node>> nodes = new ArrayList<>();
+    private final List<SocketExecutor> sockets = new ArrayList<>();
     private final Sampler sampler;
-    /** The sampler may scale logits in place; it works on this copy so LOGITS stays as computed. */
+    private final float[] logits;
+    /** The sampler may scale logits in place; it works on this copy so the logits stay as computed. */
     private final float[] samplingScratch;
 
-    public FunctionalExecutor(Schedule schedule, RopeLayout ropeLayout, Sampler sampler) {
-        ModelConfig config = schedule.config();
-        this.config = config;
-        this.schedule = schedule;
-        this.memory = schedule.memory();
-        for (Activation a : Activation.values()) {
-            buffers.put(a, new float[a.size(config)]);
+    /** @param schedules one per socket, of the same structure (socket s's tensor-parallel shard) */
+    public FunctionalExecutor(List<Schedule> schedules, RopeLayout ropeLayout, Sampler sampler, int vocabSize) {
+        this.schedules = List.copyOf(schedules);
+        for (Schedule schedule : schedules) {
+            // a looped call lists every layer's operators in turn
+            nodes.add(schedule.calls().stream().flatMap(call -> call.nodes().stream()).toList());
+            sockets.add(new SocketExecutor(schedule, ropeLayout));
         }
-        this.kvCache = new KvCache(config.numLayers(), config.maxPositions(), config.kvDim());
-        this.rope = new Rope(config.headDim(), config.ropeTheta(), config.ropeScaling(), ropeLayout);
         this.sampler = sampler;
-        this.samplingScratch = new float[config.vocabSize()];
+        this.logits = new float[vocabSize];
+        this.samplingScratch = new float[vocabSize];
     }
 
     /**
@@ -59,18 +46,29 @@ public final class FunctionalExecutor {
      * @return the next token, or -1 when not sampled
      */
     public int step(int token, int pos, boolean sample) {
-        if (pos < 0 || pos >= config.maxPositions()) {
-            throw new IllegalArgumentException("position " + pos + " outside the context of " + config.maxPositions());
+        int maxPositions = schedules.getFirst().config().maxPositions();
+        if (pos < 0 || pos >= maxPositions) {
+            throw new IllegalArgumentException("position " + pos + " outside the context of " + maxPositions);
         }
         int next = -1;
-        for (KernelCall call : schedule.calls()) {
-            for (Node node : call.nodes()) { // a looped call lists every layer's operators in turn
-                if (node.op() instanceof Op.Sample) {
-                    if (sample) {
-                        next = sampleNext();
+        List<Node> plan = nodes.getFirst();
+        for (int i = 0; i < plan.size(); i++) {
+            switch (plan.get(i).op()) {
+                case Op.AllReduce r -> allReduce(r.buffer());
+                case Op.AllGather g -> gather(g.buffer());
+                case Op.Sample s -> {
+                    if (sockets.size() == 1) {
+                        gather(Activation.LOGITS);
                     }
-                } else {
-                    execute(node.op(), token, pos);
+                    if (sample) {
+                        System.arraycopy(logits, 0, samplingScratch, 0, logits.length);
+                        next = sampler.sample(samplingScratch);
+                    }
+                }
+                default -> {
+                    for (int s = 0; s < sockets.size(); s++) {
+                        sockets.get(s).execute(nodes.get(s).get(i).op(), token, pos);
+                    }
                 }
             }
         }
@@ -79,33 +77,34 @@ public final class FunctionalExecutor {
 
     /** The logits of the last step (read-only by convention: callers must not modify them). */
     public float[] logits() {
-        return buffers.get(Activation.LOGITS);
+        return logits;
     }
 
-    private void execute(Op op, int token, int pos) {
-        switch (op) {
-            case Op.Embed e -> Embedding.lookup(memory.read(e.table()), token, buf(Activation.X));
-            case Op.RmsNorm n -> RmsNorm.apply(buf(n.out()), buf(n.in()), memory.read(n.weight()), n.eps());
-            case Op.MatVec m -> MatVec.apply(memory.read(m.weight()), buf(m.in()), buf(m.out()));
-            case Op.Rope r -> rope.rotate(buf(r.target()), 0, r.heads(), pos);
-            case Op.KvWrite w -> kvCache.store(w.layer(), pos, buf(Activation.K), buf(Activation.V));
-            case Op.Attention a -> Attention.apply(buf(Activation.ATTN), buf(Activation.Q), kvCache, a.layer(), pos,
-                    config.numHeads(), config.numKvHeads(), config.headDim());
-            case Op.SwiGlu s -> SwiGlu.apply(buf(s.gate()), buf(s.up()), config.intermediateSize());
-            case Op.Residual r -> Residual.add(buf(r.into()), buf(r.add()));
-            case Op.Sample s -> throw new IllegalStateException("sampling is handled by step()");
-            case Op.AllReduce r -> throw new IllegalStateException("the functional executor runs one socket's"
-                    + " whole model; tensor-parallel schedules are timing-only");
+    /** Every socket's buffer becomes the sum of all of them, added in socket order. */
+    private void allReduce(Activation a) {
+        float[] sum = sockets.getFirst().buffer(a).clone();
+        for (int s = 1; s < sockets.size(); s++) {
+            float[] part = sockets.get(s).buffer(a);
+            for (int j = 0; j < sum.length; j++) {
+                sum[j] += part[j];
+            }
+        }
+        for (SocketExecutor socket : sockets) {
+            System.arraycopy(sum, 0, socket.buffer(a), 0, sum.length);
         }
     }
 
-    private int sampleNext() {
-        float[] logits = buf(Activation.LOGITS);
-        System.arraycopy(logits, 0, samplingScratch, 0, logits.length);
-        return sampler.sample(samplingScratch);
-    }
-
-    private float[] buf(Activation a) {
-        return buffers.get(a);
+    /** The sockets' blocks of {@code a}, one after another, into the gathered logits. */
+    private void gather(Activation a) {
+        int offset = 0;
+        for (SocketExecutor socket : sockets) {
+            float[] block = socket.buffer(a);
+            System.arraycopy(block, 0, logits, offset, block.length);
+            offset += block.length;
+        }
+        if (offset != logits.length) {
+            throw new IllegalStateException("gathered " + offset + " logits, expected " + logits.length
+                    + ": " + Arrays.toString(sockets.stream().map(s -> s.buffer(a).length).toArray()));
+        }
     }
 }

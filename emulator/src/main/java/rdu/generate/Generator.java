@@ -1,12 +1,14 @@
 package rdu.generate;
 
 import java.io.ByteArrayOutputStream;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.EnumSet;
 import java.util.Set;
 import rdu.chip.Chip;
 import rdu.executor.FunctionalExecutor;
-import rdu.graph.DecodeGraph;
+import rdu.graph.TensorParallel;
 import rdu.memory.SocketMemory;
 import rdu.model.Checkpoint;
 import rdu.model.CheckpointException;
@@ -35,7 +37,7 @@ public final class Generator {
     }
 
     private final Checkpoint checkpoint;
-    private final Schedule schedule;
+    private final List<Schedule> schedules = new ArrayList<>();
     private final Timing timing;
     private final TimingEngine engine;
 
@@ -44,6 +46,15 @@ public final class Generator {
 
     /** Places the checkpoint in socket 0's memory and compiles its decode schedule. */
     public Generator(Checkpoint checkpoint, Chip chip, ScheduleOptions options, Timing timing) {
+        this(checkpoint, chip, options, timing, 1);
+    }
+
+    /**
+     * Splits the checkpoint over {@code sockets} sockets by tensor parallelism (views on its tensors, no copies),
+     * places each socket's shard in that socket's memory and compiles each socket's schedule. Sockets are alike, so
+     * socket 0's schedule is the one timed.
+     */
+    public Generator(Checkpoint checkpoint, Chip chip, ScheduleOptions options, Timing timing, int sockets) {
         for (Tensor t : checkpoint.weights().all()) {
             if (!COMPUTABLE.contains(t.dtype())) {
                 throw new CheckpointException(checkpoint.source(), "tensor \"" + t.name() + "\" dtype",
@@ -55,14 +66,26 @@ public final class Generator {
             throw new GenerationException("functional generation decodes one sequence (batch 1); found batch "
                     + options.batch());
         }
-        var memory = new SocketMemory(0, chip.hbmBytes(), chip.ddrBytes());
-        this.schedule = Schedule.compile(DecodeGraph.build(checkpoint.config(), checkpoint.weights()), options, memory);
+        if (sockets < 1) {
+            throw new GenerationException("sockets must be >= 1, found " + sockets);
+        }
+        for (int s = 0; s < sockets; s++) {
+            TensorParallel.Shard shard;
+            try {
+                shard = TensorParallel.slice(checkpoint.config(), checkpoint.weights(), sockets, s);
+            } catch (IllegalArgumentException e) {
+                throw new GenerationException(e.getMessage());
+            }
+            var memory = new SocketMemory(s, chip.hbmBytes(), chip.ddrBytes());
+            schedules.add(Schedule.compile(TensorParallel.graph(shard), options, memory));
+        }
         this.timing = timing;
-        this.engine = timing == Timing.OFF ? null : new TimingEngine(chip, schedule);
+        this.engine = timing == Timing.OFF ? null : new TimingEngine(chip, schedules.getFirst());
     }
 
+    /** Socket 0's schedule: the one timed. */
     public Schedule schedule() {
-        return schedule;
+        return schedules.getFirst();
     }
 
     /** The timing engine, or null when timing is off. */
@@ -88,7 +111,8 @@ public final class Generator {
         if (maxTokens < 0) {
             throw new GenerationException("max tokens must be >= 0, found " + maxTokens);
         }
-        var executor = new FunctionalExecutor(schedule, checkpoint.weights().ropeLayout(), sampler);
+        var executor = new FunctionalExecutor(schedules, checkpoint.weights().ropeLayout(), sampler,
+                config.vocabSize());
         StreamingDecoder decoder = checkpoint.tokenizer().streamAfter(promptIds);
         var text = new ByteArrayOutputStream();
         int[] generated = new int[maxTokens];

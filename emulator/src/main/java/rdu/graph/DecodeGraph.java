@@ -60,6 +60,9 @@ public record DecodeGraph(ModelConfig config, List<Node> nodes) {
                 Part.CLASSIFIER, Node.NO_LAYER));
         nodes.add(new Node(new Op.MatVec(weights.classifier(), Activation.XB, Activation.LOGITS),
                 Part.CLASSIFIER, Node.NO_LAYER));
+        if (sockets > 1) {
+            nodes.add(new Node(new Op.AllGather(Activation.LOGITS, sockets), Part.CLASSIFIER, Node.NO_LAYER));
+        }
         nodes.add(new Node(new Op.Sample(), Part.SAMPLING, Node.NO_LAYER));
         return new DecodeGraph(config, nodes);
     }

@@ -57,6 +57,10 @@ public sealed interface Op {
     record AllReduce(Activation buffer, int sockets) implements Op {
     }
 
+    /** Tensor parallelism: every socket holds a block of {@code buffer} (its vocabulary rows); all get all of it. */
+    record AllGather(Activation buffer, int sockets) implements Op {
+    }
+
     /** The next token from LOGITS (argmax, or the configured sampler). */
     record Sample() implements Op {
     }

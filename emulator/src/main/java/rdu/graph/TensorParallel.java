@@ -12,7 +12,8 @@ import rdu.tensor.Tensor;
 /**
  * Megatron-style tensor parallelism over N sockets, as the shard one socket holds: q, k, v, gate and up are split by
  * output rows (whole heads, MLP columns), o and down by input columns, so each socket's o and down products are
- * partial sums that {@link Op.AllReduce} adds up. The classifier and embedding are split by vocabulary rows. When
+ * partial sums that {@link Op.AllReduce} adds up. The classifier is split by vocabulary rows and its logits gathered
+ * ({@link Op.AllGather}); the embedding table is replicated (a step reads one row of it). When
  * sockets outnumber KV heads, each socket keeps a copy of the one KV head its query heads read. A size that does not
  * divide evenly is rounded up: sockets are modeled alike, so the largest shard sets the pace.
  */
@@ -60,12 +61,61 @@ public final class TensorParallel {
                     Tensor.describe(p + "mlp.up_proj.weight" + tag, dtype, s.intermediateSize(), h),
                     Tensor.describe(p + "mlp.down_proj.weight" + tag, dtype, h, s.intermediateSize())));
         }
-        Tensor embedding = Tensor.describe("model.embed_tokens.weight" + tag, dtype, s.vocabSize(), h);
-        Tensor classifier = s.tiedEmbeddings() ? embedding
+        Tensor embedding = Tensor.describe("model.embed_tokens.weight", dtype, config.vocabSize(), h);
+        Tensor classifier = sockets == 1 && s.tiedEmbeddings() ? embedding
                 : Tensor.describe("lm_head.weight" + tag, dtype, s.vocabSize(), h);
         var weights = new LlamaWeights(embedding, layers, Tensor.describe("model.norm.weight", dtype, h), classifier,
                 RopeLayout.HALF);
         return new Shard(s, weights, sockets);
+    }
+
+    /**
+     * Socket {@code socket}'s shard of a real model, as views on the checkpoint's tensors (no copies): whole heads
+     * for q, k and v, the matching column blocks of o, a block of MLP rows and the matching columns of down, a block
+     * of classifier rows. Heads must split evenly; MLP and vocabulary blocks differ by at most one row.
+     */
+    public static Shard slice(ModelConfig c, LlamaWeights w, int sockets, int socket) {
+        if (sockets == 1) {
+            return new Shard(c, w, 1);
+        }
+        if (c.numHeads() % sockets != 0 || (c.numKvHeads() >= sockets ? c.numKvHeads() % sockets
+                : sockets % c.numKvHeads()) != 0) {
+            throw new IllegalArgumentException("functional tensor parallelism over " + sockets + " sockets needs the "
+                    + c.numHeads() + " query heads and " + c.numKvHeads() + " KV heads to split (or replicate) evenly");
+        }
+        int d = c.headDim();
+        int heads = c.numHeads() / sockets;
+        int kvHeads = Math.max(1, c.numKvHeads() / sockets);
+        int firstKvHead = c.numKvHeads() >= sockets ? socket * kvHeads
+                : socket * heads / (c.numHeads() / c.numKvHeads()); // the one KV head this socket's queries read
+        long[] mlp = block(c.intermediateSize(), sockets, socket);
+        long[] vocab = block(c.vocabSize(), sockets, socket);
+        String tag = " [" + socket + "/" + sockets + "]";
+        List<LayerWeights> layers = new ArrayList<>();
+        for (LayerWeights l : w.layers()) {
+            layers.add(new LayerWeights(l.attentionNorm(),
+                    l.wq().rows(l.wq().name() + tag, (long) socket * heads * d, (long) heads * d),
+                    l.wk().rows(l.wk().name() + tag, (long) firstKvHead * d, (long) kvHeads * d),
+                    l.wv().rows(l.wv().name() + tag, (long) firstKvHead * d, (long) kvHeads * d),
+                    l.wo().columns(l.wo().name() + tag, (long) socket * heads * d, (long) heads * d),
+                    l.ffnNorm(),
+                    l.gate().rows(l.gate().name() + tag, mlp[0], mlp[1]),
+                    l.up().rows(l.up().name() + tag, mlp[0], mlp[1]),
+                    l.down().columns(l.down().name() + tag, mlp[0], mlp[1])));
+        }
+        Tensor classifier = w.classifier().rows(w.classifier().name() + tag, vocab[0], vocab[1]);
+        var config = new ModelConfig(c.architecture(), c.hiddenSize(), (int) mlp[1], c.numLayers(), heads, kvHeads, d,
+                (int) vocab[1], c.maxPositions(), c.rmsNormEps(), c.ropeTheta(), c.ropeScaling(), c.tiedEmbeddings(),
+                c.bosTokenId(), c.eosTokenIds());
+        return new Shard(config, new LlamaWeights(w.embedding(), layers, w.finalNorm(), classifier, w.ropeLayout()),
+                sockets);
+    }
+
+    /** {start, count} of block {@code socket} of {@code n} rows split over {@code sockets}. */
+    private static long[] block(int n, int sockets, int socket) {
+        long start = (long) n * socket / sockets;
+        long end = (long) n * (socket + 1) / sockets;
+        return new long[] {start, end - start};
     }
 
     /** The decode graph one socket runs for its shard. */

@@ -26,8 +26,10 @@ import rdu.schedule.ScheduleOptions;
 
 /**
  * One greedy generation with its modeled timing, as {@code rdu golden record} writes it: the setup that produced it
- * and what came out. A golden file holds one record per line as a JSON object of format {@value #FORMAT}, with the
- * fields in the order of the components below (snake_case; enums in lower case).
+ * and what came out. A golden file holds one record per line, a JSON object with the keys format ({@value #FORMAT}),
+ * model, chip, schedule_options (fusion, kernel_looping, batch_streaming, offload_steps, hardware_orchestration,
+ * batch), max_tokens, prompt, prompt_ids, generated_ids, generated_bytes_hex, stop_reason, modeled_step_ns,
+ * modeled_total_ns and hbm_bytes; enum values in lower case.
  *
  * @param model          the checkpoint path as given when recording; a relative one resolves against a model root
  * @param chip           the chip as given: a shipped chip name or a chip file path
@@ -160,7 +162,7 @@ public record GoldenRecord(String model, String chip, ScheduleOptions options, i
         return n;
     }
 
-    private static String lower(Enum<?> value) {
+    static String lower(Enum<?> value) {
         return value.name().toLowerCase(Locale.ROOT);
     }
 

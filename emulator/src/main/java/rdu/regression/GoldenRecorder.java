@@ -43,7 +43,7 @@ public final class GoldenRecorder {
                 steps.add(timing);
             }
         };
-        Generation g = generator.generate(prompt, maxTokens, new Sampler(0, 0, 1, 1), listener);
+        Generation result = generator.generate(prompt, maxTokens, new Sampler(0, 0, 1, 1), listener);
         double[] stepNs = new double[steps.size()];
         long[] hbmBytes = new long[steps.size()];
         for (int i = 0; i < stepNs.length; i++) {
@@ -51,8 +51,8 @@ public final class GoldenRecorder {
             hbmBytes[i] = steps.get(i).hbmBytes();
         }
         double totalNs = steps.isEmpty() ? 0 : steps.getLast().endNs();
-        return new GoldenRecord(model, chip, options, maxTokens, prompt, g.promptIds(), g.generatedIds(), g.text(),
-                g.stopReason(), stepNs, totalNs, hbmBytes);
+        return new GoldenRecord(model, chip, options, maxTokens, prompt, result.promptIds(), result.generatedIds(),
+                result.text(), result.stopReason(), stepNs, totalNs, hbmBytes);
     }
 
     /**

@@ -156,7 +156,7 @@ public final class TimingEngine {
             }
             for (int slot = 0; slot < iteration.size(); slot++) {
                 Node node = iteration.get(slot);
-                if (node.op() instanceof Op.AllReduce) {
+                if (node.op() instanceof Op.AllReduce || node.op() instanceof Op.AllGather) {
                     runAllReduce(call, node, step, inputReady, slices);
                     continue;
                 }
@@ -168,28 +168,30 @@ public final class TimingEngine {
     }
 
     /**
-     * An all-reduce streams each tile of its producer's output to the peer sockets as soon as that tile is computed
+     * A collective (all-reduce, or the logits' all-gather) streams each tile of its producer's output to the peer sockets as soon as that tile is computed
      * (pipelined with the down projection, no HBM hop): P2P time = bytes / P2P bandwidth per tile, plus two link
-     * latencies (reduce-scatter, then all-gather, each one hop on the direct socket-to-socket links); then the adds.
+     * latencies for an all-reduce (reduce-scatter, then all-gather, one hop each on the direct socket-to-socket links)
+     * or one for an all-gather; then the adds.
      */
     private void runAllReduce(KernelCall call, Node node, int step, double[] inputReady, List<Slice> slices) {
         Cost cost = staticCosts.get(node);
+        String kind = node.op().getClass().getSimpleName();
         Map<String, Object> args = slices == null ? Map.of() : Map.of("token", step, "kernel", call.name(),
-                "layer", node.layer(), "op", "AllReduce");
+                "layer", node.layer(), "op", kind);
         int tiles = Math.max(1, previousTilesDone.length);
         double arrived = 0;
         for (int tile = 0; tile < tiles; tile++) {
             long tileBytes = cost.p2pBytes() / tiles + (tile < cost.p2pBytes() % tiles ? 1 : 0);
             double ready = tile < previousTilesDone.length ? previousTilesDone[tile] : inputReady[batch - 1];
             Map<String, Object> withBytes = slices == null ? args : with(args, "bytes", tileBytes);
-            arrived = p2p.use(ready, tileBytes / chip.p2pBandwidth() * 1e9, "AllReduce", withBytes, slices);
+            arrived = p2p.use(ready, tileBytes / chip.p2pBandwidth() * 1e9, kind, withBytes, slices);
         }
-        double reduced = arrived + 2 * chip.p2pLatencyNs();
+        double reduced = arrived + (node.op() instanceof Op.AllReduce ? 2 : 1) * chip.p2pLatencyNs();
         Timeline pcu = pcuGroupOf.get(node);
         double addsPerSample = computeNs(cost, allocations.get(node).pcus()) / batch;
         double pipelineNs = cost.pipelineDepth() / chip.clockHz() * 1e9;
         for (int b = 0; b < batch; b++) {
-            inputReady[b] = pcu.use(Math.max(reduced, inputReady[b]), addsPerSample, "AllReduce adds", args, slices)
+            inputReady[b] = pcu.use(Math.max(reduced, inputReady[b]), addsPerSample, kind, args, slices)
                     + pipelineNs;
         }
         previousTilesDone = new double[0];

@@ -71,6 +71,29 @@ class InvariantsTest {
     }
 
     @Test
+    void tensorParallelGenerationGivesTheGoldenTokensOnTwoFourAndEightSockets() {
+        // 8 query heads over 8 sockets: one each; 4 KV heads: replicated, each socket keeps the one its query reads
+        for (String[] model : GoldenGenerationTest.MODELS) {
+            List<GoldenRecord> records = GoldenRecord.readAll(SharedData.require("golden/" + model[0] + ".jsonl"))
+                    .stream().filter(r -> r.steps() == 64).toList();
+            for (String checkpointPath : List.of(model[1], model[2])) {
+                try (Checkpoint checkpoint = Checkpoint.open(SharedData.require(checkpointPath))) {
+                    for (int sockets : new int[] {2, 4, 8}) {
+                        var generator = new Generator(checkpoint, ChipFile.load(ChipFile.DEFAULT),
+                                ScheduleOptions.defaults(), Generator.Timing.ON, sockets);
+                        for (GoldenRecord record : records) {
+                            Generation g = generator.generate(record.promptIds(), record.maxNewTokens(), greedy(),
+                                    (index, token, logits, text) -> { });
+                            assertArrayEquals(record.generatedIds(), g.generatedIds(),
+                                    checkpointPath + " on " + sockets + " sockets: " + record);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
     void seededSamplingIsReproducibleAndSeedDependent() {
         Generation a = run("models/stories260K-hf", "Once upon a time", ScheduleOptions.defaults(),
                 new Sampler(0.9f, 40, 0.9f, 7));

@@ -70,9 +70,9 @@ public final class MatVec {
     static void rows(Tensor w, long firstRow, int count, float[] x, float[] out, int outOffset) {
         // One loop per dtype: a shared loop with a dtype switch inside runs 5x slower once it has seen two dtypes.
         switch (w.dtype()) {
-            case F32 -> rowsF32(w.data(), firstRow, count, x, out, outOffset);
-            case BF16 -> rowsBf16(w.data(), firstRow, count, x, out, outOffset);
-            case F16 -> rowsF16(w.data(), firstRow, count, x, out, outOffset);
+            case F32 -> rowsF32(w.data(), w.rowStride(), firstRow, count, x, out, outOffset);
+            case BF16 -> rowsBf16(w.data(), w.rowStride(), firstRow, count, x, out, outOffset);
+            case F16 -> rowsF16(w.data(), w.rowStride(), firstRow, count, x, out, outOffset);
             default -> throw new IllegalArgumentException("matrix " + w + ": dtype " + w.dtype() + " not supported");
         }
     }
@@ -80,17 +80,18 @@ public final class MatVec {
     // The three loops below differ only in the load. Rows go in groups of four; in the last group the
     // missing rows repeat the final row, whose result is the same each time, so no separate tail loop.
 
-    private static void rowsF32(MemorySegment w, long firstRow, int count, float[] x, float[] out, int outOffset) {
+    private static void rowsF32(MemorySegment w, long stride, long firstRow, int count, float[] x, float[] out,
+                                  int outOffset) {
         int cols = x.length;
         int bound = Simd.FLOAT.loopBound(cols);
         for (int r = 0; r < count; r += 4) {
             int i1 = Math.min(r + 1, count - 1);
             int i2 = Math.min(r + 2, count - 1);
             int i3 = Math.min(r + 3, count - 1);
-            long b0 = (firstRow + r) * cols;
-            long b1 = (firstRow + i1) * cols;
-            long b2 = (firstRow + i2) * cols;
-            long b3 = (firstRow + i3) * cols;
+            long b0 = (firstRow + r) * stride;
+            long b1 = (firstRow + i1) * stride;
+            long b2 = (firstRow + i2) * stride;
+            long b3 = (firstRow + i3) * stride;
             FloatVector s0 = FloatVector.zero(Simd.FLOAT);
             FloatVector s1 = s0;
             FloatVector s2 = s0;
@@ -109,17 +110,18 @@ public final class MatVec {
         }
     }
 
-    private static void rowsBf16(MemorySegment w, long firstRow, int count, float[] x, float[] out, int outOffset) {
+    private static void rowsBf16(MemorySegment w, long stride, long firstRow, int count, float[] x, float[] out,
+                                  int outOffset) {
         int cols = x.length;
         int bound = Simd.FLOAT.loopBound(cols);
         for (int r = 0; r < count; r += 4) {
             int i1 = Math.min(r + 1, count - 1);
             int i2 = Math.min(r + 2, count - 1);
             int i3 = Math.min(r + 3, count - 1);
-            long b0 = (firstRow + r) * cols;
-            long b1 = (firstRow + i1) * cols;
-            long b2 = (firstRow + i2) * cols;
-            long b3 = (firstRow + i3) * cols;
+            long b0 = (firstRow + r) * stride;
+            long b1 = (firstRow + i1) * stride;
+            long b2 = (firstRow + i2) * stride;
+            long b3 = (firstRow + i3) * stride;
             FloatVector s0 = FloatVector.zero(Simd.FLOAT);
             FloatVector s1 = s0;
             FloatVector s2 = s0;
@@ -138,17 +140,18 @@ public final class MatVec {
         }
     }
 
-    private static void rowsF16(MemorySegment w, long firstRow, int count, float[] x, float[] out, int outOffset) {
+    private static void rowsF16(MemorySegment w, long stride, long firstRow, int count, float[] x, float[] out,
+                                  int outOffset) {
         int cols = x.length;
         int bound = Simd.FLOAT.loopBound(cols);
         for (int r = 0; r < count; r += 4) {
             int i1 = Math.min(r + 1, count - 1);
             int i2 = Math.min(r + 2, count - 1);
             int i3 = Math.min(r + 3, count - 1);
-            long b0 = (firstRow + r) * cols;
-            long b1 = (firstRow + i1) * cols;
-            long b2 = (firstRow + i2) * cols;
-            long b3 = (firstRow + i3) * cols;
+            long b0 = (firstRow + r) * stride;
+            long b1 = (firstRow + i1) * stride;
+            long b2 = (firstRow + i2) * stride;
+            long b3 = (firstRow + i3) * stride;
             FloatVector s0 = FloatVector.zero(Simd.FLOAT);
             FloatVector s1 = s0;
             FloatVector s2 = s0;

@@ -6,17 +6,56 @@ import java.util.Arrays;
 /**
  * A named, typed, shaped view of bytes that live elsewhere (usually a memory-mapped checkpoint).
  * Row-major, little-endian, as in safetensors and llama2.c files. The record never copies data.
+ * A matrix may be a column block of a wider one ({@link #columns}): its rows then lie {@code rowStride} elements
+ * apart instead of {@code dim(1)}, which is how tensor parallelism gives each socket its slice of o_proj and down_proj.
  * A tensor made by {@link #describe} has a shape but no data: timing-only runs place and cost such tensors
  * for models far too large to load, and any kernel that tries to read one fails its bounds check.
+ *
+ * @param rowStride elements from one row of a matrix to the next (dim(1) unless a column block)
  */
-public record Tensor(String name, DType dtype, long[] shape, MemorySegment data) {
+public record Tensor(String name, DType dtype, long[] shape, MemorySegment data, long rowStride) {
 
     public Tensor {
         shape = shape.clone();
-        long expected = Math.multiplyExact(elementCount(shape), dtype.bytes());
+        long span = shape.length == 2 && shape[0] > 0
+                ? Math.addExact(Math.multiplyExact(shape[0] - 1, rowStride), shape[1]) : elementCount(shape);
+        long expected = Math.multiplyExact(span, dtype.bytes());
+        if (shape.length == 2 && rowStride < shape[1]) {
+            throw new IllegalArgumentException("tensor " + name + ": row stride " + rowStride + " is shorter than a row ("
+                    + shape[1] + ")");
+        }
         if (data.byteSize() != expected && !data.equals(MemorySegment.NULL)) {
             throw new IllegalArgumentException("tensor " + name + ": shape " + Arrays.toString(shape) + " of " + dtype
                     + " needs " + expected + " bytes, data has " + data.byteSize());
+        }
+    }
+
+    /** A contiguous tensor. */
+    public Tensor(String name, DType dtype, long[] shape, MemorySegment data) {
+        this(name, dtype, shape, data, shape.length == 0 ? 1 : shape[shape.length - 1]);
+    }
+
+    /** Rows [start, start + count) of a matrix: a contiguous view. */
+    public Tensor rows(String newName, long start, long count) {
+        requireMatrix();
+        long wb = dtype.bytes();
+        MemorySegment view = hasData() && count > 0
+                ? data.asSlice(start * rowStride * wb, ((count - 1) * rowStride + shape[1]) * wb) : MemorySegment.NULL;
+        return new Tensor(newName, dtype, new long[] {count, shape[1]}, view, rowStride);
+    }
+
+    /** Columns [start, start + count) of a matrix: a strided view, rows still {@link #rowStride} apart. */
+    public Tensor columns(String newName, long start, long count) {
+        requireMatrix();
+        long wb = dtype.bytes();
+        MemorySegment view = hasData() && shape[0] > 0
+                ? data.asSlice(start * wb, ((shape[0] - 1) * rowStride + count) * wb) : MemorySegment.NULL;
+        return new Tensor(newName, dtype, new long[] {shape[0], count}, view, rowStride);
+    }
+
+    private void requireMatrix() {
+        if (shape.length != 2) {
+            throw new IllegalArgumentException("tensor " + name + ": expected a matrix, found shape " + Arrays.toString(shape));
         }
     }
 
@@ -61,6 +100,9 @@ public record Tensor(String name, DType dtype, long[] shape, MemorySegment data)
 
     /** The same bytes under another name and shape with the same element count (e.g. a layer slice). */
     public Tensor reshape(String newName, long... newShape) {
+        if (shape.length == 2 && rowStride != shape[1]) {
+            throw new IllegalArgumentException("tensor " + name + ": a column block cannot be reshaped");
+        }
         return new Tensor(newName, dtype, newShape, data);
     }
 
@@ -72,7 +114,7 @@ public record Tensor(String name, DType dtype, long[] shape, MemorySegment data)
     @Override
     public boolean equals(Object o) {
         return o instanceof Tensor t && name.equals(t.name) && dtype == t.dtype && Arrays.equals(shape, t.shape)
-                && data.equals(t.data);
+                && data.equals(t.data) && rowStride == t.rowStride;
     }
 
     @Override

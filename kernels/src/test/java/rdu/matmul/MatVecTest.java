@@ -57,6 +57,42 @@ class MatVecTest {
     }
 
     @Test
+    void columnBlockDotsOnlyItsColumnsWithRowsAStrideApart() {
+        Random random = new Random(11);
+        for (DType dtype : DTYPES) {
+            int rows = 9;
+            int cols = 70;
+            Tensor w = randomMatrix(random, dtype, rows, cols, 0);
+            float[] all = TestTensors.values(w);
+            for (int[] block : new int[][] {{0, 35}, {35, 35}, {3, 17}}) {
+                Tensor columns = w.columns("w[:, block]", block[0], block[1]);
+                assertEquals(cols, columns.rowStride());
+                assertEquals((long) rows * block[1] * dtype.bytes(), columns.byteSize(), "bytes of the block only");
+                float[] x = TestTensors.randomFloats(random, block[1]);
+                float[] out = new float[rows];
+                MatVec.apply(columns, x, out);
+                for (int r = 0; r < rows; r++) {
+                    double expected = 0;
+                    double scale = 0;
+                    for (int c = 0; c < block[1]; c++) {
+                        double term = (double) all[r * cols + block[0] + c] * x[c];
+                        expected += term;
+                        scale += Math.abs(term);
+                    }
+                    assertEquals(expected, out[r], 1e-5 * scale + 1e-30, dtype + " row " + r + " block " + block[0]);
+                }
+            }
+            Tensor rowBlock = w.rows("w[2:5]", 2, 3);
+            float[] x = TestTensors.randomFloats(random, cols);
+            float[] viaView = new float[3];
+            float[] viaSlice = new float[3];
+            MatVec.apply(rowBlock, x, viaView);
+            MatVec.apply(w, 2, 3, x, viaSlice, 0);
+            assertArrayEquals(viaSlice, viaView, 0f, "a row view equals a row slice, bit for bit");
+        }
+    }
+
+    @Test
     void rowSliceWritesOnlyItsRowsAtTheOffset() {
         Random random = new Random(4);
         for (DType dtype : DTYPES) {

@@ -1,0 +1,130 @@
+package rdu.regression;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import rdu.cli.Rdu;
+import rdu.schedule.Schedule;
+
+/** {@code rdu golden record} and {@code rdu golden check} as a user runs them. */
+class GoldenCommandTest {
+
+    record Run(int exitCode, String stdout, String stderr) {
+    }
+
+    @TempDir
+    Path dir;
+
+    static Run rdu(String... args) {
+        var out = new ByteArrayOutputStream();
+        var err = new ByteArrayOutputStream();
+        var cliErr = new StringWriter();
+        PrintStream savedOut = System.out;
+        PrintStream savedErr = System.err;
+        try {
+            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+            var cli = Rdu.commandLine();
+            cli.setErr(new PrintWriter(cliErr, true));
+            int code = cli.execute(args);
+            return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8) + cliErr);
+        } finally {
+            System.setOut(savedOut);
+            System.setErr(savedErr);
+        }
+    }
+
+    /** Records two prompts with default options, then appends them unfused: four records. */
+    private Path recordFour() throws IOException {
+        Path prompts = Files.writeString(dir.resolve("prompts.txt"), "Once upon a time\n\n");
+        Path golden = dir.resolve("golden.jsonl");
+        String root = SharedModels.root().toString();
+        Run first = rdu("golden", "record", "--model-root", root, "--model", SharedModels.STORIES, "--prompts",
+                prompts.toString(), "--out", golden.toString(), "--max-tokens", "8");
+        assertEquals(0, first.exitCode(), first.stderr());
+        assertTrue(first.stderr().contains("[1/2] \"Once upon a time\": 5 prompt + 8 generated tokens, stopped:"
+                + " max_tokens, modeled ") && first.stderr().contains("[2/2] \"\": 1 prompt + 8 generated tokens")
+                && first.stderr().contains("wrote 2 records to " + golden), first.stderr());
+        Run second = rdu("golden", "record", "--model-root", root, "--model", SharedModels.STORIES, "--prompts",
+                prompts.toString(), "--out", golden.toString(), "--max-tokens", "8", "--unfused", "--append");
+        assertEquals(0, second.exitCode(), second.stderr());
+        return golden;
+    }
+
+    @Test
+    void recordThenCheckPasses() throws IOException {
+        Path golden = recordFour();
+        List<GoldenRecord> records = GoldenRecord.readAll(golden);
+        assertEquals(4, records.size());
+        assertEquals(SharedModels.STORIES, records.getFirst().model(), "the model path as given");
+        assertEquals(Schedule.Fusion.NONE, records.get(2).options().fusion());
+
+        Run check = rdu("golden", "check", golden.toString(), "--model-root", SharedModels.root().toString());
+        assertEquals(0, check.exitCode(), check.stdout() + check.stderr());
+        List<String> lines = check.stdout().lines().toList();
+        assertEquals(5, lines.size(), check.stdout());
+        assertTrue(lines.get(2).startsWith("OK      line 3: " + SharedModels.STORIES + ", chip sn40l, schedule_options"
+                + " {\"fusion\":\"none\","), lines.get(2));
+        assertEquals("4 passed, 0 failed", lines.get(4));
+    }
+
+    @Test
+    void aDifferingRecordFailsWithItsDetails() throws IOException {
+        Path golden = recordFour();
+        List<String> lines = Files.readAllLines(golden);
+        var mapper = new ObjectMapper();
+        var tampered = (ObjectNode) mapper.readTree(lines.get(0));
+        ((ArrayNode) tampered.get("generated_ids")).set(3, 376);
+        Files.write(golden, List.of(tampered.toString(), lines.get(1), lines.get(2), lines.get(3)));
+
+        Run check = rdu("golden", "check", golden.toString(), "--model-root", SharedModels.root().toString());
+        assertEquals(1, check.exitCode(), check.stdout() + check.stderr());
+        List<String> out = check.stdout().lines().toList();
+        assertTrue(out.get(0).startsWith("FAILED  line 1: " + SharedModels.STORIES + ", chip sn40l"), out.get(0));
+        assertEquals("        generated token 3: expected 376 \" little\", found 261 \" a\"", out.get(1));
+        assertTrue(out.get(2).startsWith("OK      line 2: "), out.get(2));
+        assertEquals("3 passed, 1 failed", out.getLast());
+    }
+
+    @Test
+    void userErrorsAreOneClearLine() throws IOException {
+        Path missing = dir.resolve("missing.jsonl");
+        assertError(missing + ": no such file", "golden", "check", missing.toString());
+
+        Path bad = Files.writeString(dir.resolve("bad.jsonl"), "{\"format\":\"rdu-golden/1\"}\n");
+        assertError(bad + " line 1: field \"", "golden", "check", bad.toString());
+
+        Path prompts = dir.resolve("no-prompts.txt");
+        assertError(prompts + ": no such file", "golden", "record", "--model", SharedModels.STORIES, "--prompts",
+                prompts.toString(), "--out", dir.resolve("out.jsonl").toString());
+
+        assertError("--time-tolerance: the time tolerance must be a finite number >= 0, found -1.0", "golden",
+                "check", bad.toString(), "--time-tolerance", "-1");
+
+        Path golden = recordFour();
+        assertError(dir.resolve("nowhere").resolve(SharedModels.STORIES) + ": no such file or directory", "golden",
+                "check", golden.toString(), "--model-root", dir.resolve("nowhere").toString());
+    }
+
+    private static void assertError(String start, String... args) {
+        Run run = rdu(args);
+        assertEquals(1, run.exitCode(), run.stdout() + run.stderr());
+        assertTrue(run.stderr().startsWith("rdu: error: " + start), run.stderr());
+        assertFalse(run.stderr().contains("\tat "), "no stack trace: " + run.stderr());
+    }
+}
