@@ -111,6 +111,9 @@ public final class Generator {
         if (maxTokens < 0) {
             throw new GenerationException("max tokens must be >= 0, found " + maxTokens);
         }
+        if (engine != null) {
+            engine.reset();
+        }
         var executor = new FunctionalExecutor(schedules, checkpoint.weights().ropeLayout(), sampler,
                 config.vocabSize());
         StreamingDecoder decoder = checkpoint.tokenizer().streamAfter(promptIds);

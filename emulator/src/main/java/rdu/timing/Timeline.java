@@ -20,6 +20,11 @@ final class Timeline {
         return freeAtNs;
     }
 
+    /** Idle from time 0 on, for a new run. */
+    void reset() {
+        freeAtNs = 0;
+    }
+
     /**
      * Runs a task of {@code durationNs} no earlier than {@code earliestNs} and returns when it ends; records it as a
      * slice into {@code trace} unless that is null (an untraced run allocates nothing).

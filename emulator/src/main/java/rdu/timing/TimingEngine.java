@@ -102,6 +102,20 @@ public final class TimingEngine {
     }
 
     /**
+     * Starts a new run at modeled time 0: every resource idle, no program loaded. Without it a second generation
+     * would queue behind the first one's work.
+     */
+    public void reset() {
+        for (Timeline t : List.of(host, agcu, hbm, ddr, p2p)) {
+            t.reset();
+        }
+        for (Timeline pcu : pcuGroupOf.values()) {
+            pcu.reset();
+        }
+        loadedProgram = "";
+    }
+
+    /**
      * Models decode step {@code step} (sequence position {@code position}) starting at {@code startNs}, when the
      * previous step's token is known.
      *

@@ -40,7 +40,8 @@ class GoldenRecordTest {
         assertEquals(2, lines.size());
         assertTrue(lines.getFirst().startsWith("{\"format\":\"rdu-golden/1\",\"model\":\"models/x\",\"chip\":\"sn40l\","
                 + "\"schedule_options\":{\"fusion\":\"none\",\"kernel_looping\":true,\"batch_streaming\":true,"
-                + "\"offload_steps\":1,\"hardware_orchestration\":true,\"batch\":1},\"max_tokens\":2,"), lines.getFirst());
+                + "\"offload_steps\":1,\"hardware_orchestration\":true,\"batch\":1},\"max_tokens\":2,"),
+                lines.getFirst());
         assertTrue(lines.getFirst().contains("\"generated_bytes_hex\":\"c3a9\",\"stop_reason\":\"stop_token\""),
                 lines.getFirst());
 

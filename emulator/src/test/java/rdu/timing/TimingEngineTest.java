@@ -164,6 +164,15 @@ class TimingEngineTest {
     }
 
     @Test
+    void resetStartsANewRunFromAnIdleChip() {
+        var engine = new TimingEngine(SN40L, schedule(ScheduleOptions.defaults()));
+        double first = engine.step(0, 0, 0, false).durationNs();
+        engine.step(1, 1, first, false);
+        engine.reset();
+        assertEquals(first, engine.step(0, 0, 0, false).durationNs(), "the same first step after a reset");
+    }
+
+    @Test
     void theSameRunGivesTheSameTimesBitForBit() {
         assertArrayEquals(stepTimes(SN40L, ScheduleOptions.defaults().withBatch(4), 30),
                 stepTimes(SN40L, ScheduleOptions.defaults().withBatch(4), 30));

@@ -15,7 +15,8 @@ import rdu.regression.GoldenChecker;
  * Greedy tokens and modeled per-step times of two models under three schedule setups still match the snapshot
  * {@code timing-snapshot.jsonl}, checked the way {@code rdu golden check} does. The modeled times are snapshots, not
  * references: a change to the timing model or the chip description changes them on purpose, and then the snapshot is
- * re-recorded on purpose, from the repository root, with exactly:
+ * re-recorded on purpose, from the repository root, with exactly (timing-snapshot-prompts.txt holds the three prompts,
+ * the last one empty):
  * <pre>
  * R=golden-tests/src/test/resources/rdu/golden
  * scripts/rdu golden record --model-root ../shared --model models/stories260K-hf \
@@ -47,7 +48,8 @@ class TimingSnapshotTest {
                 }
             }
         }
-        assertTrue(failures.isEmpty(), snapshot + " differs (re-record it if the change is intended, see this"
-                + " test's Javadoc):\n" + String.join("\n", failures));
+        assertTrue(failures.isEmpty(), "golden-tests/src/test/resources/rdu/golden/timing-snapshot.jsonl differs"
+                + " from a re-run (re-record it if the change is intended: see this test's Javadoc):\n"
+                + String.join("\n", failures));
     }
 }
