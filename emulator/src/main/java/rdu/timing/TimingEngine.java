@@ -44,7 +44,10 @@ import rdu.schedule.Schedule;
  *     drain, barrier and launch between layers;</li>
  * <li>BatchStreaming: sample b enters layer l as soon as it leaves layer l-1; without it, layer l starts for any
  *     sample only when every sample has left layer l-1;</li>
- * <li>unfused kernels (one operator per call) write their output to HBM and the next call reads it back.</li>
+ * <li>tensor parallelism: sockets are alike, so socket 0 is timed; its collectives stream over its P2P links tile
+ *     by tile behind the operator that produces them;</li>
+ * <li>kernels smaller than a layer (unfused, or a GPU's kernel-by-kernel schedule) write their output to HBM and the
+ *     next call reads it back.</li>
  * </ol>
  * Modeled times are doubles computed in a fixed order, so the same run gives the same times bit for bit.
  */
@@ -171,7 +174,7 @@ public final class TimingEngine {
             for (int slot = 0; slot < iteration.size(); slot++) {
                 Node node = iteration.get(slot);
                 if (node.op() instanceof Op.AllReduce || node.op() instanceof Op.AllGather) {
-                    runAllReduce(call, node, step, inputReady, slices);
+                    runCollective(call, node, step, inputReady, slices);
                     continue;
                 }
                 double[] buffer = buffers.computeIfAbsent(slot, s -> filled(BUFFER_TILES, start));
@@ -182,12 +185,12 @@ public final class TimingEngine {
     }
 
     /**
-     * A collective (all-reduce, or the logits' all-gather) streams each tile of its producer's output to the peer sockets as soon as that tile is computed
-     * (pipelined with the down projection, no HBM hop): P2P time = bytes / P2P bandwidth per tile, plus two link
-     * latencies for an all-reduce (reduce-scatter, then all-gather, one hop each on the direct socket-to-socket links)
-     * or one for an all-gather; then the adds.
+     * A collective (an all-reduce, or the logits' all-gather) streams each tile of its producer's output to the peer
+     * sockets as soon as that tile is computed (pipelined with the down projection, no HBM hop): P2P time = bytes /
+     * P2P bandwidth per tile, plus two link latencies for an all-reduce (reduce-scatter, then all-gather, one hop
+     * each on the direct socket-to-socket links) or one for an all-gather; then the adds.
      */
-    private void runAllReduce(KernelCall call, Node node, int step, double[] inputReady, List<Slice> slices) {
+    private void runCollective(KernelCall call, Node node, int step, double[] inputReady, List<Slice> slices) {
         Cost cost = staticCosts.get(node);
         String kind = node.op().getClass().getSimpleName();
         Map<String, Object> args = slices == null ? Map.of() : Map.of("token", step, "kernel", call.name(),
