@@ -11,7 +11,8 @@ import rdu.model.CheckpointException;
 /** The {@code rdu} command: entry point of the emulator. */
 @Command(name = "rdu", mixinStandardHelpOptions = true, version = "rdu-emu 0.1.0",
         description = "Runs real LLM weights on an emulated SambaNova SN40L RDU.",
-        subcommands = {GenerateCommand.class, SimulateCommand.class, BenchCommand.class, GoldenCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {GenerateCommand.class, SimulateCommand.class, BenchCommand.class, GoldenCommand.class, ReproduceCommand.class,
+                CommandLine.HelpCommand.class})
 public final class Rdu {
 
     public static void main(String[] args) {

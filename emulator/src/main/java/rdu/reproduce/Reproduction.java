@@ -1,0 +1,583 @@
+package rdu.reproduce;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.DoubleFunction;
+import rdu.chip.Chip;
+import rdu.report.TimingSummary;
+import rdu.schedule.Schedule;
+import rdu.schedule.ScheduleOptions;
+
+/**
+ * Runs the emulator, timing only, on every comparable published SN40L result (shared/reference/published-results.md
+ * section 3) and compares. Speculative decoding (rows 2, 3, 18-22, 24) and the MoE models come with later issues.
+ * Where a source leaves the setting open (context, model set), the choice is written in the row's configuration.
+ */
+public final class Reproduction {
+
+    /** Decode steps per run: one whole ScheduleOffloading window (M = 20), and few enough for a quick report. */
+    public static final int DEFAULT_TOKENS = 20;
+
+    /** The dense models of the papers' evaluation (MLSys'26 section 4) that the catalog holds. */
+    static final List<String> DENSE = List.of("llama-3.1-8b", "llama-3.1-70b", "llama-3.1-405b", "llama-3.2-1b",
+            "llama-3.2-3b", "qwen2.5-0.5b", "qwen2.5-72b");
+    /** The full-size ones among them (1B, 3B and 0.5B are speculative-decoding drafts): the KernelLooping rows. */
+    static final List<String> TARGETS = List.of("llama-3.1-8b", "llama-3.1-70b", "llama-3.1-405b", "qwen2.5-72b");
+    /** MICRO'24's decode benchmarks that the catalog holds (LLaVA 7B's language model is Llama 2 7B). */
+    static final List<String> MICRO24 = List.of("llama-2-7b", "llama-2-70b", "mistral-7b");
+
+    /** MLSys'26 states an 8K sequence for its headline row. */
+    static final int CONTEXT_8K = 8192;
+    /** The KernelLooping paper characterizes Llama 3.1 8B decode at 4K context. */
+    static final int CONTEXT_4K = 4096;
+    /** MICRO'24 states no context; 2K stays inside Llama 2's 4K positions. */
+    static final int CONTEXT_2K = 2048;
+
+    /** Before KernelLooping (MICRO'24): one layer-fused call per layer, AGCU launches, the host every step. */
+    static final ScheduleOptions BASE = ScheduleOptions.defaults().withKernelLooping(false).withBatchStreaming(false)
+            .withOffloadSteps(1);
+    static final ScheduleOptions LOOPED = BASE.withKernelLooping(true);
+    static final ScheduleOptions STREAMED = LOOPED.withBatchStreaming(true);
+    static final ScheduleOptions ALL = ScheduleOptions.defaults();
+    /** What rdu simulate runs on a kernel-by-kernel chip (ScheduleMixin.options): host launches, host every step. */
+    static final ScheduleOptions GPU = ScheduleOptions.defaults().withFusion(Schedule.Fusion.KERNEL_BY_KERNEL)
+            .withKernelLooping(false).withBatchStreaming(false).withOffloadSteps(1).withHardwareOrchestration(false);
+
+    static final String BASE_TEXT = "layer fusion, one call per layer, hardware orchestration, host every step";
+    static final String LOOPED_TEXT = "layer fusion + KernelLooping, hardware orchestration, host every step";
+    static final String ALL_TEXT = "layer fusion + KernelLooping + BatchStreaming + ScheduleOffloading (M = 20),"
+            + " hardware orchestration";
+    static final String GPU_TEXT = "DGX H100 kernel by kernel (TensorRT-LLM-like), host launches, host every step";
+
+    /** Every row's values and the plots of the trend rows. */
+    public record Result(List<Row> rows, List<Plot> plots) {
+    }
+
+    private final Chip sn40l;
+    private final Chip gpu;
+    private final int tokens;
+    private final Runs runs = new Runs();
+    private final List<Plot> plots = new ArrayList<>();
+
+    private Reproduction(Chip sn40l, Chip gpu, int tokens) {
+        this.sn40l = sn40l;
+        this.gpu = gpu;
+        this.tokens = tokens;
+    }
+
+    /**
+     * @param sn40l  the SN40L chip description
+     * @param gpu    the DGX H100 description (one GPU per socket), for rows 11-14
+     * @param tokens decode steps per run
+     */
+    public static Result run(Chip sn40l, Chip gpu, int tokens) {
+        if (tokens < 1) {
+            throw new IllegalArgumentException("tokens must be >= 1, found " + tokens);
+        }
+        var r = new Reproduction(sn40l, gpu, tokens);
+        List<Row> rows = List.of(r.row1(), r.row4(), r.row5(), r.row6(), r.row7(), r.row8(), r.row9(), r.row10(),
+                r.row11(), r.row12a(), r.row12b(), r.row13(), r.row14a(), r.row14b(), r.row15(), r.row15b(),
+                r.row16(), r.row17(), r.row23());
+        return new Result(rows, r.plots);
+    }
+
+    private Row row1() {
+        TimingSummary s = sn("llama-3.1-8b", 16, ALL, CONTEXT_8K);
+        return new Row("1", "Llama 3.1 8B Instruct, BF16, no speculation: tok/s/user",
+                config("llama-3.1-8b", 16, 1, CONTEXT_8K, ALL_TEXT), "1042 tok/s", tps(s.tokensPerSecond()),
+                Verdict.absolute(1042, s.tokensPerSecond()), true,
+                fmt("Calibration target of SN40L p2p_latency. With KernelLooping the layers stream back to back; what"
+                        + " separates the result from the Eq. 3 roofline (%.0f tok/s) is the all-reduce after the"
+                        + " attention and after the MLP of every layer (two P2P hops each, pipelined behind the"
+                        + " projection), the launch, loads and barrier of the 4 kernel calls, and the host's turn every"
+                        + " 20 steps.", s.rooflineTokensPerSecond()));
+    }
+
+    private Row row4() {
+        var values = new Values();
+        for (String m : List.of("llama-3.1-8b", "llama-3.1-70b", "llama-3.1-405b")) {
+            values.add(m, hbmUtilisation(sn(m, 16, ALL, CONTEXT_8K), sn40l));
+        }
+        return new Row("4", "Llama 3.1 decode, whole decoder fused: HBM bandwidth utilisation",
+                config("llama-3.1-8b/70b/405b", 16, 1, CONTEXT_8K, ALL_TEXT), "> 85%",
+                "best " + pct(values.max) + " (" + values.maxName + "); " + values.text(Reproduction::pct),
+                Verdict.atLeast(0.85, values.max), false,
+                "Judged on the best model: by row 1 itself, 1042 tok/s is only about 72% of the Eq. 3 roofline for"
+                        + " the 8B on 16 sockets, so the papers' > 85% can only refer to larger models. Utilisation"
+                        + " grows with size because the fixed costs (calls, all-reduce latency, host turns) are the"
+                        + " same per layer while the bytes per layer grow.");
+    }
+
+    private Row row5() {
+        TimingSummary s = sn("llama-2-7b", 8, BASE, CONTEXT_2K);
+        double u = hbmUtilisation(s, sn40l);
+        double stepUs = 1e6 / s.tokensPerSecond();
+        double calls = s.kernelCallsPerToken();
+        return new Row("5", "Llama 2 7B, TP8, decoder fused into one kernel: HBM utilisation",
+                config("llama-2-7b", 8, 1, CONTEXT_2K, BASE_TEXT), "~85% (PCU+PMU use ~90%: not compared)", pct(u),
+                Verdict.absolute(0.85, u), false,
+                fmt("A token takes %.0f us, of which HBM streams %.0f us; it idles about %.1f us at each of the %.0f"
+                        + " call boundaries (pipeline drain, the layer's closing all-reduce, the kernel_sync barrier,"
+                        + " launch, argument load). That barrier is fitted to KernelLooping's 1.6x (row 15), which"
+                        + " needs a large per-layer cost; ~85%% here would need boundaries of a few microseconds,"
+                        + " which would leave KernelLooping almost nothing to gain (rows 8, 9, 15). The engine cannot"
+                        + " meet both; MICRO'24 may also have measured utilisation while kernels run, without the"
+                        + " boundaries. The PCU/PMU half of the row is not compared: the allocator hands every spare"
+                        + " PCU to the running kernel, so PCU use is 100%% by construction.",
+                        stepUs, u * stepUs, (1 - u) * stepUs / calls, calls));
+    }
+
+    private Row row6() {
+        var hardware = new Values();
+        var software = new Values();
+        for (String m : MICRO24) {
+            hardware.add(m, sn(m, 8, BASE, CONTEXT_2K).tokensPerSecond()
+                    / sn(m, 8, BASE.withFusion(Schedule.Fusion.NONE), CONTEXT_2K).tokensPerSecond());
+            ScheduleOptions softwareBase = BASE.withHardwareOrchestration(false);
+            software.add(m, sn(m, 8, softwareBase, CONTEXT_2K).tokensPerSecond()
+                    / sn(m, 8, softwareBase.withFusion(Schedule.Fusion.NONE), CONTEXT_2K).tokensPerSecond());
+        }
+        double mistralOverLlama = hardware.of("mistral-7b") / hardware.of("llama-2-7b") - 1;
+        Verdict range = Verdict.range(1, 13, hardware.min, hardware.max);
+        return new Row("6", "Fused vs unfused decode speedup (Falcon 40B and Bloom 176B are not in the catalog)",
+                config("llama-2-7b (= LLaVA 7B), llama-2-70b, mistral-7b", 8, 1, CONTEXT_2K,
+                        "layer fusion vs one kernel per operator, both hardware orchestration, host every step"),
+                "1x - 13x (Mistral highest)", hardware.text(Reproduction::times),
+                new Verdict(range.error() + fmt("; Mistral %+.1f%% vs Llama 2 7B", 100 * mistralOverLlama),
+                        range.met()), false,
+                "Unfused, every operator is a kernel call that pays launch, Program Load (each call runs a different"
+                        + " program), Argument Load and a barrier, and hands its output to the next call through HBM."
+                        + " These costs are the same for every model, so the speedup falls with model size. The"
+                        + " emulator sees Mistral 7B as Llama 2 7B with a larger MLP and a smaller KV cache, so the two"
+                        + " come out about equal: Mistral being clearly the highest in the paper is not reproduced and"
+                        + " comes from something the engine does not model."
+                        + " Under software orchestration on both sides (the fitted software_launch) the speedups would"
+                        + " be " + software.text(Reproduction::times) + ".");
+    }
+
+    private Row row7() {
+        var fused = new Values();
+        var unfused = new Values();
+        for (String m : MICRO24) {
+            fused.add(m, orchestrationSpeedup(m, BASE));
+            unfused.add(m, orchestrationSpeedup(m, BASE.withFusion(Schedule.Fusion.NONE)));
+        }
+        return new Row("7", "Hardware- vs software-orchestrated kernel launch: decode speedup",
+                config("llama-2-7b, llama-2-70b, mistral-7b", 8, 1, CONTEXT_2K,
+                        "layer fusion, one call per layer, AGCU vs host launches, host every step"),
+                "1.4x - 8x", fused.text(Reproduction::times), Verdict.range(1.4, 8, fused.min, fused.max), true,
+                "Calibration target of SN40L software_launch, fitted so that the smallest speedup (Llama 2 70B, the"
+                        + " largest emulated benchmark; the paper's smallest is likely Bloom 176B) is 1.4x. The other"
+                        + " models are predictions: software orchestration adds (software_launch - hardware_launch)"
+                        + " per call, 35 calls per token for the 7B models. The 8x end is not reached with"
+                        + " layer-fused kernels; with one kernel per operator the same launch cost gives "
+                        + unfused.text(Reproduction::times) + ".");
+    }
+
+    private double orchestrationSpeedup(String model, ScheduleOptions hardware) {
+        return sn(model, 8, hardware, CONTEXT_2K).tokensPerSecond()
+                / sn(model, 8, hardware.withHardwareOrchestration(false), CONTEXT_2K).tokensPerSecond();
+    }
+
+    private Row row8() {
+        var speedups = new Values();
+        for (String m : TARGETS) {
+            for (int sockets : new int[] {1, 8, 16}) {
+                if (runs.fits(m, sn40l, sockets, BASE, CONTEXT_4K)) {
+                    speedups.add(m + " x" + sockets, loopingSpeedup(m, sockets, 1, CONTEXT_4K));
+                }
+            }
+        }
+        return new Row("8", "KernelLooping vs one call per layer: decode speedup",
+                config("llama-3.1-8b/70b/405b, qwen2.5-72b (where they fit)", "1, 8, 16", 1, CONTEXT_4K,
+                        LOOPED_TEXT + " vs " + BASE_TEXT),
+                "up to 2.2x", "up to " + times(speedups.max) + " (" + speedups.maxName + ")",
+                Verdict.ratio(2.2, speedups.max), false,
+                "Per token KernelLooping removes one call boundary per layer but one; at each, HBM idles through the"
+                        + " pipeline drain, the layer's closing all-reduce, the kernel_sync barrier, the launch and"
+                        + " the argument load. The gain is largest where a layer streams fastest (few bytes per"
+                        + " socket): the 8B on 16 sockets. All values: " + speedups.text(Reproduction::times) + ".");
+    }
+
+    private Row row9() {
+        var speedups = new Values();
+        var sameSchedule = new Values();
+        for (String m : TARGETS) {
+            if (runs.fits(m, sn40l, 8, BASE, CONTEXT_4K)) {
+                double looped16 = sn(m, 16, LOOPED, CONTEXT_4K).tokensPerSecond();
+                speedups.add(m, looped16 / sn(m, 8, BASE, CONTEXT_4K).tokensPerSecond());
+                sameSchedule.add(m, looped16 / sn(m, 8, LOOPED, CONTEXT_4K).tokensPerSecond());
+            }
+        }
+        return new Row("9", "Multi-socket scaling with KernelLooping, 8 -> 16 sockets: decode speedup",
+                config("llama-3.1-8b/70b, qwen2.5-72b (405B needs 16)", "8 -> 16", 1, CONTEXT_4K,
+                        "16 sockets with KernelLooping vs 8 sockets with one call per layer"),
+                "up to 2.5x", "up to " + times(speedups.max) + " (" + speedups.maxName + ")",
+                Verdict.ratio(2.5, speedups.max), false,
+                "Compared: KernelLooping on 16 sockets against one call per layer on 8. A bandwidth-bound schedule"
+                        + " gains at most 2x from doubling the sockets at the same schedule, so the published 2.5x"
+                        + " must include KernelLooping's own gain. With KernelLooping on both sides, 8 -> 16 gives "
+                        + sameSchedule.text(Reproduction::times) + ". All values: "
+                        + speedups.text(Reproduction::times) + ".");
+    }
+
+    private Row row10() {
+        var fractions = new Values();
+        for (String m : TARGETS) {
+            for (int sockets : new int[] {8, 16}) {
+                if (runs.fits(m, sn40l, sockets, LOOPED, CONTEXT_4K)) {
+                    fractions.add(m + " x" + sockets, sn(m, sockets, LOOPED, CONTEXT_4K).rooflineFraction());
+                }
+            }
+        }
+        return new Row("10", "KernelLooping: % of peak (Eq. 3 roofline)",
+                config("llama-3.1-8b/70b/405b, qwen2.5-72b", "8 and 16", 1, CONTEXT_4K, LOOPED_TEXT), "> 90%",
+                "best " + pct(fractions.max) + " (" + fractions.maxName + "), lowest " + pct(fractions.min) + " ("
+                        + fractions.minName + ")", Verdict.atLeast(0.90, fractions.max), false,
+                "Judged on the best configuration, as for row 4. The engine streams weights at the full HBM"
+                        + " bandwidth, so the large models come close to the roofline; what is left is the fixed cost"
+                        + " per step (4 calls, the host's turn) and the all-reduce latency.");
+    }
+
+    private Row row11() {
+        var speedups = new Values();
+        for (String m : TARGETS) {
+            if (runs.fits(m, gpu, 8, GPU, CONTEXT_4K)) {
+                speedups.add(m, sn(m, 16, LOOPED, CONTEXT_4K).tokensPerSecond()
+                        / h100(m, 8, CONTEXT_4K).tokensPerSecond());
+            }
+        }
+        return new Row("11", "KernelLooping on SN40L-16 vs DGX H100: decode speedup",
+                config("llama-3.1-8b/70b, qwen2.5-72b (405B does not fit a DGX H100 in BF16)", "16 vs 8 GPUs", 1,
+                        CONTEXT_4K, LOOPED_TEXT + " vs " + GPU_TEXT),
+                "up to 3.7x", "up to " + times(speedups.max) + " (" + speedups.maxName + ")",
+                Verdict.ratio(3.7, speedups.max), false,
+                "The H100 pays a host launch and a synchronisation for each of its ~290 kernels per token; the SN40L"
+                        + " pays 4 calls. The smaller the model, the more the GPU's per-kernel cost dominates. All"
+                        + " values: " + speedups.text(Reproduction::times) + ".");
+    }
+
+    private Row row12a() {
+        double t = h100("llama-3.1-8b", 8, CONTEXT_4K).tokensPerSecond();
+        return new Row("12a", "Llama 3.1 8B on DGX H100 (TensorRT-LLM): tok/s",
+                config("llama-3.1-8b", "8 GPUs", 1, CONTEXT_4K, GPU_TEXT), "~300 tok/s", tps(t),
+                Verdict.absolute(300, t), true,
+                "Calibration target of DGX H100 software_launch. Per token: each kernel's host launch and the"
+                        + " 3 us synchronisation after it, the all-reduces as kernels of their own, and the weights at"
+                        + " 3.0 TB/s per GPU.");
+    }
+
+    private Row row12b() {
+        TimingSummary s = h100("llama-3.1-8b", 8, CONTEXT_4K);
+        double u = hbmUtilisation(s, gpu);
+        return new Row("12b", "Llama 3.1 8B on DGX H100: HBM utilisation of 24 TB/s",
+                config("llama-3.1-8b", "8 GPUs", 1, CONTEXT_4K, GPU_TEXT), "21%", pct(u), Verdict.absolute(0.21, u),
+                false, "Follows from row 12a: the bytes of a token (weights and KV cache) over the fitted token time,"
+                        + " so it checks that the KernelLooping paper's two numbers agree with each other.");
+    }
+
+    private Row row13() {
+        TimingSummary eight = h100("llama-3.1-8b", 8, CONTEXT_4K);
+        double speedup = eight.tokensPerSecond() / h100("llama-3.1-8b", 4, CONTEXT_4K).tokensPerSecond();
+        return new Row("13", "Llama 3.1 8B on H100, 4 -> 8 GPUs: speedup",
+                config("llama-3.1-8b", "4 -> 8 GPUs", 1, CONTEXT_4K, GPU_TEXT), "1.42x", times(speedup),
+                Verdict.ratio(1.42, speedup), false,
+                fmt("Below the published value: on 8 GPUs HBM is busy only %.0f%% of a token in the emulator, since"
+                        + " every kernel streams at the full 3.0 TB/s; the rest is per-kernel launch and"
+                        + " synchronisation, which halving the GPUs does not change. The published 1.42x with ~300"
+                        + " tok/s implies kernels that reach only about half the HBM bandwidth at batch 1 (small"
+                        + " GEMVs); the timing engine has no per-kernel bandwidth efficiency, so launch and sync costs"
+                        + " alone cannot give rows 12 and 13 exactly together.",
+                        100 * hbmUtilisation(eight, gpu)));
+    }
+
+    private Row row14a() {
+        double calls = sn("llama-3.1-8b", 16, ALL, CONTEXT_8K).kernelCallsPerToken();
+        return new Row("14a", "Llama 3.1 8B on SN40L: kernel calls per token",
+                config("llama-3.1-8b", 16, 1, CONTEXT_8K, ALL_TEXT), "4", fmt("%.0f", calls),
+                Verdict.absolute(4, calls), false, "Embedding, the looped decoder, classifier, sampling.");
+    }
+
+    private Row row14b() {
+        double calls = h100("llama-3.1-8b", 8, CONTEXT_4K).kernelCallsPerToken();
+        return new Row("14b", "Llama 3.1 8B on DGX H100: kernel calls per token",
+                config("llama-3.1-8b", "8 GPUs", 1, CONTEXT_4K, GPU_TEXT), "320", fmt("%.0f", calls),
+                Verdict.absolute(320, calls), false,
+                "The emulator's GPU schedule (Schedule.Fusion.KERNEL_BY_KERNEL) makes 9 kernels of a layer where"
+                        + " TensorRT-LLM makes 10, plus the kernels outside the layers.");
+    }
+
+    private Row row15() {
+        var speedups = new Values();
+        double logSum = 0;
+        for (String m : DENSE) {
+            double s = loopingSpeedup(m, 16, 1, CONTEXT_8K);
+            speedups.add(m, s);
+            logSum += Math.log(s);
+        }
+        double geomean = Math.exp(logSum / DENSE.size());
+        return new Row("15", "KernelLooping: decode speedup, geometric mean over the dense catalog",
+                config("the 7 dense catalog models", 16, 1, CONTEXT_8K, LOOPED_TEXT + " vs " + BASE_TEXT), "1.6x",
+                times(geomean), Verdict.ratio(1.6, geomean), true,
+                "Calibration target of SN40L kernel_sync (the per-layer barrier). Per model: "
+                        + speedups.text(Reproduction::times) + ".");
+    }
+
+    private Row row15b() {
+        double s = loopingSpeedup("qwen2.5-72b", 16, 16, CONTEXT_8K);
+        return new Row("15b", "KernelLooping on Qwen2.5-72B at large batch: decode speedup",
+                config("qwen2.5-72b", 16, 16, CONTEXT_8K, LOOPED_TEXT + " vs " + BASE_TEXT), "~2x", times(s),
+                Verdict.ratio(2, s), false,
+                fmt("At batch 16 a layer streams the same weights plus 16 samples' KV cache, so its time grows and"
+                        + " the fixed per-layer boundary weighs less: the emulator's speedup falls with batch (%.2fx at"
+                        + " batch 1) where the paper's grows. A larger gain at large batch needs a per-layer cost that"
+                        + " grows with the batch (e.g. per-sample pipeline fill at each call), which the engine does"
+                        + " not have.", loopingSpeedup("qwen2.5-72b", 16, 1, CONTEXT_8K)));
+    }
+
+    private double loopingSpeedup(String model, int sockets, int batch, int context) {
+        return sn(model, sockets, LOOPED.withBatch(batch), context).tokensPerSecond()
+                / sn(model, sockets, BASE.withBatch(batch), context).tokensPerSecond();
+    }
+
+    private Row row16() {
+        List<String> models = List.of("llama-3.2-1b", "llama-3.2-3b", "llama-3.1-8b");
+        int[] batches = {1, 2, 4, 8, 16};
+        List<Plot.Line> lines = new ArrayList<>();
+        double[][] speedup = new double[models.size()][batches.length];
+        for (int i = 0; i < models.size(); i++) {
+            double[] x = new double[batches.length];
+            for (int j = 0; j < batches.length; j++) {
+                x[j] = batches[j];
+                ScheduleOptions looped = LOOPED.withBatch(batches[j]);
+                speedup[i][j] = sn(models.get(i), 16, looped.withBatchStreaming(true), CONTEXT_8K).tokensPerSecond()
+                        / sn(models.get(i), 16, looped, CONTEXT_8K).tokensPerSecond();
+            }
+            lines.add(new Plot.Line(models.get(i), x, speedup[i]));
+        }
+        plots.add(new Plot("batch-streaming.png", "BatchStreaming speedup (16 sockets, 8K context)", "batch",
+                "speedup over KernelLooping alone", lines));
+        return new Row("16", "BatchStreaming speedup over batch 1..16", config("llama-3.2-1b/3b, llama-3.1-8b", 16,
+                "1, 2, 4, 8, 16", CONTEXT_8K, "KernelLooping + BatchStreaming vs KernelLooping, hardware"
+                        + " orchestration, host every step"),
+                "none at B=1, grows to B=8, slight dip at B=16 for 1B/3B, 8B gains less than 1B",
+                batchStreamingText(models, batches, speedup), batchStreamingTrend(speedup), false,
+                "Plot: batch-streaming.png. In the timing engine the samples of a layer share every weight and KV"
+                        + " tile and differ only in their compute, nanoseconds against microseconds of streaming; the"
+                        + " barrier that BatchStreaming removes therefore costs almost nothing at any batch. The"
+                        + " published gains need per-sample work comparable to a layer's streaming time (e.g. each"
+                        + " sample's attention over its own KV cache), which the engine books per tile for the whole"
+                        + " batch.");
+    }
+
+    /**
+     * The published trend, part by part, on speedups indexed [1B, 3B, 8B][batch 1, 2, 4, 8, 16]. A gain must be
+     * at least 2% to count as one: the emulator's rounding-level differences are not a trend.
+     */
+    static Verdict batchStreamingTrend(double[][] speedup) {
+        final double visible = 0.02;
+        List<String> failed = new ArrayList<>();
+        for (double[] model : speedup) {
+            if (Math.abs(model[0] - 1) >= visible / 2) {
+                failed.add("gain at B=1");
+                break;
+            }
+        }
+        for (double[] model : speedup) {
+            boolean grows = model[3] >= 1 + visible;
+            for (int j = 1; j <= 3; j++) {
+                grows &= model[j] >= model[j - 1];
+            }
+            if (!grows) {
+                failed.add("no growth to B=8");
+                break;
+            }
+        }
+        if (!(speedup[0][4] < speedup[0][3] && speedup[1][4] < speedup[1][3])) {
+            failed.add("no dip at B=16 for 1B/3B");
+        }
+        if (!(speedup[2][3] < speedup[0][3])) {
+            failed.add("8B does not gain less than 1B");
+        }
+        return Verdict.trend(failed.isEmpty(), String.join(", ", failed));
+    }
+
+    private static String batchStreamingText(List<String> models, int[] batches, double[][] speedup) {
+        List<String> parts = new ArrayList<>();
+        for (int i = 0; i < models.size(); i++) {
+            List<String> values = new ArrayList<>();
+            for (int j = 0; j < batches.length; j++) {
+                values.add(fmt("%.3f", speedup[i][j]));
+            }
+            parts.add(models.get(i) + " " + String.join("/", values));
+        }
+        return "B=1/2/4/8/16: " + String.join("; ", parts);
+    }
+
+    private Row row17() {
+        List<String> models = List.of("qwen2.5-0.5b", "llama-3.2-1b");
+        int[] batches = {1, 4};
+        int maxSteps = 40;
+        List<Plot.Line> lines = new ArrayList<>();
+        List<double[]> curves = new ArrayList<>(); // [model][batch] flattened: qwen b1, qwen b4, 1B b1, 1B b4
+        for (String m : models) {
+            for (int batch : batches) {
+                double[] x = new double[maxSteps];
+                double[] y = new double[maxSteps];
+                for (int steps = 1; steps <= maxSteps; steps++) {
+                    // whole windows only: every run then has exactly one host turn per M steps
+                    int runTokens = steps * Math.ceilDiv(tokens, steps);
+                    ScheduleOptions streamed = STREAMED.withBatch(batch);
+                    x[steps - 1] = steps;
+                    y[steps - 1] = runs.run(m, sn40l, 16, streamed.withOffloadSteps(steps), CONTEXT_8K, runTokens)
+                            .tokensPerSecond()
+                            / runs.run(m, sn40l, 16, streamed, CONTEXT_8K, runTokens).tokensPerSecond();
+                }
+                lines.add(new Plot.Line(m + " batch " + batch, x, y));
+                curves.add(y);
+            }
+        }
+        plots.add(new Plot("schedule-offloading.png", "ScheduleOffloading speedup (16 sockets, 8K context)",
+                "decode steps per offloaded schedule (M)", "speedup over M = 1", lines));
+        List<String> at20 = new ArrayList<>();
+        for (int i = 0; i < lines.size(); i++) {
+            at20.add(lines.get(i).name() + " " + fmt("%.3fx", curves.get(i)[19]) + " (95% of the M=40 gain at M = "
+                    + saturation(curves.get(i)) + ")");
+        }
+        return new Row("17", "ScheduleOffloading speedup over M = 1..40 for small drafts",
+                config("qwen2.5-0.5b, llama-3.2-1b", 16, "1, 4", CONTEXT_8K,
+                        "KernelLooping + BatchStreaming + ScheduleOffloading(M) vs M = 1, hardware orchestration"),
+                "largest for small drafts and small batch; saturates at M ~ 20",
+                "at M = 20: " + String.join("; ", at20), offloadingTrend(curves.get(0), curves.get(1), curves.get(2),
+                curves.get(3)), false,
+                "Plot: schedule-offloading.png. A window of M steps replaces M - 1 host turns (host_step) by AGCU"
+                        + " steps (agcu_step), so the speedup rises as 1 - 1/M and flattens past M ~ 15-20 whatever"
+                        + " the step costs are; it is larger when the step itself is short (small draft, small"
+                        + " batch). The drafts run plain decode here: speculative control flow (k = 9) is a later"
+                        + " issue.");
+    }
+
+    /**
+     * The published trend on speedup curves over M = 1..40: rising, saturated near M = 20 (95% of the M = 40 gain
+     * reached between M = 10 and 30), larger for the smaller draft and for the smaller batch.
+     */
+    static Verdict offloadingTrend(double[] smallDraftBatch1, double[] smallDraftBatch4, double[] draftBatch1,
+                                   double[] draftBatch4) {
+        List<String> failed = new ArrayList<>();
+        for (double[] curve : List.of(smallDraftBatch1, smallDraftBatch4, draftBatch1, draftBatch4)) {
+            boolean rises = curve[curve.length - 1] > 1;
+            for (int i = 1; i < curve.length; i++) {
+                rises &= curve[i] >= curve[i - 1] - 1e-3; // a token's rounding, not a fall
+            }
+            int saturated = saturation(curve);
+            if (!rises) {
+                failed.add("does not rise with M");
+            } else if (saturated < 10 || saturated > 30) {
+                failed.add("saturates at M = " + saturated);
+            }
+        }
+        if (!(smallDraftBatch1[19] > draftBatch1[19])) {
+            failed.add("not larger for the smaller draft");
+        }
+        if (!(smallDraftBatch1[19] > smallDraftBatch4[19] && draftBatch1[19] > draftBatch4[19])) {
+            failed.add("not larger at the smaller batch");
+        }
+        return Verdict.trend(failed.isEmpty(), String.join(", ", failed.stream().distinct().toList()));
+    }
+
+    /** The smallest M (curve index + 1) whose gain reaches 95% of the gain at the curve's last M. */
+    static int saturation(double[] curve) {
+        double last = curve[curve.length - 1] - 1;
+        for (int i = 0; i < curve.length; i++) {
+            if (curve[i] - 1 >= 0.95 * last) {
+                return i + 1;
+            }
+        }
+        return curve.length;
+    }
+
+    private Row row23() {
+        var fractions = new Values();
+        for (String m : DENSE) {
+            fractions.add(m, sn(m, 16, ALL, CONTEXT_8K).rooflineFraction());
+        }
+        return new Row("23", "All optimizations: % of the Eq. 3 roofline over the dense catalog",
+                config("the 7 dense catalog models", 16, 1, CONTEXT_8K, ALL_TEXT), "45% - 78% (abstract: > 75%)",
+                pct(fractions.min) + " (" + fractions.minName + ") - " + pct(fractions.max) + " ("
+                        + fractions.maxName + ")", Verdict.range(0.45, 0.78, fractions.min, fractions.max), false,
+                "The engine streams weights in back-to-back tiles at the full HBM bandwidth; its only losses are the"
+                        + " fixed costs per call, per step and per all-reduce. Large models therefore come out near"
+                        + " 100% and small drafts far below; the published 45% - 78% band implies bandwidth losses"
+                        + " the engine does not model (HBM efficiency below peak, compute bubbles). All values: "
+                        + fractions.text(Reproduction::pct) + ".");
+    }
+
+    private TimingSummary sn(String model, int sockets, ScheduleOptions options, int context) {
+        return runs.run(model, sn40l, sockets, options, context, tokens);
+    }
+
+    private TimingSummary h100(String model, int gpus, int context) {
+        return runs.run(model, gpu, gpus, GPU, context, tokens);
+    }
+
+    /** Per socket: each socket streams its own shard at its own bandwidth. */
+    private static double hbmUtilisation(TimingSummary s, Chip chip) {
+        return s.achievedHbmBytesPerSecond() / chip.hbmBandwidth();
+    }
+
+    private static String config(String models, Object sockets, Object batch, int context, String schedule) {
+        return fmt("%s; sockets %s; batch %s; context %d; %s", models, sockets, batch, context, schedule);
+    }
+
+    static String fmt(String format, Object... args) {
+        return String.format(Locale.ROOT, format, args);
+    }
+
+    static String pct(double fraction) {
+        return fmt("%.1f%%", 100 * fraction);
+    }
+
+    static String times(double ratio) {
+        return fmt("%.2fx", ratio);
+    }
+
+    private static String tps(double tokensPerSecond) {
+        return fmt("%.0f tok/s", tokensPerSecond);
+    }
+
+    /** Named values of one row, with the extremes the verdicts use. */
+    private static final class Values {
+        private final List<String> names = new ArrayList<>();
+        private final List<Double> values = new ArrayList<>();
+        double min = Double.POSITIVE_INFINITY;
+        double max = Double.NEGATIVE_INFINITY;
+        String minName = "";
+        String maxName = "";
+
+        void add(String name, double value) {
+            names.add(name);
+            values.add(value);
+            if (value < min) {
+                min = value;
+                minName = name;
+            }
+            if (value > max) {
+                max = value;
+                maxName = name;
+            }
+        }
+
+        double of(String name) {
+            return values.get(names.indexOf(name));
+        }
+
+        String text(DoubleFunction<String> format) {
+            List<String> parts = new ArrayList<>();
+            for (int i = 0; i < names.size(); i++) {
+                parts.add(names.get(i) + " " + format.apply(values.get(i)));
+            }
+            return String.join(", ", parts);
+        }
+    }
+}
