@@ -3,6 +3,7 @@ package rdu.cli;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import java.util.stream.IntStream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -10,6 +11,7 @@ import rdu.chip.Chip;
 import rdu.chip.ChipFile;
 import rdu.memory.CapacityException;
 import rdu.model.ModelConfig;
+import rdu.moe.MoeConfig;
 import rdu.report.TimingCsv;
 import rdu.report.TimingSummary;
 import rdu.simulate.Simulation;
@@ -23,7 +25,8 @@ import rdu.trace.ChromeTrace;
 @Command(name = "simulate", mixinStandardHelpOptions = true,
         description = {"Models decode time of a model on N sockets from its config.json alone (no weights).",
                 "Catalog models: " + "llama-3.1-8b, llama-3.1-70b, llama-3.1-405b, llama-3.2-1b, llama-3.2-3b,"
-                        + " qwen2.5-0.5b, qwen2.5-72b."})
+                        + " qwen2.5-0.5b, qwen2.5-72b, llama-2-7b, llama-2-70b, mistral-7b; Mixture-of-Experts:"
+                        + " mixtral-8x7b, llama-4-maverick, gpt-oss-120b."})
 final class SimulateCommand implements Callable<Integer> {
 
     /** FP8 weights are stored and streamed as one byte and widened before compute. */
@@ -64,6 +67,10 @@ final class SimulateCommand implements Callable<Integer> {
             + " (default: ${DEFAULT-VALUE}).")
     StorageType dtype;
 
+    @Option(names = "--expert-parallel", description = "Mixture-of-Experts models: each socket holds whole experts"
+            + " (E/N of them) instead of 1/N of every expert.")
+    boolean expertParallel;
+
     @Option(names = "--allow-ddr", description = "Let weights that do not fit in HBM spill to DDR instead of"
             + " refusing the configuration.")
     boolean allowDdr;
@@ -84,8 +91,12 @@ final class SimulateCommand implements Callable<Integer> {
         }
         Chip chip = ChipFile.load(chipName);
         ModelConfig full = Simulation.loadModel(model, context, tokens);
+        MoeConfig moe = Simulation.loadMoe(model);
+        if (expertParallel && moe == null) {
+            throw new Rdu.UsageException("--expert-parallel needs a Mixture-of-Experts model; " + model + " is dense");
+        }
         var simulation = new Simulation(full, chip, sockets, scheduleOptions.options(chip).withBatch(batch),
-                dtype.dtype, context, tokens, allowDdr);
+                dtype.dtype, context, tokens, allowDdr, moe, expertParallel);
         try {
             simulation.compile();
         } catch (CapacityException e) {
@@ -112,7 +123,13 @@ final class SimulateCommand implements Callable<Integer> {
         var out = System.out;
         out.printf(Locale.ROOT, "model %s: %d layers, hidden %d, %d heads (%d KV), %s weights, %.1f GB%n", model,
                 full.numLayers(), full.hiddenSize(), full.numHeads(), full.numKvHeads(), dtype,
-                weightBytes(full, dtype.dtype) / 1e9);
+                simulation.weightBytes() / 1e9);
+        if (moe != null) {
+            out.printf(Locale.ROOT, "Mixture of Experts: %d of %d layers, top %d of %d experts, %d shared; each socket"
+                            + " holds %s%n", IntStream.range(0, full.numLayers()).filter(moe::isMoeLayer).count(),
+                    full.numLayers(), moe.expertsPerToken(), moe.experts(), moe.sharedExperts(),
+                    expertParallel ? "whole experts" : "a slice of every expert");
+        }
         out.printf(Locale.ROOT, "%d socket(s) of %s, batch %d, context %d, %d decode steps; schedule: %s%n", sockets,
                 chip.name(), batch, context, tokens, ScheduleMixin.describe(simulation.options()));
         out.print(summary.format(tokens * batch / hostSeconds).replace("host (this machine, not modeled)",
@@ -120,10 +137,4 @@ final class SimulateCommand implements Callable<Integer> {
         return 0;
     }
 
-    private static long weightBytes(ModelConfig c, DType dtype) {
-        long h = c.hiddenSize();
-        long perLayer = 2 * h + h * c.qDim() * 2 + 2L * h * c.kvDim() + 3 * h * c.intermediateSize();
-        long embeddings = (c.tiedEmbeddings() ? 1 : 2) * (long) c.vocabSize() * h;
-        return (perLayer * c.numLayers() + embeddings + h) * dtype.bytes();
-    }
 }

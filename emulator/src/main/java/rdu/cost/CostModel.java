@@ -2,6 +2,7 @@ package rdu.cost;
 
 import rdu.graph.Op;
 import rdu.model.ModelConfig;
+import rdu.moe.ExpertLoad;
 
 /**
  * The work of each operator for one decode step of B samples at position p, in closed form over shapes and
@@ -19,14 +20,20 @@ import rdu.model.ModelConfig;
  * <li>SwiGlu n: elementwise B*n*3; transcendental B*n; activation B*n*ab
  * <li>Residual n: elementwise B*n; activation B*n*ab
  * <li>Sample: elementwise B*vocab; reduction log vocab
+ * <li>Router [E, n], top k: weight E*n*wb; flops 2*E*n*B; elementwise B*E*log E (top-k selection);
+ *     transcendental B*E (softmax); reduction log n; activation B*E*ab
+ * <li>Experts [held, 3i, n] of E, top k: D = experts the busiest socket touches ({@link ExpertLoad#busiestSocket});
+ *     weight D*3i*n*wb (only touched experts stream); P = max(D, B*k*held/E) token-expert pairs on the socket;
+ *     flops P*2*3i*n; elementwise P*(3i + n) (SwiGLU, then scale and sum the outputs); transcendental P*i (SiLU);
+ *     reduction log n + log i; activation B*n*ab
  * <li>AllReduce of an n-wide activation over N sockets (ring: reduce-scatter then all-gather): p2p
  *     2*(N-1)/N*B*n*ab; elementwise (N-1)/N*B*n (the adds); activation B*n*ab
  * <li>AllGather of an n-wide block per socket over N sockets: p2p (N-1)*B*n*ab (the block to every peer);
  *     activation N*B*n*ab
  * </ul>
  * Pipeline depth = passes * {@link #PCU_PASS_STAGES} + reduction depth: a value crosses the PCU's stages once per
- * pass, then climbs the reduction tree. Attention and RmsNorm take 2 passes (scores then weighted sum; sum of
- * squares then scale), every other operator 1.
+ * pass, then climbs the reduction tree. Attention, RmsNorm, Router and Experts take 2 passes (scores then weighted
+ * sum; sum of squares then scale; scores then top-k; gate and up then down), every other operator 1.
  */
 public final class CostModel {
 
@@ -88,6 +95,22 @@ public final class CostModel {
             case Op.Residual r -> {
                 long n = r.into().size(config);
                 yield cost(0, 0, 0, 0, b * n * ab, b * n, 0, 0, 1);
+            }
+            case Op.Router r -> {
+                long experts = r.weight().dim(0);
+                long n = r.weight().dim(1);
+                yield cost(2.0 * experts * n * b, experts * n * r.weight().dtype().bytes(), 0, 0, b * experts * ab,
+                        b * experts * ceilLog2(experts), b * experts, ceilLog2(n), 2);
+            }
+            case Op.Experts x -> {
+                long held = x.stacked().dim(0);
+                long n = x.stacked().dim(2);
+                long inter = x.inter();
+                double touched = ExpertLoad.busiestSocket(x.experts(), x.topK(), batch, (int) held);
+                double pairs = Math.max(touched, (double) b * x.topK() * held / x.experts());
+                long expertBytes = 3 * inter * n * x.stacked().dtype().bytes();
+                yield cost(pairs * 2 * 3 * inter * n, Math.round(touched * expertBytes), 0, 0, b * n * ab,
+                        pairs * (3 * inter + n), pairs * inter, ceilLog2(n) + ceilLog2(inter), 2);
             }
             case Op.Sample _ -> {
                 long vocab = config.vocabSize();

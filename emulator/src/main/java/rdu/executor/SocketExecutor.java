@@ -25,6 +25,9 @@ import rdu.schedule.Schedule;
  */
 final class SocketExecutor {
 
+    /** No Mixture-of-Experts checkpoint loads: their graphs are built from config.json alone, for timing. */
+    private static final String MOE_IS_TIMING_ONLY = "Mixture-of-Experts models run in timing-only mode (rdu simulate)";
+
     private final ModelConfig config;
     private final SocketMemory memory;
     private final Map<Activation, float[]> buffers = new EnumMap<>(Activation.class);
@@ -57,6 +60,8 @@ final class SocketExecutor {
                     pos, config.numHeads(), config.numKvHeads(), config.headDim());
             case Op.SwiGlu s -> SwiGlu.apply(buffer(s.gate()), buffer(s.up()), config.intermediateSize());
             case Op.Residual r -> Residual.add(buffer(r.into()), buffer(r.add()));
+            case Op.Router r -> throw new UnsupportedOperationException(MOE_IS_TIMING_ONLY);
+            case Op.Experts x -> throw new UnsupportedOperationException(MOE_IS_TIMING_ONLY);
             case Op.AllReduce r -> throw new IllegalStateException("collectives span sockets: FunctionalExecutor runs them");
             case Op.AllGather g -> throw new IllegalStateException("collectives span sockets: FunctionalExecutor runs them");
             case Op.Sample s -> throw new IllegalStateException("sampling spans sockets: FunctionalExecutor runs it");

@@ -2,13 +2,15 @@ package rdu.graph;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import rdu.model.LayerWeights;
 import rdu.model.LlamaWeights;
 import rdu.model.ModelConfig;
 
 /**
  * The operator graph of one decode step of a Llama-family model, in execution order. It follows llama2.c's forward(): per layer, attention block then SwiGLU MLP block,
- * each with a pre-RMSNorm and a residual add; then the final norm, the classifier and sampling.
+ * each with a pre-RMSNorm and a residual add; then the final norm, the classifier and sampling. Mixture-of-Experts
+ * layers route their MLP block through experts instead.
  */
 public record DecodeGraph(ModelConfig config, List<Node> nodes) {
 
@@ -26,12 +28,22 @@ public record DecodeGraph(ModelConfig config, List<Node> nodes) {
      * partial sums of the attention and MLP outputs are all-reduced before the residual adds.
      */
     public static DecodeGraph build(ModelConfig config, LlamaWeights weights, int sockets) {
+        return build(config, weights, sockets, Map.of());
+    }
+
+    /**
+     * As {@link #build(ModelConfig, LlamaWeights, int)}, with the Mixture-of-Experts layers of {@code moe} (layer
+     * number to its routed experts): their MLP block is the router, then the experts into XB2, then the shared
+     * expert if the layer has one (its gate, up and down in {@code weights}; null when it has none), added into XB2.
+     */
+    public static DecodeGraph build(ModelConfig config, LlamaWeights weights, int sockets,
+                                    Map<Integer, RoutedExperts> moe) {
         List<Node> nodes = new ArrayList<>();
         nodes.add(new Node(new Op.Embed(weights.embedding()), Part.EMBEDDING, Node.NO_LAYER));
         float eps = config.rmsNormEps();
         for (int l = 0; l < weights.layers().size(); l++) {
             LayerWeights w = weights.layers().get(l);
-            List<Op> ops = List.of(
+            List<Op> ops = new ArrayList<>(List.of(
                     new Op.RmsNorm(Activation.X, w.attentionNorm(), eps, Activation.XB),
                     new Op.MatVec(w.wq(), Activation.XB, Activation.Q),
                     new Op.MatVec(w.wk(), Activation.XB, Activation.K),
@@ -43,13 +55,11 @@ public record DecodeGraph(ModelConfig config, List<Node> nodes) {
                     new Op.MatVec(w.wo(), Activation.ATTN, Activation.XB2),
                     new Op.AllReduce(Activation.XB2, sockets),
                     new Op.Residual(Activation.X, Activation.XB2),
-                    new Op.RmsNorm(Activation.X, w.ffnNorm(), eps, Activation.XB),
-                    new Op.MatVec(w.gate(), Activation.XB, Activation.HB),
-                    new Op.MatVec(w.up(), Activation.XB, Activation.HB2),
-                    new Op.SwiGlu(Activation.HB, Activation.HB2),
-                    new Op.MatVec(w.down(), Activation.HB, Activation.XB2),
-                    new Op.AllReduce(Activation.XB2, sockets),
-                    new Op.Residual(Activation.X, Activation.XB2));
+                    new Op.RmsNorm(Activation.X, w.ffnNorm(), eps, Activation.XB)));
+            RoutedExperts experts = moe.get(l);
+            ops.addAll(experts == null ? mlp(w, Activation.XB2) : moeMlp(w, experts));
+            ops.add(new Op.AllReduce(Activation.XB2, sockets));
+            ops.add(new Op.Residual(Activation.X, Activation.XB2));
             for (Op op : ops) {
                 if (!(op instanceof Op.AllReduce) || sockets > 1) {
                     nodes.add(new Node(op, Part.DECODER, l));
@@ -65,5 +75,29 @@ public record DecodeGraph(ModelConfig config, List<Node> nodes) {
         }
         nodes.add(new Node(new Op.Sample(), Part.SAMPLING, Node.NO_LAYER));
         return new DecodeGraph(config, nodes);
+    }
+
+    /** The SwiGLU MLP of XB, written to {@code out}. */
+    private static List<Op> mlp(LayerWeights w, Activation out) {
+        return List.of(
+                new Op.MatVec(w.gate(), Activation.XB, Activation.HB),
+                new Op.MatVec(w.up(), Activation.XB, Activation.HB2),
+                new Op.SwiGlu(Activation.HB, Activation.HB2),
+                new Op.MatVec(w.down(), Activation.HB, out));
+    }
+
+    /**
+     * Router, then the routed experts into XB2; then the shared expert, whose down projection writes XB (free once
+     * its gate and up have read it) so that a residual add can sum it into XB2. The shared expert's SwiGlu is costed
+     * at the dense MLP's width, HB's size (Llama 4: twice the shared expert's), a few element-wise operations.
+     */
+    private static List<Op> moeMlp(LayerWeights w, RoutedExperts experts) {
+        List<Op> ops = new ArrayList<>(List.of(new Op.Router(experts.router(), experts.topK()),
+                new Op.Experts(experts.experts(), experts.count(), experts.topK())));
+        if (w.gate() != null) {
+            ops.addAll(mlp(w, Activation.XB));
+            ops.add(new Op.Residual(Activation.XB2, Activation.XB));
+        }
+        return ops;
     }
 }

@@ -14,6 +14,8 @@ public sealed interface Op {
             case Embed e -> e.table();
             case RmsNorm n -> n.weight();
             case MatVec m -> m.weight();
+            case Router r -> r.weight();
+            case Experts x -> x.stacked();
             default -> null;
         };
     }
@@ -44,6 +46,27 @@ public sealed interface Op {
 
     /** gate = silu(gate) * up. */
     record SwiGlu(Activation gate, Activation up) implements Op {
+    }
+
+    /**
+     * Mixture-of-Experts routing: scores of XB against each of {@code weight}'s [experts, hidden] rows, softmax, and
+     * each sample's top {@code topK} experts with their weights.
+     */
+    record Router(Tensor weight, int topK) implements Op {
+    }
+
+    /**
+     * XB2 = the sum of the SwiGLU MLPs of XB by the experts the router chose, weighted by their router scores.
+     * {@code stacked} is [held, 3 * inter, hidden]: the gate, up and (transposed) down matrices of the experts this
+     * socket holds, out of the {@code experts} the router picks {@code topK} from. Only the experts the batch routes
+     * to stream from memory.
+     */
+    record Experts(Tensor stacked, int experts, int topK) implements Op {
+
+        /** One held expert's MLP width on this socket. */
+        public long inter() {
+            return stacked.dim(1) / 3;
+        }
     }
 
     /** into += add. */

@@ -1,10 +1,13 @@
 package rdu.graph;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import rdu.model.LayerWeights;
 import rdu.model.LlamaWeights;
 import rdu.model.ModelConfig;
+import rdu.moe.MoeConfig;
 import rdu.rope.RopeLayout;
 import rdu.tensor.DType;
 import rdu.tensor.Tensor;
@@ -19,8 +22,17 @@ import rdu.tensor.Tensor;
  */
 public final class TensorParallel {
 
-    /** One socket's part of a model: a config of the shard's sizes and its tensors. */
-    public record Shard(ModelConfig config, LlamaWeights weights, int sockets) {
+    /**
+     * One socket's part of a model: a config of the shard's sizes and its tensors.
+     *
+     * @param routedExperts the Mixture-of-Experts layers' routed experts by layer number (empty for a dense model)
+     */
+    public record Shard(ModelConfig config, LlamaWeights weights, int sockets,
+                        Map<Integer, RoutedExperts> routedExperts) {
+
+        public Shard {
+            routedExperts = Map.copyOf(routedExperts);
+        }
     }
 
     private TensorParallel() {
@@ -44,12 +56,36 @@ public final class TensorParallel {
 
     /** One socket's shard of {@code config} with {@code dtype} weights, as shapes without data (timing-only runs). */
     public static Shard describe(ModelConfig config, DType dtype, int sockets) {
+        return describe(config, null, false, dtype, sockets);
+    }
+
+    /**
+     * One socket's shard of a model with Mixture-of-Experts layers ({@code moe}; null for a dense model), as shapes
+     * without data. Each socket holds the router whole (every socket routes every sample) and a 1/N slice of the
+     * shared expert's width, like a dense MLP. Routed experts are split one of two ways:
+     * <ul>
+     * <li>tensor parallelism (the default): every socket holds 1/N of every expert's width, so each touched expert
+     *     streams a slice on every socket;
+     * <li>expert parallelism ({@code expertParallel}): each socket holds E/N whole experts (rounded up), so a touched
+     *     expert streams on one socket only. Every socket already holds every sample's XB after the attention
+     *     all-reduce, so dispatching tokens to experts needs no traffic; each socket's experts add their outputs to
+     *     its partial sum of XB2, which the layer's all-reduce combines as for a dense MLP. No all-to-all is modeled.
+     * </ul>
+     */
+    public static Shard describe(ModelConfig config, MoeConfig moe, boolean expertParallel, DType dtype,
+                                 int sockets) {
         ModelConfig s = shardConfig(config, sockets);
         String tag = sockets == 1 ? "" : " [1/" + sockets + "]";
         int h = s.hiddenSize();
         List<LayerWeights> layers = new ArrayList<>();
+        Map<Integer, RoutedExperts> routed = new HashMap<>();
         for (int l = 0; l < s.numLayers(); l++) {
             String p = "model.layers." + l + ".";
+            boolean moeLayer = moe != null && moe.isMoeLayer(l);
+            // an MoE layer's gate, up and down are its shared experts' (as one MLP), null when it has none
+            int mlp = moeLayer ? ceilDiv(moe.sharedExperts() * moe.sharedIntermediate(), sockets)
+                    : s.intermediateSize();
+            String mlpName = moeLayer ? "mlp.shared_expert." : "mlp.";
             layers.add(new LayerWeights(
                     Tensor.describe(p + "input_layernorm.weight", dtype, h),
                     Tensor.describe(p + "self_attn.q_proj.weight" + tag, dtype, s.qDim(), h),
@@ -57,16 +93,25 @@ public final class TensorParallel {
                     Tensor.describe(p + "self_attn.v_proj.weight" + tag, dtype, s.kvDim(), h),
                     Tensor.describe(p + "self_attn.o_proj.weight" + tag, dtype, h, s.qDim()),
                     Tensor.describe(p + "post_attention_layernorm.weight", dtype, h),
-                    Tensor.describe(p + "mlp.gate_proj.weight" + tag, dtype, s.intermediateSize(), h),
-                    Tensor.describe(p + "mlp.up_proj.weight" + tag, dtype, s.intermediateSize(), h),
-                    Tensor.describe(p + "mlp.down_proj.weight" + tag, dtype, h, s.intermediateSize())));
+                    mlp == 0 ? null : Tensor.describe(p + mlpName + "gate_proj.weight" + tag, dtype, mlp, h),
+                    mlp == 0 ? null : Tensor.describe(p + mlpName + "up_proj.weight" + tag, dtype, mlp, h),
+                    mlp == 0 ? null : Tensor.describe(p + mlpName + "down_proj.weight" + tag, dtype, h, mlp)));
+            if (moeLayer) {
+                int e = moe.experts();
+                int held = expertParallel ? ceilDiv(e, sockets) : e;
+                int width = expertParallel ? moe.expertIntermediate() : ceilDiv(moe.expertIntermediate(), sockets);
+                String heldTag = expertParallel ? " [" + held + " of " + e + " experts]" : tag;
+                routed.put(l, new RoutedExperts(Tensor.describe(p + "mlp.router.weight", dtype, e, h),
+                        Tensor.describe(p + "mlp.experts.gate_up_down" + heldTag, dtype, held, 3L * width, h),
+                        e, moe.expertsPerToken()));
+            }
         }
         Tensor embedding = Tensor.describe("model.embed_tokens.weight", dtype, config.vocabSize(), h);
         Tensor classifier = sockets == 1 && s.tiedEmbeddings() ? embedding
                 : Tensor.describe("lm_head.weight" + tag, dtype, s.vocabSize(), h);
         var weights = new LlamaWeights(embedding, layers, Tensor.describe("model.norm.weight", dtype, h), classifier,
                 RopeLayout.HALF);
-        return new Shard(s, weights, sockets);
+        return new Shard(s, weights, sockets, routed);
     }
 
     /**
@@ -76,7 +121,7 @@ public final class TensorParallel {
      */
     public static Shard slice(ModelConfig c, LlamaWeights w, int sockets, int socket) {
         if (sockets == 1) {
-            return new Shard(c, w, 1);
+            return new Shard(c, w, 1, Map.of());
         }
         if (c.numHeads() % sockets != 0 || (c.numKvHeads() >= sockets ? c.numKvHeads() % sockets
                 : sockets % c.numKvHeads()) != 0) {
@@ -108,7 +153,7 @@ public final class TensorParallel {
                 (int) vocab[1], c.maxPositions(), c.rmsNormEps(), c.ropeTheta(), c.ropeScaling(), c.tiedEmbeddings(),
                 c.bosTokenId(), c.eosTokenIds());
         return new Shard(config, new LlamaWeights(w.embedding(), layers, w.finalNorm(), classifier, w.ropeLayout()),
-                sockets);
+                sockets, Map.of());
     }
 
     /** {start, count} of block {@code socket} of {@code n} rows split over {@code sockets}. */
@@ -120,6 +165,6 @@ public final class TensorParallel {
 
     /** The decode graph one socket runs for its shard. */
     public static DecodeGraph graph(Shard shard) {
-        return DecodeGraph.build(shard.config(), shard.weights(), shard.sockets());
+        return DecodeGraph.build(shard.config(), shard.weights(), shard.sockets(), shard.routedExperts());
     }
 }

@@ -6,8 +6,8 @@ import rdu.graph.Part;
 
 /**
  * One kernel launch of a decode step: the operators fused into it, in dataflow order. A looped kernel
- * (KernelLooping) runs its body once per iteration, one iteration per decoder layer, each with that layer's
- * weights; any other kernel has one iteration.
+ * (KernelLooping) runs its body once per iteration, one iteration per decoder layer (or per repeating group of
+ * layers, such as a dense and an MoE layer), each with its layers' weights; any other kernel has one iteration.
  */
 public record KernelCall(String name, Part part, List<List<Node>> iterations) {
 

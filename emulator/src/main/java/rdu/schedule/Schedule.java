@@ -1,6 +1,7 @@
 package rdu.schedule;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import rdu.cost.CostModel;
@@ -97,25 +98,32 @@ public record Schedule(ModelConfig config, ScheduleOptions options, List<KernelC
     }
 
     /**
-     * KernelLooping: the decoder-layer calls become one call iterating over layers. Each weight of the layer body
-     * is packed along a new layer dimension in memory, so the loop streams layer l+1's slice right after layer l's.
+     * KernelLooping: the decoder-layer calls become one call iterating over layers. Each weight of the loop body
+     * is packed along a new layer dimension in memory, so the loop streams iteration i+1's slice right after i's.
+     * The body is the shortest run of layers that repeats: one layer, or a dense and an MoE layer where they
+     * alternate (Llama 4). Layers that repeat no run (leading dense layers before MoE ones) stay a call each.
      */
     private static List<KernelCall> loopDecoderLayers(List<KernelCall> calls, SocketMemory memory) {
         List<KernelCall> decoders = calls.stream().filter(c -> c.part() == Part.DECODER).toList();
-        if (decoders.size() < 2) {
+        int period = period(decoders);
+        if (decoders.size() / period < 2) {
             return calls;
         }
-        List<Node> body = decoders.getFirst().nodes();
+        List<List<Node>> iterations = new ArrayList<>();
+        for (int first = 0; first < decoders.size(); first += period) {
+            iterations.add(decoders.subList(first, first + period).stream()
+                    .flatMap(c -> c.nodes().stream()).toList());
+        }
+        List<Node> body = iterations.getFirst();
         for (int slot = 0; slot < body.size(); slot++) {
             Tensor first = body.get(slot).op().weightTensor();
             if (first != null) {
                 int s = slot;
-                List<Tensor> layers = decoders.stream().map(c -> c.nodes().get(s).op().weightTensor()).toList();
+                List<Tensor> layers = iterations.stream().map(nodes -> nodes.get(s).op().weightTensor()).toList();
                 memory.placePacked(first.name() + " packed over " + layers.size() + " layers", layers);
             }
         }
-        var looped = new KernelCall("decoders", Part.DECODER,
-                decoders.stream().map(KernelCall::nodes).toList());
+        var looped = new KernelCall("decoders", Part.DECODER, iterations);
         List<KernelCall> result = new ArrayList<>();
         for (KernelCall call : calls) {
             if (call.part() != Part.DECODER) {
@@ -125,6 +133,37 @@ public record Schedule(ModelConfig config, ScheduleOptions options, List<KernelC
             }
         }
         return result;
+    }
+
+    /**
+     * The fewest consecutive calls whose operators and weight shapes repeat through all of {@code decoders}, or
+     * their count if no shorter run repeats.
+     */
+    private static int period(List<KernelCall> decoders) {
+        List<List<String>> shapes = decoders.stream().map(Schedule::shape).toList();
+        for (int period = 1; period < shapes.size(); period++) {
+            if (shapes.size() % period == 0 && repeats(shapes, period)) {
+                return period;
+            }
+        }
+        return Math.max(1, shapes.size());
+    }
+
+    private static boolean repeats(List<List<String>> shapes, int period) {
+        for (int i = period; i < shapes.size(); i++) {
+            if (!shapes.get(i).equals(shapes.get(i - period))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** A call's operator kinds with their weights' shapes and dtypes: what packing and allocation need alike. */
+    private static List<String> shape(KernelCall call) {
+        return call.nodes().stream().map(n -> {
+            Tensor w = n.op().weightTensor();
+            return n.op().getClass().getSimpleName() + (w == null ? "" : Arrays.toString(w.shape()) + w.dtype());
+        }).toList();
     }
 
     private static String name(List<Node> nodes, Fusion fusion) {

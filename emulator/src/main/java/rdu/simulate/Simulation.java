@@ -1,5 +1,6 @@
 package rdu.simulate;
 
+import java.util.Objects;
 import rdu.catalog.ModelCatalog;
 import rdu.chip.Chip;
 import rdu.graph.TensorParallel;
@@ -7,10 +8,12 @@ import rdu.memory.CapacityException;
 import rdu.memory.SocketMemory;
 import rdu.model.HfConfig;
 import rdu.model.ModelConfig;
+import rdu.moe.MoeConfig;
 import rdu.report.TimingSummary;
 import rdu.schedule.Schedule;
 import rdu.schedule.ScheduleOptions;
 import rdu.tensor.DType;
+import rdu.tensor.Tensor;
 import rdu.timing.StepTiming;
 import rdu.timing.TimingEngine;
 
@@ -18,12 +21,27 @@ import rdu.timing.TimingEngine;
  * A timing-only decode run: one socket's tensor-parallel shard of a model, described by shapes alone, compiled and
  * timed for a number of decode steps. Sockets are alike, so socket 0 stands for all of them.
  *
- * @param model   the full model (its context sized for the run)
- * @param context tokens already in the KV cache when decoding starts
- * @param tokens  decode steps to model
+ * @param model          the full model (its context sized for the run)
+ * @param context        tokens already in the KV cache when decoding starts
+ * @param tokens         decode steps to model
+ * @param moe            the model's Mixture-of-Experts layers, null for a dense model
+ * @param expertParallel whether each socket holds whole experts rather than a slice of every expert (see
+ *                       {@link TensorParallel#describe(ModelConfig, MoeConfig, boolean, DType, int)})
  */
 public record Simulation(ModelConfig model, Chip chip, int sockets, ScheduleOptions options, DType dtype, int context,
-                         int tokens, boolean allowDdr) {
+                         int tokens, boolean allowDdr, MoeConfig moe, boolean expertParallel) {
+
+    public Simulation {
+        if (expertParallel && moe == null) {
+            throw new IllegalArgumentException("expert parallelism needs a Mixture-of-Experts model");
+        }
+    }
+
+    /** A run of a dense model. */
+    public Simulation(ModelConfig model, Chip chip, int sockets, ScheduleOptions options, DType dtype, int context,
+                      int tokens, boolean allowDdr) {
+        this(model, chip, sockets, options, dtype, context, tokens, allowDdr, null, false);
+    }
 
     /** Receives each modeled step (for traces and CSV files). */
     public interface StepSink {
@@ -38,9 +56,21 @@ public record Simulation(ModelConfig model, Chip chip, int sockets, ScheduleOpti
                 c.ropeScaling(), c.tiedEmbeddings(), c.bosTokenId(), c.eosTokenIds());
     }
 
+    /** The Mixture-of-Experts part of a catalog model or config.json, or null for a dense model. */
+    public static MoeConfig loadMoe(String nameOrPath) {
+        return MoeConfig.read(ModelCatalog.config(nameOrPath));
+    }
+
+    /** Bytes of all the model's weights, on all sockets together. */
+    public long weightBytes() {
+        return TensorParallel.graph(TensorParallel.describe(model, moe, false, dtype, 1)).nodes().stream()
+                .map(n -> n.op().weightTensor()).filter(Objects::nonNull).distinct().mapToLong(Tensor::byteSize)
+                .sum();
+    }
+
     /** Places and compiles one socket's shard; a model that does not fit says so, with the shortfall. */
     public Schedule compile() {
-        var shard = TensorParallel.describe(model, dtype, sockets);
+        var shard = TensorParallel.describe(model, moe, expertParallel, dtype, sockets);
         var memory = new SocketMemory(0, chip.hbmBytes(), allowDdr ? chip.ddrBytes() : 0);
         return Schedule.compile(TensorParallel.graph(shard), options, memory);
     }
@@ -49,7 +79,7 @@ public record Simulation(ModelConfig model, Chip chip, int sockets, ScheduleOpti
     public int smallestSocketsThatFit(int limit) {
         for (int n = 1; n <= limit; n++) {
             try {
-                new Simulation(model, chip, n, options, dtype, context, tokens, false).compile();
+                new Simulation(model, chip, n, options, dtype, context, tokens, false, moe, expertParallel).compile();
                 return n;
             } catch (CapacityException tooBig) {
                 // try one more socket

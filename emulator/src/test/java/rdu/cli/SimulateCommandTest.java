@@ -59,6 +59,23 @@ class SimulateCommandTest {
     }
 
     @Test
+    void mixtureOfExpertsModelsRunFromTheCatalog() {
+        var run = GenerateCommandTest.rdu("simulate", "--model", "mixtral-8x7b", "--sockets", "8", "--tokens", "5");
+        assertEquals(0, run.exitCode(), run.stderr());
+        assertTrue(run.stdout().contains("Mixture of Experts: 32 of 32 layers, top 2 of 8 experts"), run.stdout());
+        double sliced = tokensPerSecond(run.stdout());
+        double whole = tokensPerSecond(GenerateCommandTest.rdu("simulate", "--model", "mixtral-8x7b", "--sockets", "8",
+                "--tokens", "5", "--expert-parallel").stdout());
+        assertTrue(sliced > whole, "at batch 1 one socket streams a whole expert: " + sliced + " vs " + whole);
+        assertEquals(0, GenerateCommandTest.rdu("simulate", "--model", "llama-4-maverick", "--sockets", "16", "--dtype",
+                "FP8", "--tokens", "2").exitCode());
+
+        var dense = GenerateCommandTest.rdu("simulate", "--model", "llama-3.1-8b", "--expert-parallel");
+        assertEquals(1, dense.exitCode());
+        assertTrue(dense.stderr().contains("--expert-parallel needs a Mixture-of-Experts model"), dense.stderr());
+    }
+
+    @Test
     void unknownModelIsAClearError() {
         var run = GenerateCommandTest.rdu("simulate", "--model", "no-such-model");
         assertEquals(1, run.exitCode());

@@ -38,9 +38,11 @@ class CostModelTest {
     void everyOperatorKindIsInTheGraphAndDoesWork() {
         Class<?>[] kinds = Op.class.getPermittedSubclasses();
         assertTrue(kinds.length >= 9, "Op lists its operator kinds");
-        // a single-socket graph and a tensor-parallel one (which adds the all-reduces) hold every kind between them
+        // a single-socket graph and a tensor-parallel one (which adds the all-reduces, and experts in layer 1)
+        // hold every kind between them
         List<Node> nodes = new ArrayList<>(F32.nodes());
-        nodes.addAll(TensorParallel.graph(TensorParallel.describe(CONFIG, DType.F32, 2)).nodes());
+        nodes.addAll(TensorParallel.graph(TensorParallel.describe(CONFIG, TestModels.SMALL_MOE, false, DType.F32, 2))
+                .nodes());
         for (Class<?> kind : kinds) {
             Node node = nodes.stream().filter(n -> kind.isInstance(n.op())).findFirst()
                     .orElseThrow(() -> new AssertionError(kind.getSimpleName() + " has no node in the decode graph"));
@@ -68,6 +70,29 @@ class CostModelTest {
         assertEquals(new Cost(0, 0, 0, 0, 0, 96, 144, 48, 0, 6), cost(layer0(13), 2, 3), "SwiGlu 24");
         assertEquals(new Cost(1536, 1536, 0, 0, 0, 64, 0, 0, 5, 6 + 5), cost(layer0(14), 2, 3), "down [16, 24]");
         assertEquals(new Cost(0, 0, 0, 0, 0, 0, 64, 0, 5, 6 + 5), cost(F32.nodes().getLast().op(), 2, 3), "Sample 32");
+    }
+
+    /** The cost of the first {@code kind} node in {@link TestModels#SMALL_MOE}'s shard on {@code sockets}. */
+    static Cost moeCost(Class<? extends Op> kind, boolean expertParallel, int sockets) {
+        var shard = TensorParallel.describe(CONFIG, TestModels.SMALL_MOE, expertParallel, DType.F32, sockets);
+        Op op = TensorParallel.graph(shard).nodes().stream().map(Node::op).filter(kind::isInstance).findFirst()
+                .orElseThrow();
+        return CostModel.of(op, shard.config(), 2, 3);
+    }
+
+    @Test
+    void routerAndExpertsMatchHandComputedCostsAtBatch2() {
+        // hidden 16, 4 experts of width 8, top 2, F32 weights: 2 samples touch D(2) = 4 * (1 - 0.5^2) = 3 experts,
+        // through 4 token-expert pairs; one expert is 3 * 8 * 16 * 4 = 1536 bytes
+        assertEquals(new Cost(256, 256, 0, 0, 0, 16, 16, 8, 4, 12 + 4), moeCost(Op.Router.class, false, 1),
+                "Router [4, 16]");
+        assertEquals(new Cost(3072, 3 * 1536, 0, 0, 0, 64, 160, 32, 7, 12 + 7), moeCost(Op.Experts.class, false, 1),
+                "Experts [4, 24, 16]: 3 of 4 stream");
+        assertEquals(new Cost(1536, 3 * 768, 0, 0, 0, 64, 112, 16, 6, 12 + 6), moeCost(Op.Experts.class, false, 2),
+                "tensor parallel over 2: a half-width slice of the same 3 experts");
+        assertEquals(new Cost(1536, 2 * 1536, 0, 0, 0, 64, 80, 16, 7, 12 + 7), moeCost(Op.Experts.class, true, 2),
+                "expert parallel over 2: the busiest socket streams its share 1.5, rounded up to 2 whole experts");
+        assertEquals(moeCost(Op.Router.class, false, 1), moeCost(Op.Router.class, true, 2), "every socket routes");
     }
 
     @Test

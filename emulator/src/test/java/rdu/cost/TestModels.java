@@ -13,6 +13,7 @@ import rdu.graph.DecodeGraph;
 import rdu.model.LayerWeights;
 import rdu.model.LlamaWeights;
 import rdu.model.ModelConfig;
+import rdu.moe.MoeConfig;
 import rdu.rope.RopeLayout;
 import rdu.tensor.DType;
 import rdu.tensor.Tensor;
@@ -23,6 +24,9 @@ public final class TestModels {
     /** hidden 16, MLP 24, 2 layers, 4 query heads and 2 KV heads of 4, vocab 32, 8 positions. */
     public static final ModelConfig SMALL = new ModelConfig("LlamaForCausalLM", 16, 24, 2, 4, 2, 4, 32, 8, 1e-5f,
             10000, null, false, 1, List.of(2));
+
+    /** Experts for {@link #SMALL}: 4 of width 8, top 2, one shared of width 8, in layer 1 (every 2nd from 1). */
+    public static final MoeConfig SMALL_MOE = new MoeConfig(4, 2, 8, 1, 8, 2, 1);
 
     /** Llama 3.1 8B's shapes. */
     public static final ModelConfig LLAMA_8B = new ModelConfig("LlamaForCausalLM", 4096, 14336, 32, 32, 8, 128,

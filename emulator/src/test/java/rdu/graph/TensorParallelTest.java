@@ -2,11 +2,16 @@ package rdu.graph;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 
+import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import rdu.model.LayerWeights;
 import rdu.model.ModelConfig;
+import rdu.moe.MoeConfig;
 import rdu.tensor.DType;
+import rdu.tensor.Tensor;
 
 class TensorParallelTest {
 
@@ -35,6 +40,51 @@ class TensorParallelTest {
         assertEquals(2, perLayer);
         DecodeGraph single = TensorParallel.graph(TensorParallel.describe(LLAMA_8B, DType.BF16, 1));
         assertEquals(0, single.nodes().stream().filter(n -> n.op() instanceof Op.AllReduce).count());
+    }
+
+    static final ModelConfig MIXTRAL = new ModelConfig("MixtralForCausalLM", 4096, 14336, 32, 32, 8, 128, 32000,
+            8192, 1e-5f, 1e6, null, false, 1, List.of(2));
+    static final MoeConfig MIXTRAL_EXPERTS = new MoeConfig(8, 2, 14336, 0, 0, 1, 0);
+
+    static List<Long> shape(Tensor t) {
+        return Arrays.stream(t.shape()).boxed().toList();
+    }
+
+    @Test
+    void expertsSplitTheirWidthByDefaultOrWholeExpertsWithExpertParallelism() {
+        var tensorParallel = TensorParallel.describe(MIXTRAL, MIXTRAL_EXPERTS, false, DType.BF16, 8);
+        RoutedExperts sliced = tensorParallel.routedExperts().get(0);
+        assertEquals(List.of(8L, 3 * 1792L, 4096L), shape(sliced.experts()), "1/8 of every expert's width");
+        assertEquals(List.of(8L, 4096L), shape(sliced.router()), "every socket routes");
+        var expertParallel = TensorParallel.describe(MIXTRAL, MIXTRAL_EXPERTS, true, DType.BF16, 8);
+        assertEquals(List.of(1L, 3 * 14336L, 4096L), shape(expertParallel.routedExperts().get(31).experts()),
+                "one whole expert each");
+        assertEquals(32, expertParallel.routedExperts().size());
+        assertNull(expertParallel.weights().layers().getFirst().gate(), "Mixtral has no shared expert");
+    }
+
+    @Test
+    void anMoeLayerRoutesThenAddsItsSharedExpertIntoXb2BeforeTheAllReduce() {
+        // Llama 4 Maverick's shapes, 4 layers: 0 and 2 dense, 1 and 3 MoE with one shared expert
+        var llama4 = new ModelConfig("Llama4ForConditionalGeneration", 5120, 16384, 4, 40, 8, 128, 202048, 8192,
+                1e-5f, 500000, null, false, 200000, List.of(200001));
+        var shard = TensorParallel.describe(llama4, new MoeConfig(128, 1, 8192, 1, 8192, 2, 1), false, DType.BF16, 4);
+        assertEquals(List.of(1, 3), shard.routedExperts().keySet().stream().sorted().toList());
+        assertEquals(List.of(4096L, 5120L), shape(shard.weights().layers().get(0).gate()), "dense: 16384 / 4");
+        assertEquals(List.of(2048L, 5120L), shape(shard.weights().layers().get(1).gate()), "shared: 8192 / 4");
+
+        List<Op> mlp = TensorParallel.graph(shard).nodes().stream().filter(n -> n.layer() == 1).map(Node::op)
+                .toList().subList(12, 21); // after the attention block and the MLP's RmsNorm
+        LayerWeights w = shard.weights().layers().get(1);
+        RoutedExperts e = shard.routedExperts().get(1);
+        assertEquals(List.of(new Op.Router(e.router(), 1), new Op.Experts(e.experts(), 128, 1),
+                new Op.MatVec(w.gate(), Activation.XB, Activation.HB),
+                new Op.MatVec(w.up(), Activation.XB, Activation.HB2),
+                new Op.SwiGlu(Activation.HB, Activation.HB2),
+                new Op.MatVec(w.down(), Activation.HB, Activation.XB),
+                new Op.Residual(Activation.XB2, Activation.XB),
+                new Op.AllReduce(Activation.XB2, 4),
+                new Op.Residual(Activation.X, Activation.XB2)), mlp);
     }
 
     @Test

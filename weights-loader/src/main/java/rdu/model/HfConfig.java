@@ -17,10 +17,12 @@ public final class HfConfig {
 
     public static final String LLAMA = "LlamaForCausalLM";
     /**
-     * Dense decoders with Llama's structure, accepted where only shapes matter (timing-only runs). Qwen2's small
-     * q/k/v biases are not modeled.
+     * Decoders with Llama's attention and RMSNorm structure, accepted where only shapes matter (timing-only runs).
+     * Qwen2's small q/k/v biases are not modeled. For the Mixture-of-Experts ones (Mixtral, gpt-oss, Llama 4) this
+     * reads the attention and dense sizes only; the emulator's rdu.moe.MoeConfig reads their experts.
      */
-    public static final Set<String> LLAMA_LIKE = Set.of(LLAMA, "Qwen2ForCausalLM", "MistralForCausalLM");
+    public static final Set<String> LLAMA_LIKE = Set.of(LLAMA, "Qwen2ForCausalLM", "MistralForCausalLM",
+            "MixtralForCausalLM", "GptOssForCausalLM", "Llama4ForConditionalGeneration");
 
     private HfConfig() {
     }
@@ -30,12 +32,18 @@ public final class HfConfig {
         return read(configJson, Set.of(LLAMA));
     }
 
-    /** Reads a config whose architecture is one of {@code supported}. */
+    /**
+     * Reads a config whose architecture is one of {@code supported}. A multimodal config (Llama 4) nests its language
+     * model under "text_config": the architecture is read from the top level, every other field from there.
+     */
     public static ModelConfig read(Path configJson, Set<String> supported) {
-        JsonNode c = CheckpointFiles.readJsonObject(configJson);
-        String architecture = architecture(configJson, c.path("architectures"), supported);
+        JsonNode top = CheckpointFiles.readJsonObject(configJson);
+        String architecture = architecture(configJson, top.path("architectures"), supported);
+        JsonNode c = textConfig(top);
         int hidden = positiveInt(configJson, "hidden_size", c.path("hidden_size"));
-        int intermediate = positiveInt(configJson, "intermediate_size", c.path("intermediate_size"));
+        // Llama 4's intermediate_size is one expert's; its dense layers' MLP width is intermediate_size_mlp
+        String mlpField = absent(c.path("intermediate_size_mlp")) ? "intermediate_size" : "intermediate_size_mlp";
+        int intermediate = positiveInt(configJson, mlpField, c.path(mlpField));
         int layers = positiveInt(configJson, "num_hidden_layers", c.path("num_hidden_layers"));
         int heads = positiveInt(configJson, "num_attention_heads", c.path("num_attention_heads"));
         int vocab = positiveInt(configJson, "vocab_size", c.path("vocab_size"));
@@ -79,6 +87,11 @@ public final class HfConfig {
         }
         return new ModelConfig(architecture, hidden, intermediate, layers, heads, kvHeads, headDim, vocab,
                 maxPositions, (float) eps, theta, scaling, tied, bos, eos);
+    }
+
+    /** The object holding the language model's fields: "text_config" when the top level has no hidden_size. */
+    public static JsonNode textConfig(JsonNode config) {
+        return config.has("hidden_size") || !config.path("text_config").isObject() ? config : config.get("text_config");
     }
 
     private static String architecture(Path file, JsonNode node, Set<String> supported) {

@@ -1,0 +1,13 @@
+package rdu.graph;
+
+import rdu.tensor.Tensor;
+
+/**
+ * The routed experts of one Mixture-of-Experts layer, as one socket holds them: the router's [count, hidden] weight
+ * and the held experts stacked (see {@link Op.Experts}).
+ *
+ * @param count the experts the router chooses from, on all sockets together
+ * @param topK  experts per token
+ */
+public record RoutedExperts(Tensor router, Tensor experts, int count, int topK) {
+}

@@ -1,0 +1,94 @@
+package rdu.moe;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Path;
+import rdu.model.CheckpointException;
+import rdu.model.CheckpointFiles;
+import rdu.model.HfConfig;
+
+/**
+ * The Mixture-of-Experts part of a decoder: which layers replace the dense MLP by routed experts, and their sizes.
+ * In an MoE layer a router sends each token to {@code expertsPerToken} of {@code experts} SwiGLU experts; the
+ * {@code sharedExperts} experts, if any, take every token. The attention and the dense layers are read by
+ * {@link HfConfig} as for any Llama-like model.
+ *
+ * @param expertIntermediate one routed expert's MLP width
+ * @param sharedIntermediate one shared expert's MLP width, 0 when there are none
+ * @param moeLayerStep       1: every layer from {@code firstMoeLayer} on is MoE; 2: every other one
+ * @param firstMoeLayer      the first MoE layer; the layers before it are dense
+ */
+public record MoeConfig(int experts, int expertsPerToken, int expertIntermediate, int sharedExperts,
+                        int sharedIntermediate, int moeLayerStep, int firstMoeLayer) {
+
+    public MoeConfig {
+        if (experts < 1 || expertsPerToken < 1 || expertsPerToken > experts || expertIntermediate < 1
+                || sharedExperts < 0 || sharedIntermediate < 0 || (sharedExperts > 0) != (sharedIntermediate > 0)
+                || moeLayerStep < 1 || firstMoeLayer < 0) {
+            throw new IllegalArgumentException("invalid MoE config: " + experts + " experts, " + expertsPerToken
+                    + " per token, expert width " + expertIntermediate + ", " + sharedExperts + " shared of width "
+                    + sharedIntermediate + ", every " + moeLayerStep + " layers from layer " + firstMoeLayer);
+        }
+    }
+
+    /** Whether decoder layer {@code layer} (0-based) routes its MLP through experts. */
+    public boolean isMoeLayer(int layer) {
+        return layer >= firstMoeLayer && (layer - firstMoeLayer) % moeLayerStep == 0;
+    }
+
+    /**
+     * The MoE part of a Hugging Face config.json, or null for a dense model. Reads each family's field names:
+     * Mixtral and gpt-oss route every layer, with intermediate_size per expert; Llama 4 (under "text_config") makes
+     * layers step-1, 2*step-1, ... MoE with interleave_moe_layer_step (as transformers does), each with one shared
+     * expert as wide as a routed one.
+     *
+     * @throws CheckpointException if an MoE field is missing or not a positive integer, or selects more experts
+     *                             per token than there are
+     */
+    public static MoeConfig read(Path configJson) {
+        JsonNode top = CheckpointFiles.readJsonObject(configJson);
+        JsonNode c = HfConfig.textConfig(top);
+        for (JsonNode architecture : top.path("architectures")) {
+            switch (architecture.asText()) {
+                case "MixtralForCausalLM" -> {
+                    return routedEveryLayer(configJson, c, "num_experts_per_tok");
+                }
+                case "GptOssForCausalLM" -> {
+                    return routedEveryLayer(configJson, c,
+                            c.has("num_experts_per_tok") ? "num_experts_per_tok" : "experts_per_token");
+                }
+                case "Llama4ForConditionalGeneration" -> {
+                    int width = positiveInt(configJson, c, "intermediate_size");
+                    int step = positiveInt(configJson, c, "interleave_moe_layer_step");
+                    return config(configJson, c, "num_experts_per_tok", width, 1, width, step, step - 1);
+                }
+                default -> {
+                    // not an MoE architecture: look at the next one listed
+                }
+            }
+        }
+        return null;
+    }
+
+    private static MoeConfig routedEveryLayer(Path file, JsonNode c, String perTokenField) {
+        return config(file, c, perTokenField, positiveInt(file, c, "intermediate_size"), 0, 0, 1, 0);
+    }
+
+    private static MoeConfig config(Path file, JsonNode c, String perTokenField, int width, int shared,
+                                    int sharedWidth, int step, int first) {
+        int experts = positiveInt(file, c, "num_local_experts");
+        int perToken = positiveInt(file, c, perTokenField);
+        if (perToken > experts) {
+            throw new CheckpointException(file, perTokenField, "at most num_local_experts (" + experts + ")",
+                    String.valueOf(perToken));
+        }
+        return new MoeConfig(experts, perToken, width, shared, sharedWidth, step, first);
+    }
+
+    private static int positiveInt(Path file, JsonNode config, String field) {
+        JsonNode node = config.path(field);
+        if (!node.isIntegralNumber() || !node.canConvertToInt() || node.intValue() <= 0) {
+            throw new CheckpointException(file, field, "a positive integer", CheckpointFiles.describe(node));
+        }
+        return node.intValue();
+    }
+}
