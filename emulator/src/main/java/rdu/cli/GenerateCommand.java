@@ -125,7 +125,7 @@ final class GenerateCommand implements Callable<Integer> {
                     if (generated) {
                         summary.add(timing, engine.kvBytesPerSample(timing.step()));
                     } else if (trace != null) {
-                        trace.step(timing, token, "");
+                        trace.step(timing.onSockets(sockets), token, "");
                     }
                 }
 
@@ -143,7 +143,7 @@ final class GenerateCommand implements Callable<Integer> {
 
                 private void record(int index, int token, String text) {
                     if (trace != null) {
-                        trace.step(lastStep, token, text);
+                        trace.step(lastStep.onSockets(sockets), token, text);
                     }
                     if (csv != null) {
                         csv.row(index, token, text, lastStep);

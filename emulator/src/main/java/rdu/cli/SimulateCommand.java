@@ -112,7 +112,7 @@ final class SimulateCommand implements Callable<Integer> {
              TimingCsv csv = csvFile == null ? null : new TimingCsv(csvFile)) {
             summary = simulation.run(trace != null, timing -> {
                 if (trace != null) {
-                    trace.step(timing, -1, "");
+                    trace.step(timing.onSockets(sockets), -1, "");
                 }
                 if (csv != null) {
                     csv.row(timing.step(), -1, "", timing);

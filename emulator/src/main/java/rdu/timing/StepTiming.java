@@ -1,5 +1,6 @@
 package rdu.timing;
 
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -22,5 +23,25 @@ public record StepTiming(int step, double startNs, double endNs, long hbmBytes, 
 
     public double durationNs() {
         return endNs - startNs;
+    }
+
+    /**
+     * The same step with socket 0's slices repeated for sockets 1..n-1: tensor-parallel sockets do identical work at
+     * the same times, and the engine times socket 0 only. Host slices stay single.
+     */
+    public StepTiming onSockets(int sockets) {
+        if (sockets == 1) {
+            return this;
+        }
+        List<Slice> all = new ArrayList<>(slices);
+        for (int socket = 1; socket < sockets; socket++) {
+            for (Slice slice : slices) {
+                if (slice.resource().socket() == 0) {
+                    all.add(new Slice(new Resource(socket, slice.resource().name()), slice.name(), slice.startNs(),
+                            slice.durationNs(), slice.args()));
+                }
+            }
+        }
+        return new StepTiming(step, startNs, endNs, hbmBytes, ddrBytes, kernelCalls, all);
     }
 }

@@ -32,6 +32,22 @@ class SimulateCommandTest {
     }
 
     @Test
+    void aTraceShowsOneProcessPerSocketAndOneForTheHost() throws Exception {
+        Path trace = dir.resolve("four.json");
+        var run = GenerateCommandTest.rdu("simulate", "--model", "llama-3.2-1b", "--sockets", "4", "--tokens", "2",
+                "--no-schedule-offloading", "--trace", trace.toString());
+        assertEquals(0, run.exitCode(), run.stderr());
+        var events = new com.fasterxml.jackson.databind.ObjectMapper().readTree(trace.toFile()).get("traceEvents");
+        var processes = new java.util.TreeSet<Integer>();
+        for (var event : events) {
+            if (event.path("name").asText().equals("process_name")) {
+                processes.add(event.get("pid").asInt());
+            }
+        }
+        assertEquals(java.util.Set.of(0, 1, 2, 3, 4), processes, "host + 4 sockets");
+    }
+
+    @Test
     void moreSocketsDecodeFasterAndKernelLoopingHelps() {
         double eight = tokensPerSecond(GenerateCommandTest.rdu("simulate", "--model", "llama-3.1-8b", "--sockets", "8",
                 "--tokens", "20").stdout());
