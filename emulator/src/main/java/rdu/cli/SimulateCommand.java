@@ -26,7 +26,7 @@ import rdu.trace.ChromeTrace;
         description = {"Models decode time of a model on N sockets from its config.json alone (no weights).",
                 "Catalog models: " + "llama-3.1-8b, llama-3.1-70b, llama-3.1-405b, llama-3.2-1b, llama-3.2-3b,"
                         + " qwen2.5-0.5b, qwen2.5-72b, llama-2-7b, llama-2-70b, mistral-7b; Mixture-of-Experts:"
-                        + " mixtral-8x7b, llama-4-maverick, gpt-oss-120b."})
+                        + " mixtral-8x7b, llama-4-maverick, gpt-oss-120b, deepseek-r1 (with MLA)."})
 final class SimulateCommand implements Callable<Integer> {
 
     /** FP8 weights are stored and streamed as one byte and widened before compute. */
@@ -96,7 +96,7 @@ final class SimulateCommand implements Callable<Integer> {
             throw new Rdu.UsageException("--expert-parallel needs a Mixture-of-Experts model; " + model + " is dense");
         }
         var simulation = new Simulation(full, chip, sockets, scheduleOptions.options(chip).withBatch(batch),
-                dtype.dtype, context, tokens, allowDdr, moe, expertParallel);
+                dtype.dtype, context, tokens, allowDdr, moe, expertParallel, Simulation.loadMla(model));
         try {
             simulation.compile();
         } catch (CapacityException e) {

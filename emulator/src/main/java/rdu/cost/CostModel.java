@@ -1,6 +1,7 @@
 package rdu.cost;
 
 import rdu.graph.Op;
+import rdu.mla.MlaConfig;
 import rdu.model.ModelConfig;
 import rdu.moe.ExpertLoad;
 
@@ -13,10 +14,14 @@ import rdu.moe.ExpertLoad;
  * <li>RmsNorm n: weight n*wb; flops B*2n; elementwise B*2n; transcendental B; reduction log n; activation B*n*ab
  * <li>MatVec [rows, cols]: weight rows*cols*wb (streamed once for the batch); flops 2*rows*cols*B;
  *     reduction log cols; activation B*rows*ab
- * <li>Rope h: flops B*h*d*3; transcendental B*h*d; activation B*h*d*ab
- * <li>KvWrite: kv write B*2*kv*ab; elementwise B*2*kv
+ * <li>Rope h heads of r rotated values (r = d but in MLA): flops B*h*r*3; transcendental B*h*r; activation B*h*r*ab
+ * <li>KvWrite of c values per token (2*kv; MLA: L + r): kv write B*c*ab; elementwise B*c
  * <li>Attention: kv read B*2*t*kv*ab; flops B*h*t*d*4; transcendental B*h*t; elementwise B*h*t*2;
  *     reduction log d + log t; activation B*q*ab
+ * <li>Attention, MLA (latent width L = kvLoraRank, rope r, nope n, v_head v, kv_b [h*(n+v), L]): weight kv_b;
+ *     kv read B*t*(L+r)*ab (one latent cache shared by the heads); flops B*h*(2nL (absorb q) + 2t(L+r) (scores)
+ *     + 2tL (weighted latent sum) + 2Lv (up-project v)); transcendental B*h*t; elementwise B*h*t*2;
+ *     reduction log(L+r) + log t; activation B*h*v*ab
  * <li>SwiGlu n: elementwise B*n*3; transcendental B*n; activation B*n*ab
  * <li>Residual n: elementwise B*n; activation B*n*ab
  * <li>Sample: elementwise B*vocab; reduction log vocab
@@ -73,13 +78,25 @@ public final class CostModel {
                         0, 0, ceilLog2(cols), 1);
             }
             case Op.Rope r -> {
-                long width = (long) r.heads() * config.headDim();
+                long width = (long) r.heads() * r.dims();
                 // Per pair of lanes: 4 multiplies + 2 adds = 3 per element; one cos and one sin = 1 per element.
                 yield cost(b * width * 3, 0, 0, 0, b * width * ab, 0, b * width, 0, 1);
             }
-            case Op.KvWrite _ -> {
-                long kv = config.kvDim();
-                yield cost(0, 0, 0, b * 2 * kv * ab, 0, b * 2 * kv, 0, 0, 1);
+            case Op.KvWrite w -> {
+                long values = w.values();
+                yield cost(0, 0, 0, b * values * ab, 0, b * values, 0, 0, 1);
+            }
+            case Op.Attention a when a.latent() != null -> {
+                long t = position + 1L;
+                long heads = a.latent().heads();
+                MlaConfig mla = a.latent().mla();
+                long rank = mla.kvLoraRank();
+                long width = mla.latentWidth();
+                double perHead = 2.0 * mla.qkNopeHeadDim() * rank + 2.0 * t * width + 2.0 * t * rank
+                        + 2.0 * rank * mla.vHeadDim();
+                yield cost(b * heads * perHead, a.latent().kvB().byteSize(), b * t * width * ab, 0,
+                        b * heads * mla.vHeadDim() * ab, b * heads * t * 2, b * heads * t,
+                        ceilLog2(width) + ceilLog2(t), 2);
             }
             case Op.Attention _ -> {
                 long t = position + 1L;

@@ -56,6 +56,8 @@ final class SocketExecutor {
             case Op.MatVec m -> MatVec.apply(memory.read(m.weight()), buffer(m.in()), buffer(m.out()));
             case Op.Rope r -> rope.rotate(buffer(r.target()), 0, r.heads(), pos);
             case Op.KvWrite w -> kvCache.store(w.layer(), pos, buffer(Activation.K), buffer(Activation.V));
+            case Op.Attention a when a.latent() != null -> throw new UnsupportedOperationException(
+                    "Multi-head Latent Attention models run in timing-only mode (rdu simulate)");
             case Op.Attention a -> Attention.apply(buffer(Activation.ATTN), buffer(Activation.Q), kvCache, a.layer(),
                     pos, config.numHeads(), config.numKvHeads(), config.headDim());
             case Op.SwiGlu s -> SwiGlu.apply(buffer(s.gate()), buffer(s.up()), config.intermediateSize());

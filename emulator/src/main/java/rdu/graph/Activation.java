@@ -11,7 +11,7 @@ public enum Activation {
     X,
     /** Normalised input of the attention or the MLP block. */
     XB,
-    /** Output of o_proj and down_proj, added back into X. */
+    /** Output of o_proj and down_proj, added back into X; before o_proj, MLA's q and KV latents. */
     XB2,
     Q,
     K,

@@ -10,7 +10,8 @@ import rdu.model.ModelConfig;
 /**
  * The operator graph of one decode step of a Llama-family model, in execution order. It follows llama2.c's forward(): per layer, attention block then SwiGLU MLP block,
  * each with a pre-RMSNorm and a residual add; then the final norm, the classifier and sampling. Mixture-of-Experts
- * layers route their MLP block through experts instead.
+ * layers route their MLP block through experts instead, and Multi-head Latent Attention layers replace q, k, v and
+ * the attention.
  */
 public record DecodeGraph(ModelConfig config, List<Node> nodes) {
 
@@ -38,20 +39,25 @@ public record DecodeGraph(ModelConfig config, List<Node> nodes) {
      */
     public static DecodeGraph build(ModelConfig config, LlamaWeights weights, int sockets,
                                     Map<Integer, RoutedExperts> moe) {
+        return build(config, weights, sockets, moe, Map.of());
+    }
+
+    /**
+     * As {@link #build(ModelConfig, LlamaWeights, int, Map)}, with the layers of {@code latent} (layer number to its
+     * tensors) running Multi-head Latent Attention instead of grouped-query attention.
+     */
+    public static DecodeGraph build(ModelConfig config, LlamaWeights weights, int sockets,
+                                    Map<Integer, RoutedExperts> moe, Map<Integer, LatentAttention> latent) {
         List<Node> nodes = new ArrayList<>();
         nodes.add(new Node(new Op.Embed(weights.embedding()), Part.EMBEDDING, Node.NO_LAYER));
         float eps = config.rmsNormEps();
         for (int l = 0; l < weights.layers().size(); l++) {
             LayerWeights w = weights.layers().get(l);
-            List<Op> ops = new ArrayList<>(List.of(
-                    new Op.RmsNorm(Activation.X, w.attentionNorm(), eps, Activation.XB),
-                    new Op.MatVec(w.wq(), Activation.XB, Activation.Q),
-                    new Op.MatVec(w.wk(), Activation.XB, Activation.K),
-                    new Op.MatVec(w.wv(), Activation.XB, Activation.V),
-                    new Op.Rope(Activation.Q, config.numHeads()),
-                    new Op.Rope(Activation.K, config.numKvHeads()),
-                    new Op.KvWrite(l),
-                    new Op.Attention(l),
+            List<Op> ops = new ArrayList<>();
+            ops.add(new Op.RmsNorm(Activation.X, w.attentionNorm(), eps, Activation.XB));
+            LatentAttention mla = latent.get(l);
+            ops.addAll(mla == null ? attention(config, w, l) : latentAttention(mla, eps, l));
+            ops.addAll(List.of(
                     new Op.MatVec(w.wo(), Activation.ATTN, Activation.XB2),
                     new Op.AllReduce(Activation.XB2, sockets),
                     new Op.Residual(Activation.X, Activation.XB2),
@@ -75,6 +81,37 @@ public record DecodeGraph(ModelConfig config, List<Node> nodes) {
         }
         nodes.add(new Node(new Op.Sample(), Part.SAMPLING, Node.NO_LAYER));
         return new DecodeGraph(config, nodes);
+    }
+
+    /** Grouped-query attention of XB into ATTN. */
+    private static List<Op> attention(ModelConfig config, LayerWeights w, int layer) {
+        return List.of(
+                new Op.MatVec(w.wq(), Activation.XB, Activation.Q),
+                new Op.MatVec(w.wk(), Activation.XB, Activation.K),
+                new Op.MatVec(w.wv(), Activation.XB, Activation.V),
+                new Op.Rope(Activation.Q, config.numHeads(), config.headDim()),
+                new Op.Rope(Activation.K, config.numKvHeads(), config.headDim()),
+                new Op.KvWrite(layer, 2 * config.kvDim()),
+                new Op.Attention(layer));
+    }
+
+    /**
+     * Multi-head Latent Attention of XB into ATTN (see {@link rdu.mla.MlaConfig}). The q and KV latents go through
+     * XB2, free until o writes it and wider than either; Q is heads * (nope + rope) wide, the model's qDim.
+     */
+    private static List<Op> latentAttention(LatentAttention a, float eps, int layer) {
+        int rope = a.mla().qkRopeHeadDim();
+        var latent = new Op.Attention.Latent(a.kvB(), a.mla());
+        return List.of(
+                new Op.MatVec(a.qA(), Activation.XB, Activation.XB2),
+                new Op.RmsNorm(Activation.XB2, a.qNorm(), eps, Activation.XB2),
+                new Op.MatVec(a.qB(), Activation.XB2, Activation.Q),
+                new Op.MatVec(a.kvA(), Activation.XB, Activation.XB2),
+                new Op.RmsNorm(Activation.XB2, a.kvNorm(), eps, Activation.XB2),
+                new Op.Rope(Activation.Q, latent.heads(), rope),
+                new Op.Rope(Activation.XB2, 1, rope),
+                new Op.KvWrite(layer, a.mla().latentWidth()),
+                new Op.Attention(layer, latent));
     }
 
     /** The SwiGLU MLP of XB, written to {@code out}. */

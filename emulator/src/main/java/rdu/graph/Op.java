@@ -1,5 +1,6 @@
 package rdu.graph;
 
+import rdu.mla.MlaConfig;
 import rdu.tensor.Tensor;
 
 /**
@@ -16,6 +17,7 @@ public sealed interface Op {
             case MatVec m -> m.weight();
             case Router r -> r.weight();
             case Experts x -> x.stacked();
+            case Attention a -> a.latent() == null ? null : a.latent().kvB();
             default -> null;
         };
     }
@@ -32,16 +34,43 @@ public sealed interface Op {
     record MatVec(Tensor weight, Activation in, Activation out) implements Op {
     }
 
-    /** Rotary position embedding of {@code heads} heads of {@code target} at the current position. */
-    record Rope(Activation target, int heads) implements Op {
+    /**
+     * Rotary position embedding of {@code heads} heads of {@code target} at the current position, {@code dims}
+     * values of each: the whole head, or MLA's rotary part of it.
+     */
+    record Rope(Activation target, int heads, int dims) implements Op {
     }
 
-    /** K and V of the current position are written into layer {@code layer} of the KV cache. */
-    record KvWrite(int layer) implements Op {
+    /**
+     * The current position's {@code values} cached values (2 * kvDim: K and V; MLA: its latent) are written into
+     * layer {@code layer} of the KV cache.
+     */
+    record KvWrite(int layer, int values) implements Op {
     }
 
-    /** ATTN = grouped-query attention of Q over layer {@code layer} of the KV cache, positions 0..current. */
-    record Attention(int layer) implements Op {
+    /**
+     * ATTN = attention of Q over layer {@code layer} of the KV cache, positions 0..current: grouped-query attention,
+     * or Multi-head Latent Attention over the latent cache when {@code latent} is set. One operator for both, as the
+     * timing engine costs attention anew at every position.
+     */
+    record Attention(int layer, Latent latent) implements Op {
+
+        /** Grouped-query attention. */
+        public Attention(int layer) {
+            this(layer, null);
+        }
+
+        /**
+         * MLA with absorbed up-projections ({@link MlaConfig}); {@code kvB} is this socket's
+         * [heads * (nope + vHead), kvLoraRank] W_UK and W_UV, streamed once per step.
+         */
+        public record Latent(Tensor kvB, MlaConfig mla) {
+
+            /** This socket's query heads. */
+            public int heads() {
+                return (int) (kvB.dim(0) / (mla.qkNopeHeadDim() + mla.vHeadDim()));
+            }
+        }
     }
 
     /** gate = silu(gate) * up. */

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import rdu.model.LayerWeights;
 import rdu.model.LlamaWeights;
+import rdu.mla.MlaConfig;
 import rdu.model.ModelConfig;
 import rdu.moe.MoeConfig;
 import rdu.rope.RopeLayout;
@@ -25,13 +26,15 @@ public final class TensorParallel {
     /**
      * One socket's part of a model: a config of the shard's sizes and its tensors.
      *
-     * @param routedExperts the Mixture-of-Experts layers' routed experts by layer number (empty for a dense model)
+     * @param routedExperts   the Mixture-of-Experts layers' routed experts by layer number (empty for a dense model)
+     * @param latentAttention the Multi-head Latent Attention layers' tensors by layer number (empty for other models)
      */
     public record Shard(ModelConfig config, LlamaWeights weights, int sockets,
-                        Map<Integer, RoutedExperts> routedExperts) {
+                        Map<Integer, RoutedExperts> routedExperts, Map<Integer, LatentAttention> latentAttention) {
 
         public Shard {
             routedExperts = Map.copyOf(routedExperts);
+            latentAttention = Map.copyOf(latentAttention);
         }
     }
 
@@ -74,13 +77,34 @@ public final class TensorParallel {
      */
     public static Shard describe(ModelConfig config, MoeConfig moe, boolean expertParallel, DType dtype,
                                  int sockets) {
+        return describe(config, moe, null, expertParallel, dtype, sockets);
+    }
+
+    /**
+     * As {@link #describe(ModelConfig, MoeConfig, boolean, DType, int)}, with Multi-head Latent Attention in every
+     * layer when {@code mla} is set (null: grouped-query attention). q_b, kv_b and o are split by heads; q_a, kv_a and
+     * their norms are whole on every socket, as every socket's heads read the whole latent.
+     */
+    public static Shard describe(ModelConfig config, MoeConfig moe, MlaConfig mla, boolean expertParallel,
+                                 DType dtype, int sockets) {
         ModelConfig s = shardConfig(config, sockets);
+        if (mla != null && Math.max(mla.qLoraRank(), mla.latentWidth()) > s.hiddenSize()) {
+            throw new IllegalArgumentException("MLA latents go through a hidden-sized buffer: q_lora_rank "
+                    + mla.qLoraRank() + " and kv_lora_rank + qk_rope_head_dim " + mla.latentWidth()
+                    + " must be at most hidden_size " + s.hiddenSize());
+        }
         String tag = sockets == 1 ? "" : " [1/" + sockets + "]";
         int h = s.hiddenSize();
         List<LayerWeights> layers = new ArrayList<>();
         Map<Integer, RoutedExperts> routed = new HashMap<>();
+        Map<Integer, LatentAttention> latent = new HashMap<>();
         for (int l = 0; l < s.numLayers(); l++) {
             String p = "model.layers." + l + ".";
+            if (mla != null) {
+                latent.put(l, latentAttention(p, mla, s.numHeads(), h, dtype, tag));
+            }
+            // MLA has no q, k, v, and its o reads heads * v_head_dim
+            int attentionOut = mla == null ? s.qDim() : s.numHeads() * mla.vHeadDim();
             boolean moeLayer = moe != null && moe.isMoeLayer(l);
             // an MoE layer's gate, up and down are its shared experts' (as one MLP), null when it has none
             int mlp = moeLayer ? ceilDiv(moe.sharedExperts() * moe.sharedIntermediate(), sockets)
@@ -88,10 +112,10 @@ public final class TensorParallel {
             String mlpName = moeLayer ? "mlp.shared_expert." : "mlp.";
             layers.add(new LayerWeights(
                     Tensor.describe(p + "input_layernorm.weight", dtype, h),
-                    Tensor.describe(p + "self_attn.q_proj.weight" + tag, dtype, s.qDim(), h),
-                    Tensor.describe(p + "self_attn.k_proj.weight" + tag, dtype, s.kvDim(), h),
-                    Tensor.describe(p + "self_attn.v_proj.weight" + tag, dtype, s.kvDim(), h),
-                    Tensor.describe(p + "self_attn.o_proj.weight" + tag, dtype, h, s.qDim()),
+                    mla != null ? null : Tensor.describe(p + "self_attn.q_proj.weight" + tag, dtype, s.qDim(), h),
+                    mla != null ? null : Tensor.describe(p + "self_attn.k_proj.weight" + tag, dtype, s.kvDim(), h),
+                    mla != null ? null : Tensor.describe(p + "self_attn.v_proj.weight" + tag, dtype, s.kvDim(), h),
+                    Tensor.describe(p + "self_attn.o_proj.weight" + tag, dtype, h, attentionOut),
                     Tensor.describe(p + "post_attention_layernorm.weight", dtype, h),
                     mlp == 0 ? null : Tensor.describe(p + mlpName + "gate_proj.weight" + tag, dtype, mlp, h),
                     mlp == 0 ? null : Tensor.describe(p + mlpName + "up_proj.weight" + tag, dtype, mlp, h),
@@ -111,7 +135,21 @@ public final class TensorParallel {
                 : Tensor.describe("lm_head.weight" + tag, dtype, s.vocabSize(), h);
         var weights = new LlamaWeights(embedding, layers, Tensor.describe("model.norm.weight", dtype, h), classifier,
                 RopeLayout.HALF);
-        return new Shard(s, weights, sockets, routed);
+        return new Shard(s, weights, sockets, routed, latent);
+    }
+
+    /** One layer's MLA tensors, with DeepSeek V3's names, for {@code heads} query heads of this socket. */
+    private static LatentAttention latentAttention(String p, MlaConfig mla, int heads, int hidden, DType dtype,
+                                                   String tag) {
+        return new LatentAttention(mla,
+                Tensor.describe(p + "self_attn.q_a_proj.weight", dtype, mla.qLoraRank(), hidden),
+                Tensor.describe(p + "self_attn.q_a_layernorm.weight", dtype, mla.qLoraRank()),
+                Tensor.describe(p + "self_attn.q_b_proj.weight" + tag, dtype, (long) heads * mla.qkHeadDim(),
+                        mla.qLoraRank()),
+                Tensor.describe(p + "self_attn.kv_a_proj_with_mqa.weight", dtype, mla.latentWidth(), hidden),
+                Tensor.describe(p + "self_attn.kv_a_layernorm.weight", dtype, mla.kvLoraRank()),
+                Tensor.describe(p + "self_attn.kv_b_proj.weight" + tag, dtype,
+                        (long) heads * (mla.qkNopeHeadDim() + mla.vHeadDim()), mla.kvLoraRank()));
     }
 
     /**
@@ -121,7 +159,7 @@ public final class TensorParallel {
      */
     public static Shard slice(ModelConfig c, LlamaWeights w, int sockets, int socket) {
         if (sockets == 1) {
-            return new Shard(c, w, 1, Map.of());
+            return new Shard(c, w, 1, Map.of(), Map.of());
         }
         if (c.numHeads() % sockets != 0 || (c.numKvHeads() >= sockets ? c.numKvHeads() % sockets
                 : sockets % c.numKvHeads()) != 0) {
@@ -153,7 +191,7 @@ public final class TensorParallel {
                 (int) vocab[1], c.maxPositions(), c.rmsNormEps(), c.ropeTheta(), c.ropeScaling(), c.tiedEmbeddings(),
                 c.bosTokenId(), c.eosTokenIds());
         return new Shard(config, new LlamaWeights(w.embedding(), layers, w.finalNorm(), classifier, w.ropeLayout()),
-                sockets, Map.of());
+                sockets, Map.of(), Map.of());
     }
 
     /** {start, count} of block {@code socket} of {@code n} rows split over {@code sockets}. */
@@ -165,6 +203,7 @@ public final class TensorParallel {
 
     /** The decode graph one socket runs for its shard. */
     public static DecodeGraph graph(Shard shard) {
-        return DecodeGraph.build(shard.config(), shard.weights(), shard.sockets(), shard.routedExperts());
+        return DecodeGraph.build(shard.config(), shard.weights(), shard.sockets(), shard.routedExperts(),
+                shard.latentAttention());
     }
 }

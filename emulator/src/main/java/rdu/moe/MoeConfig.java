@@ -39,7 +39,9 @@ public record MoeConfig(int experts, int expertsPerToken, int expertIntermediate
      * The MoE part of a Hugging Face config.json, or null for a dense model. Reads each family's field names:
      * Mixtral and gpt-oss route every layer, with intermediate_size per expert; Llama 4 (under "text_config") makes
      * layers step-1, 2*step-1, ... MoE with interleave_moe_layer_step (as transformers does), each with one shared
-     * expert as wide as a routed one.
+     * expert as wide as a routed one; DeepSeek V3 (and R1) makes every layer from first_k_dense_replace on MoE, with
+     * n_routed_experts experts and n_shared_experts shared ones, all moe_intermediate_size wide (group-limited
+     * routing is not read: routing is modeled as uniform).
      *
      * @throws CheckpointException if an MoE field is missing or not a positive integer, or selects more experts
      *                             per token than there are
@@ -59,7 +61,14 @@ public record MoeConfig(int experts, int expertsPerToken, int expertIntermediate
                 case "Llama4ForConditionalGeneration" -> {
                     int width = positiveInt(configJson, c, "intermediate_size");
                     int step = positiveInt(configJson, c, "interleave_moe_layer_step");
-                    return config(configJson, c, "num_experts_per_tok", width, 1, width, step, step - 1);
+                    return config(configJson, c, "num_local_experts", "num_experts_per_tok", width, 1, width, step,
+                            step - 1);
+                }
+                case "DeepseekV3ForCausalLM" -> {
+                    int width = positiveInt(configJson, c, "moe_intermediate_size");
+                    return config(configJson, c, "n_routed_experts", "num_experts_per_tok", width,
+                            positiveInt(configJson, c, "n_shared_experts"), width, 1,
+                            nonNegativeInt(configJson, c, "first_k_dense_replace"));
                 }
                 default -> {
                     // not an MoE architecture: look at the next one listed
@@ -70,15 +79,16 @@ public record MoeConfig(int experts, int expertsPerToken, int expertIntermediate
     }
 
     private static MoeConfig routedEveryLayer(Path file, JsonNode c, String perTokenField) {
-        return config(file, c, perTokenField, positiveInt(file, c, "intermediate_size"), 0, 0, 1, 0);
+        return config(file, c, "num_local_experts", perTokenField, positiveInt(file, c, "intermediate_size"), 0, 0,
+                1, 0);
     }
 
-    private static MoeConfig config(Path file, JsonNode c, String perTokenField, int width, int shared,
-                                    int sharedWidth, int step, int first) {
-        int experts = positiveInt(file, c, "num_local_experts");
+    private static MoeConfig config(Path file, JsonNode c, String expertsField, String perTokenField, int width,
+                                    int shared, int sharedWidth, int step, int first) {
+        int experts = positiveInt(file, c, expertsField);
         int perToken = positiveInt(file, c, perTokenField);
         if (perToken > experts) {
-            throw new CheckpointException(file, perTokenField, "at most num_local_experts (" + experts + ")",
+            throw new CheckpointException(file, perTokenField, "at most " + expertsField + " (" + experts + ")",
                     String.valueOf(perToken));
         }
         return new MoeConfig(experts, perToken, width, shared, sharedWidth, step, first);
@@ -88,6 +98,14 @@ public record MoeConfig(int experts, int expertsPerToken, int expertIntermediate
         JsonNode node = config.path(field);
         if (!node.isIntegralNumber() || !node.canConvertToInt() || node.intValue() <= 0) {
             throw new CheckpointException(file, field, "a positive integer", CheckpointFiles.describe(node));
+        }
+        return node.intValue();
+    }
+
+    private static int nonNegativeInt(Path file, JsonNode config, String field) {
+        JsonNode node = config.path(field);
+        if (!node.isIntegralNumber() || !node.canConvertToInt() || node.intValue() < 0) {
+            throw new CheckpointException(file, field, "a non-negative integer", CheckpointFiles.describe(node));
         }
         return node.intValue();
     }

@@ -48,7 +48,7 @@ public record Schedule(ModelConfig config, ScheduleOptions options, List<KernelC
         ModelConfig config = graph.config();
         List<Tensor> weights = graph.nodes().stream().map(n -> n.op().weightTensor())
                 .filter(t -> t != null).distinct().toList();
-        long kvBytes = kvCacheBytes(config, options.batch());
+        long kvBytes = kvCacheBytes(graph, options.batch());
         memory.requireFits(weights, kvBytes, "model (weights + KV cache for batch " + options.batch() + ")");
 
         List<KernelCall> calls = group(graph.nodes(), options.fusion());
@@ -174,9 +174,18 @@ public record Schedule(ModelConfig config, ScheduleOptions options, List<KernelC
                 + (nodes.size() > 1 ? "+" + (nodes.size() - 1) : "");
     }
 
-    /** K and V in BF16 (the RDU's activation type) for every layer, position and sample. */
-    public static long kvCacheBytes(ModelConfig config, int batch) {
-        return 2L * batch * config.numLayers() * config.maxPositions() * config.kvDim() * CostModel.ACTIVATION_BYTES;
+    /**
+     * What every layer's KV write caches (K and V: 2 * kvDim values; MLA: its latent) in BF16 (the RDU's activation
+     * type), for every position and sample.
+     */
+    public static long kvCacheBytes(DecodeGraph graph, int batch) {
+        long valuesPerPosition = 0;
+        for (Node node : graph.nodes()) {
+            if (node.op() instanceof Op.KvWrite w) {
+                valuesPerPosition += w.values();
+            }
+        }
+        return valuesPerPosition * batch * graph.config().maxPositions() * CostModel.ACTIVATION_BYTES;
     }
 
     /** Kernel launches per decode step. */

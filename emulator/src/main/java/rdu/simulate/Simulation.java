@@ -6,6 +6,7 @@ import rdu.chip.Chip;
 import rdu.graph.TensorParallel;
 import rdu.memory.CapacityException;
 import rdu.memory.SocketMemory;
+import rdu.mla.MlaConfig;
 import rdu.model.HfConfig;
 import rdu.model.ModelConfig;
 import rdu.moe.MoeConfig;
@@ -27,14 +28,21 @@ import rdu.timing.TimingEngine;
  * @param moe            the model's Mixture-of-Experts layers, null for a dense model
  * @param expertParallel whether each socket holds whole experts rather than a slice of every expert (see
  *                       {@link TensorParallel#describe(ModelConfig, MoeConfig, boolean, DType, int)})
+ * @param mla            the model's Multi-head Latent Attention, null for grouped-query attention
  */
 public record Simulation(ModelConfig model, Chip chip, int sockets, ScheduleOptions options, DType dtype, int context,
-                         int tokens, boolean allowDdr, MoeConfig moe, boolean expertParallel) {
+                         int tokens, boolean allowDdr, MoeConfig moe, boolean expertParallel, MlaConfig mla) {
 
     public Simulation {
         if (expertParallel && moe == null) {
             throw new IllegalArgumentException("expert parallelism needs a Mixture-of-Experts model");
         }
+    }
+
+    /** A run of a model with grouped-query attention. */
+    public Simulation(ModelConfig model, Chip chip, int sockets, ScheduleOptions options, DType dtype, int context,
+                      int tokens, boolean allowDdr, MoeConfig moe, boolean expertParallel) {
+        this(model, chip, sockets, options, dtype, context, tokens, allowDdr, moe, expertParallel, null);
     }
 
     /** A run of a dense model. */
@@ -48,11 +56,16 @@ public record Simulation(ModelConfig model, Chip chip, int sockets, ScheduleOpti
         void accept(StepTiming timing);
     }
 
-    /** A catalog model or config.json, with the KV cache sized for {@code context + tokens} positions. */
+    /**
+     * A catalog model or config.json, with the KV cache sized for {@code context + tokens} positions. With MLA the
+     * head_dim is a query head's width, nope + rope (DeepSeek's config.json has no head_dim field).
+     */
     public static ModelConfig loadModel(String nameOrPath, int context, int tokens) {
         ModelConfig c = HfConfig.read(ModelCatalog.config(nameOrPath), HfConfig.LLAMA_LIKE);
+        MlaConfig mla = loadMla(nameOrPath);
         return new ModelConfig(c.architecture(), c.hiddenSize(), c.intermediateSize(), c.numLayers(), c.numHeads(),
-                c.numKvHeads(), c.headDim(), c.vocabSize(), context + tokens, c.rmsNormEps(), c.ropeTheta(),
+                c.numKvHeads(), mla == null ? c.headDim() : mla.qkHeadDim(), c.vocabSize(), context + tokens,
+                c.rmsNormEps(), c.ropeTheta(),
                 c.ropeScaling(), c.tiedEmbeddings(), c.bosTokenId(), c.eosTokenIds());
     }
 
@@ -61,16 +74,21 @@ public record Simulation(ModelConfig model, Chip chip, int sockets, ScheduleOpti
         return MoeConfig.read(ModelCatalog.config(nameOrPath));
     }
 
+    /** The Multi-head Latent Attention of a catalog model or config.json, or null if it has none. */
+    public static MlaConfig loadMla(String nameOrPath) {
+        return MlaConfig.read(ModelCatalog.config(nameOrPath));
+    }
+
     /** Bytes of all the model's weights, on all sockets together. */
     public long weightBytes() {
-        return TensorParallel.graph(TensorParallel.describe(model, moe, false, dtype, 1)).nodes().stream()
+        return TensorParallel.graph(TensorParallel.describe(model, moe, mla, false, dtype, 1)).nodes().stream()
                 .map(n -> n.op().weightTensor()).filter(Objects::nonNull).distinct().mapToLong(Tensor::byteSize)
                 .sum();
     }
 
     /** Places and compiles one socket's shard; a model that does not fit says so, with the shortfall. */
     public Schedule compile() {
-        var shard = TensorParallel.describe(model, moe, expertParallel, dtype, sockets);
+        var shard = TensorParallel.describe(model, moe, mla, expertParallel, dtype, sockets);
         var memory = new SocketMemory(0, chip.hbmBytes(), allowDdr ? chip.ddrBytes() : 0);
         return Schedule.compile(TensorParallel.graph(shard), options, memory);
     }
@@ -79,7 +97,8 @@ public record Simulation(ModelConfig model, Chip chip, int sockets, ScheduleOpti
     public int smallestSocketsThatFit(int limit) {
         for (int n = 1; n <= limit; n++) {
             try {
-                new Simulation(model, chip, n, options, dtype, context, tokens, false, moe, expertParallel).compile();
+                new Simulation(model, chip, n, options, dtype, context, tokens, false, moe, expertParallel, mla)
+                        .compile();
                 return n;
             } catch (CapacityException tooBig) {
                 // try one more socket

@@ -112,4 +112,13 @@ class SimulateCommandTest {
                 "--tokens", "10").stdout());
         assertTrue(rdu > gpu, "SN40L-16 decodes faster than DGX H100: " + rdu + " vs " + gpu);
     }
+
+    @Test
+    void deepseekR1WithLatentAttentionRunsInFp8OnSixteenSockets() {
+        var run = GenerateCommandTest.rdu("simulate", "--model", "deepseek-r1", "--sockets", "16", "--dtype", "FP8",
+                "--tokens", "4");
+        assertEquals(0, run.exitCode(), run.stderr());
+        assertTrue(run.stdout().contains("61 layers, hidden 7168, 128 heads"), run.stdout());
+        assertTrue(tokensPerSecond(run.stdout()) > 0, run.stdout());
+    }
 }

@@ -18,11 +18,12 @@ public final class HfConfig {
     public static final String LLAMA = "LlamaForCausalLM";
     /**
      * Decoders with Llama's attention and RMSNorm structure, accepted where only shapes matter (timing-only runs).
-     * Qwen2's small q/k/v biases are not modeled. For the Mixture-of-Experts ones (Mixtral, gpt-oss, Llama 4) this
-     * reads the attention and dense sizes only; the emulator's rdu.moe.MoeConfig reads their experts.
+     * Qwen2's small q/k/v biases are not modeled. For the Mixture-of-Experts ones (Mixtral, gpt-oss, Llama 4,
+     * DeepSeek V3) this reads the attention and dense sizes only; the emulator's rdu.moe.MoeConfig reads their
+     * experts, and rdu.mla.MlaConfig DeepSeek V3's latent attention sizes (its head_dim is theirs, not this one).
      */
     public static final Set<String> LLAMA_LIKE = Set.of(LLAMA, "Qwen2ForCausalLM", "MistralForCausalLM",
-            "MixtralForCausalLM", "GptOssForCausalLM", "Llama4ForConditionalGeneration");
+            "MixtralForCausalLM", "GptOssForCausalLM", "Llama4ForConditionalGeneration", "DeepseekV3ForCausalLM");
 
     private HfConfig() {
     }

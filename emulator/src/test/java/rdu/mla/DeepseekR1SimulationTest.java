@@ -1,0 +1,94 @@
+package rdu.mla;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import rdu.chip.Chip;
+import rdu.chip.ChipFile;
+import rdu.cost.CostModel;
+import rdu.graph.Node;
+import rdu.graph.Op;
+import rdu.graph.TensorParallel;
+import rdu.memory.CapacityException;
+import rdu.schedule.Schedule;
+import rdu.schedule.ScheduleOptions;
+import rdu.simulate.Simulation;
+import rdu.tensor.DType;
+import rdu.timing.StepTiming;
+import rdu.timing.TimingEngine;
+
+/** Timing-only runs of DeepSeek-R1 671B: Multi-head Latent Attention and 256-expert MoE layers. */
+class DeepseekR1SimulationTest {
+
+    static final Chip SN40L = ChipFile.load("sn40l");
+    static final String MODEL = "deepseek-r1";
+    static final int LAYERS = 61;
+    static final int LATENT = 512 + 64;
+
+    static Simulation simulation(int sockets, int context, DType dtype) {
+        return new Simulation(Simulation.loadModel(MODEL, context, 1), SN40L, sockets, ScheduleOptions.defaults(),
+                dtype, context, 1, false, Simulation.loadMoe(MODEL), false, Simulation.loadMla(MODEL));
+    }
+
+    static long hbmBytesOfOneStep(Simulation simulation) {
+        List<StepTiming> steps = new ArrayList<>();
+        simulation.run(false, steps::add);
+        return steps.getFirst().hbmBytes();
+    }
+
+    @Test
+    void hasItsPublishedParameterCount() {
+        // embeddings and classifier included; the multi-token-prediction layer is not in the graph
+        assertEquals(671e9, simulation(16, 15, DType.BF16).weightBytes() / 2.0, 0.02 * 671e9);
+    }
+
+    @Test
+    void everyLayerReadsItsWholeLatentCacheOnEverySocket() {
+        int position = 99;
+        long t = position + 1;
+        Schedule schedule = simulation(16, position, DType.F8_E4M3).compile();
+        int attentions = 0;
+        for (var call : schedule.calls()) {
+            for (Node node : call.nodes()) {
+                if (node.op() instanceof Op.Attention a) {
+                    attentions++;
+                    assertEquals(8, a.latent().heads(), "128 heads over 16 sockets");
+                    var cost = CostModel.of(a, schedule.config(), 1, position);
+                    assertEquals(t * LATENT * 2, cost.kvReadBytes(), "one latent per position, BF16");
+                    assertEquals(8L * 256 * 512, cost.weightBytes(), "kv_b of 8 heads, FP8");
+                }
+            }
+        }
+        assertEquals(LAYERS, attentions);
+        long written = LAYERS * LATENT * 2L;
+        assertEquals(LAYERS * t * LATENT * 2 + written, new TimingEngine(SN40L, schedule).kvBytesPerSample(position));
+        assertEquals(written * (position + 1), Schedule.kvCacheBytes(
+                TensorParallel.graph(TensorParallel.describe(schedule.config(), null, new MlaConfig(1536, 512, 128,
+                        64, 128), false, DType.F8_E4M3, 16)), 1), "the cache holds the latents of every position");
+    }
+
+    @Test
+    void moreContextStreamsMoreBytes() {
+        long shortContext = hbmBytesOfOneStep(simulation(16, 1_000, DType.F8_E4M3));
+        long longContext = hbmBytesOfOneStep(simulation(16, 64_000, DType.F8_E4M3));
+        assertEquals(LAYERS * 63_000L * LATENT * 2, longContext - shortContext, 0.001 * longContext);
+    }
+
+    @Test
+    void eightSocketsInFp8FitOrTheSmallestCountThatFitsIsFound() {
+        Simulation eight = simulation(8, 8192, DType.F8_E4M3);
+        int fits = eight.smallestSocketsThatFit(1024);
+        assertTrue(fits > 0);
+        if (fits <= 8) {
+            eight.compile();
+        } else {
+            assertThrows(CapacityException.class, eight::compile);
+            simulation(fits, 8192, DType.F8_E4M3).compile();
+            assertThrows(CapacityException.class, () -> simulation(fits - 1, 8192, DType.F8_E4M3).compile());
+        }
+    }
+}
