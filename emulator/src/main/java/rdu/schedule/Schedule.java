@@ -106,39 +106,54 @@ public record Schedule(ModelConfig config, ScheduleOptions options, List<KernelC
     private static List<KernelCall> loopDecoderLayers(List<KernelCall> calls, SocketMemory memory) {
         List<KernelCall> decoders = calls.stream().filter(c -> c.part() == Part.DECODER).toList();
         int period = period(decoders);
-        if (decoders.size() / period < 2) {
-            return calls;
+        List<List<KernelCall>> loops = new ArrayList<>();
+        if (decoders.size() / period >= 2) {
+            loops.add(decoders);
+        } else {
+            // no period covers every layer (e.g. DeepSeek's leading dense layers): loop each run of alike layers
+            period = 1;
+            int first = 0;
+            for (int l = 1; l <= decoders.size(); l++) {
+                if (l == decoders.size() || !shape(decoders.get(l)).equals(shape(decoders.get(first)))) {
+                    loops.add(decoders.subList(first, l));
+                    first = l;
+                }
+            }
         }
+        List<KernelCall> result = new ArrayList<>();
+        for (KernelCall call : calls) {
+            if (call.part() != Part.DECODER) {
+                result.add(call);
+            }
+            for (List<KernelCall> loop : loops) {
+                if (call == loop.getFirst()) {
+                    String name = loops.size() == 1 ? "decoders"
+                            : "decoders." + decoders.indexOf(loop.getFirst()) + "-" + decoders.indexOf(loop.getLast());
+                    result.add(loop.size() / period < 2 ? call : looped(name, loop, period, memory));
+                }
+            }
+        }
+        return result;
+    }
+
+    /** One call whose iterations are {@code period} layers each, with each body weight packed along the layers. */
+    private static KernelCall looped(String name, List<KernelCall> layers, int period, SocketMemory memory) {
         List<List<Node>> iterations = new ArrayList<>();
-        for (int first = 0; first < decoders.size(); first += period) {
-            iterations.add(decoders.subList(first, first + period).stream()
-                    .flatMap(c -> c.nodes().stream()).toList());
+        for (int first = 0; first < layers.size(); first += period) {
+            iterations.add(layers.subList(first, first + period).stream().flatMap(c -> c.nodes().stream()).toList());
         }
         List<Node> body = iterations.getFirst();
         for (int slot = 0; slot < body.size(); slot++) {
             Tensor first = body.get(slot).op().weightTensor();
             if (first != null) {
                 int s = slot;
-                List<Tensor> layers = iterations.stream().map(nodes -> nodes.get(s).op().weightTensor()).toList();
-                memory.placePacked(first.name() + " packed over " + layers.size() + " layers", layers);
+                List<Tensor> packed = iterations.stream().map(nodes -> nodes.get(s).op().weightTensor()).toList();
+                memory.placePacked(first.name() + " packed over " + packed.size() + " iterations", packed);
             }
         }
-        var looped = new KernelCall("decoders", Part.DECODER, iterations);
-        List<KernelCall> result = new ArrayList<>();
-        for (KernelCall call : calls) {
-            if (call.part() != Part.DECODER) {
-                result.add(call);
-            } else if (call == decoders.getFirst()) {
-                result.add(looped);
-            }
-        }
-        return result;
+        return new KernelCall(name, Part.DECODER, iterations);
     }
 
-    /**
-     * The fewest consecutive calls whose operators and weight shapes repeat through all of {@code decoders}, or
-     * their count if no shorter run repeats.
-     */
     private static int period(List<KernelCall> decoders) {
         List<List<String>> shapes = decoders.stream().map(Schedule::shape).toList();
         for (int period = 1; period < shapes.size(); period++) {

@@ -91,4 +91,13 @@ class DeepseekR1SimulationTest {
             assertThrows(CapacityException.class, () -> simulation(fits - 1, 8192, DType.F8_E4M3).compile());
         }
     }
+
+    @Test
+    void kernelLoopingLoopsTheDenseLayersAndTheMoeLayersSeparately() {
+        Schedule schedule = simulation(16, 1024, DType.F8_E4M3).compile();
+        List<String> names = schedule.calls().stream().map(c -> c.name() + " x" + c.iterations().size()).toList();
+        assertEquals(List.of("embedding x1", "decoders.0-2 x3", "decoders.3-60 x58", "classifier x1", "sampling x1"),
+                names, "3 leading dense layers, then 58 MoE layers: two looped calls, 5 per token");
+    }
 }
+
