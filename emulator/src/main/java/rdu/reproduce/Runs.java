@@ -34,7 +34,12 @@ final class Runs {
 
     private static Simulation simulation(String model, Chip chip, int sockets, ScheduleOptions options, int context,
                                          int tokens) {
-        return new Simulation(Simulation.loadModel(model, context, tokens), chip, sockets, options, DType.BF16, context,
-                tokens, false);
+        return new Simulation(Simulation.loadModel(model, context, tokens), chip, sockets, options, storage(model),
+                context, tokens, false, Simulation.loadMoe(model), false, Simulation.loadMla(model));
+    }
+
+    /** The papers' storage type: FP8 for the models published in FP8 (MLSys'26 section 4), BF16 for the rest. */
+    static DType storage(String model) {
+        return Reproduction.FP8_MODELS.contains(model) ? DType.F8_E4M3 : DType.BF16;
     }
 }
