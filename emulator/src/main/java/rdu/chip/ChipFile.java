@@ -9,6 +9,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -18,10 +19,10 @@ import java.util.Map;
  */
 public final class ChipFile {
 
-    /** Chips shipped with the emulator, selectable by name. */
+    /** The chip used when none is named. */
     public static final String DEFAULT = "sn40l";
     /** Every chip shipped with the emulator. */
-    public static final java.util.List<String> SHIPPED = java.util.List.of("sn40l", "dgx-h100");
+    public static final List<String> SHIPPED = List.of("sn40l", "dgx-h100");
 
     private ChipFile() {
     }

@@ -1,23 +1,24 @@
 package rdu.cli;
 
 import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import rdu.chip.Chip;
 import rdu.chip.ChipFile;
 import rdu.generate.Generation;
 import rdu.generate.Generator;
 import rdu.generate.TokenListener;
+import rdu.memory.Tier;
 import rdu.model.Checkpoint;
 import rdu.model.ModelConfig;
-import rdu.sampling.Sampler;
-import rdu.memory.Tier;
-import java.nio.charset.StandardCharsets;
 import rdu.report.TimingCsv;
 import rdu.report.TimingSummary;
+import rdu.sampling.Sampler;
 import rdu.timing.StepTiming;
 import rdu.timing.TimingEngine;
 import rdu.trace.ChromeTrace;
@@ -67,7 +68,7 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--no-echo", description = "Do not print the prompt before the generated text.")
     boolean noEcho;
 
-    @picocli.CommandLine.Mixin
+    @Mixin
     ScheduleMixin scheduleOptions;
 
     @Option(names = "--sockets", paramLabel = "N", defaultValue = "1",

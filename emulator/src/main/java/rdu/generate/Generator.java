@@ -93,7 +93,6 @@ public final class Generator {
         return engine;
     }
 
-
     /** Encodes {@code prompt} with the checkpoint's tokenizer and generates from it. */
     public Generation generate(String prompt, int maxTokens, Sampler sampler, TokenListener listener) {
         return generate(checkpoint.tokenizer().encode(prompt), maxTokens, sampler, listener);

@@ -29,8 +29,7 @@ public final class GoldenRecorder {
      */
     public static GoldenRecord record(Checkpoint checkpoint, String model, String chip, ScheduleOptions options,
                                       int maxTokens, String prompt) {
-        // a fresh generator per prompt: the timing engine's resource timelines carry over from one generation to the
-        // next, so a shared one would make a prompt's times depend on the prompts recorded before it
+        // a fresh generator per call: every record names its own chip and schedule options
         var generator = new Generator(checkpoint, ChipFile.load(chip), options, Generator.Timing.ON);
         List<StepTiming> steps = new ArrayList<>();
         TokenListener listener = new TokenListener() {

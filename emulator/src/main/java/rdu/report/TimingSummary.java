@@ -26,8 +26,8 @@ public final class TimingSummary {
     /**
      * @param chipName           names the chip in the summary
      * @param batch              samples decoded together: each step yields one token per sample
-     * @param hbmBytesPerSecond  peak HBM bandwidth, summed over the sockets used
-     * @param weightBytesPerStep weight bytes streamed from HBM in one step (all of them, over all sockets)
+     * @param hbmBytesPerSecond  peak HBM bandwidth of one socket
+     * @param weightBytesPerStep weight bytes one socket streams from HBM in one step (its shard's)
      */
     public TimingSummary(String chipName, int batch, double hbmBytesPerSecond, long weightBytesPerStep) {
         if (batch < 1 || !(hbmBytesPerSecond > 0) || weightBytesPerStep < 0) {

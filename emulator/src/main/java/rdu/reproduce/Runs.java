@@ -9,7 +9,10 @@ import rdu.schedule.ScheduleOptions;
 import rdu.simulate.Simulation;
 import rdu.tensor.DType;
 
-/** Timing-only BF16 decode runs, each done once: several rows share a configuration (row 8's runs feed row 9). */
+/**
+ * Timing-only decode runs in the papers' storage type ({@link #storage}), each done once: several rows share a
+ * configuration (row 8's runs feed row 9).
+ */
 final class Runs {
 
     private record Key(String model, Chip chip, int sockets, ScheduleOptions options, int context, int tokens) {
