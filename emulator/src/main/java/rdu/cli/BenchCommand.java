@@ -86,8 +86,9 @@ final class BenchCommand {
 
         @Override
         public void run() {
-            if (!(gigabytes > 0) || passes < 1) {
-                throw new Rdu.UsageException("--gigabytes must be > 0 and --passes >= 1");
+            if (!(gigabytes >= 0.01) || passes < 1) {
+                throw new Rdu.UsageException("--gigabytes must be >= 0.01 (far larger than the caches is the point)"
+                        + " and --passes >= 1");
             }
             double bandwidth = MemoryBandwidth.measure((long) (gigabytes * 1e9), passes);
             System.out.printf(Locale.ROOT, "host memory read bandwidth: %.2f GB/s (best of %d passes over %.1f GB)%n",

@@ -6,6 +6,7 @@ import picocli.CommandLine.Command;
 import rdu.chip.ChipException;
 import rdu.generate.GenerationException;
 import rdu.memory.CapacityException;
+import rdu.pcu.AllocationException;
 import rdu.model.CheckpointException;
 
 /** The {@code rdu} command: entry point of the emulator. */
@@ -31,7 +32,7 @@ public final class Rdu {
         PrintWriter err = cli.getErr();
         boolean userError = e instanceof CheckpointException || e instanceof ChipException
                 || e instanceof CapacityException || e instanceof GenerationException
-                || e instanceof UsageException || e instanceof java.io.UncheckedIOException;
+                || e instanceof UsageException || e instanceof AllocationException || e instanceof java.io.UncheckedIOException;
         if (!userError) {
             err.println("rdu: internal error (please report it with the command line you ran):");
             e.printStackTrace(err);

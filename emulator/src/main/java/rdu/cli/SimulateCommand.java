@@ -7,9 +7,11 @@ import java.util.stream.IntStream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import rdu.catalog.ModelCatalog;
 import rdu.chip.Chip;
 import rdu.chip.ChipFile;
 import rdu.memory.CapacityException;
+import rdu.model.HfConfig;
 import rdu.model.ModelConfig;
 import rdu.moe.MoeConfig;
 import rdu.report.TimingCsv;
@@ -90,6 +92,11 @@ final class SimulateCommand implements Callable<Integer> {
             throw new Rdu.UsageException("--sockets, --batch and --tokens must be >= 1 and --context >= 0");
         }
         Chip chip = ChipFile.load(chipName);
+        int maxPositions = HfConfig.read(ModelCatalog.config(model), HfConfig.LLAMA_LIKE).maxPositions();
+        if ((long) context + tokens > maxPositions) {
+            throw new Rdu.UsageException("--context " + context + " + --tokens " + tokens + " positions exceed " + model
+                    + "'s context of " + maxPositions + " (max_position_embeddings)");
+        }
         ModelConfig full = Simulation.loadModel(model, context, tokens);
         MoeConfig moe = Simulation.loadMoe(model);
         if (expertParallel && moe == null) {
@@ -99,6 +106,8 @@ final class SimulateCommand implements Callable<Integer> {
                 dtype.dtype, context, tokens, allowDdr, moe, expertParallel, Simulation.loadMla(model));
         try {
             simulation.compile();
+        } catch (IllegalArgumentException e) {
+            throw new Rdu.UsageException(model + " cannot be split this way: " + e.getMessage());
         } catch (CapacityException e) {
             int fits = simulation.smallestSocketsThatFit(1024);
             throw new Rdu.UsageException(e.getMessage() + (fits > 0

@@ -20,10 +20,6 @@ public final class MemoryTier {
         this.capacity = capacity;
     }
 
-    public Tier tier() {
-        return tier;
-    }
-
     public long capacity() {
         return capacity;
     }

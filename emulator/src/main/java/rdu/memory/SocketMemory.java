@@ -23,10 +23,6 @@ public final class SocketMemory {
         this.ddr = new MemoryTier(socket, Tier.DDR, ddrBytes);
     }
 
-    public int socket() {
-        return socket;
-    }
-
     public MemoryTier tier(Tier tier) {
         return tier == Tier.HBM ? hbm : ddr;
     }
@@ -85,8 +81,9 @@ public final class SocketMemory {
         if (ddr.fits(bytes)) {
             return ddr.allocate(name, bytes);
         }
-        throw new CapacityException(name + " fits in neither HBM (" + String.format("%,d", hbm.free())
-                + " bytes free) nor DDR of socket " + socket, MemoryTier.aligned(bytes), ddr.free());
+        // a region is contiguous: what counts is the larger of the two tiers' free space
+        throw new CapacityException(name + " fits in neither the HBM nor the DDR of socket " + socket,
+                MemoryTier.aligned(bytes), Math.max(hbm.free(), ddr.free()));
     }
 
     public Placement placement(Tensor tensor) {

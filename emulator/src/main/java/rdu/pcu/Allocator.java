@@ -29,7 +29,7 @@ public final class Allocator {
 
     /**
      * @param costs the costs of the nodes of {@code call}'s first iteration, in the same order
-     * @throws IllegalStateException if the kernel needs more PCUs or PMUs than {@code chip} has
+     * @throws AllocationException if the kernel needs more PCUs or PMUs than {@code chip} has
      */
     public static KernelAllocation allocate(KernelCall call, List<Cost> costs, Chip chip) {
         List<Node> body = call.iterations().getFirst();
@@ -38,7 +38,7 @@ public final class Allocator {
                     + costs.size() + " costs");
         }
         if (body.size() > chip.pcus()) {
-            throw new IllegalStateException("kernel " + call.name() + " does not fit: needs " + body.size()
+            throw new AllocationException("kernel " + call.name() + " does not fit: needs " + body.size()
                     + " PCUs (one per operator), chip " + chip.name() + " has " + chip.pcus());
         }
         long tile = chip.pmuBytes();
@@ -47,7 +47,7 @@ public final class Allocator {
             weightCopies = 1;
             int needed = totalPmus(costs, tile, weightCopies);
             if (needed > chip.pmus()) {
-                throw new IllegalStateException("kernel " + call.name() + " does not fit: needs " + needed
+                throw new AllocationException("kernel " + call.name() + " does not fit: needs " + needed
                         + " PMUs even with single-buffered weight tiles, chip " + chip.name() + " has "
                         + chip.pmus());
             }

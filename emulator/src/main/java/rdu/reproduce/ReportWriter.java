@@ -29,7 +29,7 @@ public final class ReportWriter {
         List<Row> predictions = result.rows().stream().filter(r -> !r.fitted()).toList();
         long met = predictions.stream().filter(r -> r.verdict().met()).count();
         md.append("# SN40L published results against rdu-emu\n\n")
-                .append("Written by `rdu reproduce`: timing-only BF16 decode runs of the catalog models (shapes only,")
+                .append("Written by `rdu reproduce`: timing-only decode runs (BF16 weights, FP8 where the papers use it) of the catalog models (shapes only,")
                 .append(" no weights), ").append(tokens)
                 .append(" decode steps per run, with the chip files shipped with the emulator. Published values:")
                 .append(" `shared/reference/published-results.md` section 3.\n\n")

@@ -19,9 +19,6 @@ public record KernelCall(String name, Part part, List<List<Node>> iterations) {
         return new KernelCall(name, nodes.getFirst().part(), List.of(nodes));
     }
 
-    public boolean looped() {
-        return iterations.size() > 1;
-    }
 
     /** Every operator execution of the call, iterations in order. */
     public List<Node> nodes() {

@@ -1,6 +1,7 @@
 package rdu.simulate;
 
 import java.util.Objects;
+import java.util.function.Consumer;
 import rdu.catalog.ModelCatalog;
 import rdu.chip.Chip;
 import rdu.graph.TensorParallel;
@@ -43,17 +44,6 @@ public record Simulation(ModelConfig model, Chip chip, int sockets, ScheduleOpti
     public Simulation(ModelConfig model, Chip chip, int sockets, ScheduleOptions options, DType dtype, int context,
                       int tokens, boolean allowDdr, MoeConfig moe, boolean expertParallel) {
         this(model, chip, sockets, options, dtype, context, tokens, allowDdr, moe, expertParallel, null);
-    }
-
-    /** A run of a dense model. */
-    public Simulation(ModelConfig model, Chip chip, int sockets, ScheduleOptions options, DType dtype, int context,
-                      int tokens, boolean allowDdr) {
-        this(model, chip, sockets, options, dtype, context, tokens, allowDdr, null, false);
-    }
-
-    /** Receives each modeled step (for traces and CSV files). */
-    public interface StepSink {
-        void accept(StepTiming timing);
     }
 
     /**
@@ -108,7 +98,7 @@ public record Simulation(ModelConfig model, Chip chip, int sockets, ScheduleOpti
     }
 
     /** Runs every step; the summary is per socket (each socket streams its own shard at its own bandwidth). */
-    public TimingSummary run(boolean traced, StepSink sink) {
+    public TimingSummary run(boolean traced, Consumer<StepTiming> sink) {
         Schedule schedule = compile();
         var engine = new TimingEngine(chip, schedule);
         var summary = new TimingSummary(chip.name() + " x" + sockets, options.batch(), chip.hbmBandwidth(),

@@ -121,4 +121,21 @@ class SimulateCommandTest {
         assertTrue(run.stdout().contains("61 layers, hidden 7168, 128 heads"), run.stdout());
         assertTrue(tokensPerSecond(run.stdout()) > 0, run.stdout());
     }
+
+    @Test
+    void helpListsEveryCatalogModelAndBadRequestsAreOneLine() {
+        var help = GenerateCommandTest.rdu("simulate", "--help");
+        for (String name : rdu.catalog.ModelCatalog.NAMES) {
+            assertTrue(help.stdout().contains(name), name + " missing from --help: " + help.stdout());
+        }
+        var tooLong = GenerateCommandTest.rdu("simulate", "--model", "llama-2-7b", "--context", "8192");
+        assertEquals(1, tooLong.exitCode());
+        assertTrue(tooLong.stderr().contains("exceed llama-2-7b's context of 4096"), tooLong.stderr());
+        var hugeBatch = GenerateCommandTest.rdu("simulate", "--model", "llama-3.1-8b", "--sockets", "16", "--batch",
+                "2000000", "--context", "0", "--tokens", "1");
+        assertEquals(1, hugeBatch.exitCode(), hugeBatch.stderr());
+        assertTrue(hugeBatch.stderr().startsWith("rdu: error: ") && !hugeBatch.stderr().contains("\tat "),
+                hugeBatch.stderr());
+    }
 }
+

@@ -172,14 +172,14 @@ class AllocatorTest {
     void stageBuffersBeyondThePmusFailNamingKernelAndCounts() {
         // 600 PMUs of activations, double-buffered: 1200 PMUs on a 1040-PMU chip, and weights cannot shrink that.
         List<Cost> costs = List.of(buffers(0, 600 * SN40L.pmuBytes()), buffers(4096, 0));
-        var e = assertThrows(IllegalStateException.class, () -> Allocator.allocate(kernel("huge", 2), costs, SN40L));
+        var e = assertThrows(AllocationException.class, () -> Allocator.allocate(kernel("huge", 2), costs, SN40L));
         assertEquals("kernel huge does not fit: needs 1201 PMUs even with single-buffered weight tiles, chip SN40L"
                 + " has 1040", e.getMessage());
     }
 
     @Test
     void rejectsMoreOperatorsThanPcusAndMismatchedCosts(@TempDir Path dir) throws IOException {
-        var tooMany = assertThrows(IllegalStateException.class,
+        var tooMany = assertThrows(AllocationException.class,
                 () -> Allocator.allocate(kernel("wide", 3), List.of(work(1), work(1), work(1)), chip(dir, 2, 8, 64)));
         assertEquals("kernel wide does not fit: needs 3 PCUs (one per operator), chip test chip has 2",
                 tooMany.getMessage());
