@@ -8,8 +8,8 @@ import java.util.stream.Stream;
 import rdu.chip.Chip;
 import rdu.generate.Generation;
 import rdu.generate.Generator;
+import rdu.cost.CostModel;
 import rdu.graph.Node;
-import rdu.graph.Op;
 import rdu.model.Checkpoint;
 import rdu.sampling.Sampler;
 import rdu.schedule.Schedule;
@@ -67,16 +67,12 @@ public record DecodeBench(Path model, double[] tokensPerSecond, long weightBytes
         }
     }
 
+    /** Weight bytes one decode step streams, as the cost model counts them. */
     static long weightBytesPerToken(Schedule schedule, Checkpoint checkpoint) {
         long bytes = 0;
         for (var call : schedule.calls()) {
             for (Node node : call.nodes()) {
-                bytes += switch (node.op()) {
-                    case Op.MatVec m -> m.weight().byteSize();
-                    case Op.RmsNorm n -> n.weight().byteSize();
-                    case Op.Embed e -> e.table().byteSize() / checkpoint.config().vocabSize();
-                    default -> 0;
-                };
+                bytes += CostModel.of(node.op(), schedule.config(), 1, 0).weightBytes();
             }
         }
         return bytes;

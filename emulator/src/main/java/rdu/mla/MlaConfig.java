@@ -57,16 +57,11 @@ public record MlaConfig(int qLoraRank, int kvLoraRank, int qkNopeHeadDim, int qk
         if (c.path("kv_lora_rank").isMissingNode() || c.path("kv_lora_rank").isNull()) {
             return null;
         }
-        return new MlaConfig(positiveInt(configJson, c, "q_lora_rank"), positiveInt(configJson, c, "kv_lora_rank"),
-                positiveInt(configJson, c, "qk_nope_head_dim"), positiveInt(configJson, c, "qk_rope_head_dim"),
-                positiveInt(configJson, c, "v_head_dim"));
-    }
-
-    private static int positiveInt(Path file, JsonNode config, String field) {
-        JsonNode node = config.path(field);
-        if (!node.isIntegralNumber() || !node.canConvertToInt() || node.intValue() <= 0) {
-            throw new CheckpointException(file, field, "a positive integer", CheckpointFiles.describe(node));
-        }
-        return node.intValue();
+        return new MlaConfig(
+                CheckpointFiles.intAtLeast(configJson, c, "q_lora_rank", 1),
+                CheckpointFiles.intAtLeast(configJson, c, "kv_lora_rank", 1),
+                CheckpointFiles.intAtLeast(configJson, c, "qk_nope_head_dim", 1),
+                CheckpointFiles.intAtLeast(configJson, c, "qk_rope_head_dim", 1),
+                CheckpointFiles.intAtLeast(configJson, c, "v_head_dim", 1));
     }
 }

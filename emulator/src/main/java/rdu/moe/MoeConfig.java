@@ -59,16 +59,16 @@ public record MoeConfig(int experts, int expertsPerToken, int expertIntermediate
                             c.has("num_experts_per_tok") ? "num_experts_per_tok" : "experts_per_token");
                 }
                 case "Llama4ForConditionalGeneration" -> {
-                    int width = positiveInt(configJson, c, "intermediate_size");
-                    int step = positiveInt(configJson, c, "interleave_moe_layer_step");
+                    int width = CheckpointFiles.intAtLeast(configJson, c, "intermediate_size", 1);
+                    int step = CheckpointFiles.intAtLeast(configJson, c, "interleave_moe_layer_step", 1);
                     return config(configJson, c, "num_local_experts", "num_experts_per_tok", width, 1, width, step,
                             step - 1);
                 }
                 case "DeepseekV3ForCausalLM" -> {
-                    int width = positiveInt(configJson, c, "moe_intermediate_size");
+                    int width = CheckpointFiles.intAtLeast(configJson, c, "moe_intermediate_size", 1);
                     return config(configJson, c, "n_routed_experts", "num_experts_per_tok", width,
-                            positiveInt(configJson, c, "n_shared_experts"), width, 1,
-                            nonNegativeInt(configJson, c, "first_k_dense_replace"));
+                            CheckpointFiles.intAtLeast(configJson, c, "n_shared_experts", 1), width, 1,
+                            CheckpointFiles.intAtLeast(configJson, c, "first_k_dense_replace", 0));
                 }
                 default -> {
                     // not an MoE architecture: look at the next one listed
@@ -79,34 +79,19 @@ public record MoeConfig(int experts, int expertsPerToken, int expertIntermediate
     }
 
     private static MoeConfig routedEveryLayer(Path file, JsonNode c, String perTokenField) {
-        return config(file, c, "num_local_experts", perTokenField, positiveInt(file, c, "intermediate_size"), 0, 0,
+        return config(file, c, "num_local_experts", perTokenField,
+                CheckpointFiles.intAtLeast(file, c, "intermediate_size", 1), 0, 0,
                 1, 0);
     }
 
     private static MoeConfig config(Path file, JsonNode c, String expertsField, String perTokenField, int width,
                                     int shared, int sharedWidth, int step, int first) {
-        int experts = positiveInt(file, c, expertsField);
-        int perToken = positiveInt(file, c, perTokenField);
+        int experts = CheckpointFiles.intAtLeast(file, c, expertsField, 1);
+        int perToken = CheckpointFiles.intAtLeast(file, c, perTokenField, 1);
         if (perToken > experts) {
             throw new CheckpointException(file, perTokenField, "at most " + expertsField + " (" + experts + ")",
                     String.valueOf(perToken));
         }
         return new MoeConfig(experts, perToken, width, shared, sharedWidth, step, first);
-    }
-
-    private static int positiveInt(Path file, JsonNode config, String field) {
-        JsonNode node = config.path(field);
-        if (!node.isIntegralNumber() || !node.canConvertToInt() || node.intValue() <= 0) {
-            throw new CheckpointException(file, field, "a positive integer", CheckpointFiles.describe(node));
-        }
-        return node.intValue();
-    }
-
-    private static int nonNegativeInt(Path file, JsonNode config, String field) {
-        JsonNode node = config.path(field);
-        if (!node.isIntegralNumber() || !node.canConvertToInt() || node.intValue() < 0) {
-            throw new CheckpointException(file, field, "a non-negative integer", CheckpointFiles.describe(node));
-        }
-        return node.intValue();
     }
 }

@@ -158,7 +158,7 @@ public final class TimingEngine {
             t = agcu.use(t, chip.kernelSyncNs(), "sync " + call.name(), args, slices);
         }
         return new StepTiming(step, startNs, t, bytes[Tier.HBM.ordinal()], bytes[Tier.DDR.ordinal()],
-                schedule.calls().size(), slices == null ? List.of() : slices);
+                schedule.kernelCallsPerStep(), slices == null ? List.of() : slices);
     }
 
     /** Execute phase of one call: returns when every sample's last operator output is ready. */

@@ -72,6 +72,17 @@ public final class CheckpointFiles {
     }
 
     /** A JSON value as an error message shows it: the value (shortened) and its JSON type. */
+    /** {@code config.field} as an int of at least {@code min}, or an error naming the file and the field. */
+    public static int intAtLeast(Path file, JsonNode config, String field, int min) {
+        JsonNode node = config.path(field);
+        if (!node.isIntegralNumber() || !node.canConvertToInt() || node.intValue() < min) {
+            String expected = min == 1 ? "a positive integer" : min == 0 ? "a non-negative integer"
+                    : "an integer >= " + min;
+            throw new CheckpointException(file, field, expected, describe(node));
+        }
+        return node.intValue();
+    }
+
     public static String describe(JsonNode value) {
         if (value == null || value.isMissingNode()) {
             return "no such field";
