@@ -315,14 +315,8 @@ public final class Reproduction {
     }
 
     private Row row15() {
-        var speedups = new Values();
-        double logSum = 0;
-        for (String m : DENSE) {
-            double s = loopingSpeedup(m, 16, 1, CONTEXT_8K);
-            speedups.add(m, s);
-            logSum += Math.log(s);
-        }
-        double geomean = Math.exp(logSum / DENSE.size());
+        var speedups = loopingSpeedups(DENSE);
+        double geomean = speedups.geomean();
         return new Row("15", "KernelLooping: decode speedup, geometric mean over the dense catalog",
                 config("the 7 dense catalog models", 16, 1, CONTEXT_8K, LOOPED_TEXT + " vs " + BASE_TEXT), "1.6x",
                 times(geomean), Verdict.ratio(1.6, geomean), true,
@@ -332,22 +326,29 @@ public final class Reproduction {
 
     /** Row 15 over every section-4 model the catalog holds, MoE included: a prediction (the fit used dense ones). */
     private Row row15All() {
-        var speedups = new Values();
-        double logSum = 0;
-        List<String> models = new ArrayList<>(DENSE);
-        models.addAll(MOE);
-        for (String m : models) {
-            double s = loopingSpeedup(m, 16, 1, CONTEXT_8K);
-            speedups.add(m, s);
-            logSum += Math.log(s);
-        }
-        double geomean = Math.exp(logSum / models.size());
+        var speedups = loopingSpeedups(evaluatedModels());
+        double geomean = speedups.geomean();
         return new Row("15m", "KernelLooping: decode speedup, geometric mean over all evaluated models in the catalog",
                 config("7 dense + 4 MoE catalog models (FP8 where published so)", 16, 1, CONTEXT_8K,
                         LOOPED_TEXT + " vs " + BASE_TEXT), "1.6x", times(geomean), Verdict.ratio(1.6, geomean), false,
                 "The published geomean is over MLSys'26 section 4, MoE models included; kernel_sync was fitted on"
                         + " the dense models alone, so this is a prediction. Per model: "
                         + speedups.text(Reproduction::times) + ".");
+    }
+
+    /** KernelLooping's speedup for each model on 16 sockets at batch 1 and 8K context. */
+    private Values loopingSpeedups(List<String> models) {
+        var speedups = new Values();
+        for (String m : models) {
+            speedups.add(m, loopingSpeedup(m, 16, 1, CONTEXT_8K));
+        }
+        return speedups;
+    }
+
+    private static List<String> evaluatedModels() {
+        List<String> models = new ArrayList<>(DENSE);
+        models.addAll(MOE);
+        return models;
     }
 
     private Row row15b() {
@@ -524,10 +525,7 @@ public final class Reproduction {
     }
 
     private Row row23() {
-        var fractions = new Values();
-        for (String m : DENSE) {
-            fractions.add(m, sn(m, 16, ALL, CONTEXT_8K).rooflineFraction());
-        }
+        var fractions = rooflineFractions(DENSE);
         return new Row("23", "All optimizations: % of the Eq. 3 roofline over the dense catalog",
                 config("the 7 dense catalog models", 16, 1, CONTEXT_8K, ALL_TEXT), "45% - 78% (abstract: > 75%)",
                 pct(fractions.min) + " (" + fractions.minName + ") - " + pct(fractions.max) + " ("
@@ -541,12 +539,7 @@ public final class Reproduction {
 
     /** Row 23 over every section-4 model the catalog holds, MoE included. */
     private Row row23All() {
-        var fractions = new Values();
-        List<String> models = new ArrayList<>(DENSE);
-        models.addAll(MOE);
-        for (String m : models) {
-            fractions.add(m, sn(m, 16, ALL, CONTEXT_8K).rooflineFraction());
-        }
+        var fractions = rooflineFractions(evaluatedModels());
         return new Row("23m", "All optimizations: % of the Eq. 3 roofline over all evaluated models in the catalog",
                 config("7 dense + 4 MoE catalog models (FP8 where published so)", 16, 1, CONTEXT_8K, ALL_TEXT),
                 "45% - 78% (abstract: > 75%)", pct(fractions.min) + " (" + fractions.minName + ") - "
@@ -554,6 +547,15 @@ public final class Reproduction {
                 Verdict.range(0.45, 0.78, fractions.min, fractions.max), false,
                 "MoE models stream only the experts a step touches (uniform routing assumed), so their roofline"
                         + " counts those bytes. All values: " + fractions.text(Reproduction::pct) + ".");
+    }
+
+    /** Each model's fraction of the Eq. 3 roofline with every optimization, 16 sockets, batch 1, 8K context. */
+    private Values rooflineFractions(List<String> models) {
+        var fractions = new Values();
+        for (String m : models) {
+            fractions.add(m, sn(m, 16, ALL, CONTEXT_8K).rooflineFraction());
+        }
+        return fractions;
     }
 
     private TimingSummary sn(String model, int sockets, ScheduleOptions options, int context) {
@@ -613,6 +615,14 @@ public final class Reproduction {
 
         double of(String name) {
             return values.get(names.indexOf(name));
+        }
+
+        double geomean() {
+            double logSum = 0;
+            for (double v : values) {
+                logSum += Math.log(v);
+            }
+            return Math.exp(logSum / values.size());
         }
 
         String text(DoubleFunction<String> format) {
