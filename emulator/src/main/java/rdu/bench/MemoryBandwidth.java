@@ -4,6 +4,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
+import java.util.Arrays;
 import java.util.concurrent.atomic.DoubleAdder;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
@@ -21,29 +22,32 @@ public final class MemoryBandwidth {
     private MemoryBandwidth() {
     }
 
-    /** Best read bandwidth in bytes per second over {@code passes} passes of a {@code bytes}-byte buffer. */
-    public static double measure(long bytes, int passes) {
+    /** Read bandwidth in bytes per second: the best pass and the median pass. */
+    public record Result(double best, double median) {
+    }
+
+    /** Where the pass sums go, so the JIT cannot prove the loads unused and drop them. */
+    private static volatile double sink;
+
+    /** Reads a {@code bytes}-byte buffer {@code passes} times. */
+    public static Result measure(long bytes, int passes) {
         try (Arena arena = Arena.ofShared()) {
             MemorySegment buffer = arena.allocate(bytes, 64);
             for (long i = 0; i < bytes; i += Float.BYTES) {
                 buffer.set(ValueLayout.JAVA_FLOAT_UNALIGNED, i, (float) (i & 1023));
             }
             MemorySegment shared = buffer.asReadOnly();
-            double best = 0;
-            double checksum = 0;
+            int chunks = (int) (bytes / CHUNK);
+            double[] rates = new double[passes];
             for (int pass = 0; pass < passes; pass++) {
                 var sum = new DoubleAdder();
                 long start = System.nanoTime();
-                int chunks = (int) (bytes / CHUNK);
                 HostPool.parallelFor(chunks, (from, to) -> sum.add(read(shared, (long) from * CHUNK, (long) to * CHUNK)));
-                long nanos = System.nanoTime() - start;
-                best = Math.max(best, (double) chunks * CHUNK * 1e9 / nanos);
-                checksum += sum.sum();
+                rates[pass] = (double) chunks * CHUNK * 1e9 / (System.nanoTime() - start);
+                sink += sum.sum();
             }
-            if (checksum == 42) { // keeps the loads alive: the JIT cannot prove the sums unused
-                System.err.print("");
-            }
-            return best;
+            Arrays.sort(rates);
+            return new Result(rates[passes - 1], rates[passes / 2]);
         }
     }
 
