@@ -8,11 +8,8 @@ import java.util.stream.Stream;
 import rdu.chip.Chip;
 import rdu.generate.Generation;
 import rdu.generate.Generator;
-import rdu.cost.CostModel;
-import rdu.graph.Node;
 import rdu.model.Checkpoint;
 import rdu.sampling.Sampler;
-import rdu.schedule.Schedule;
 import rdu.schedule.ScheduleOptions;
 
 /**
@@ -62,21 +59,11 @@ public record DecodeBench(Path model, double[] tokensPerSecond, long weightBytes
                     overheads[r] = g.timingOverhead();
                 }
             }
-            return new DecodeBench(model, speeds, weightBytesPerToken(generator.schedule(), checkpoint),
+            return new DecodeBench(model, speeds, generator.schedule().weightBytesPerStep(),
                     peakRss(), filesBytes(checkpoint.source()), overheads);
         }
     }
 
-    /** Weight bytes one decode step streams, as the cost model counts them. */
-    static long weightBytesPerToken(Schedule schedule, Checkpoint checkpoint) {
-        long bytes = 0;
-        for (var call : schedule.calls()) {
-            for (Node node : call.nodes()) {
-                bytes += CostModel.of(node.op(), schedule.config(), 1, 0).weightBytes();
-            }
-        }
-        return bytes;
-    }
 
     /** VmHWM of /proc/self/status: the peak resident set, mapped file pages included. */
     static long peakRss() {

@@ -67,7 +67,7 @@ final class GoldenCommand {
             if (maxTokens < 0) {
                 throw new Rdu.UsageException("--max-tokens must be >= 0, found " + maxTokens);
             }
-            ScheduleOptions options = schedule.options();
+            ScheduleOptions options = schedule.options(ChipFile.load(chip));
             List<String> lines;
             try {
                 lines = GoldenRecorder.readPrompts(prompts);
@@ -75,7 +75,7 @@ final class GoldenCommand {
                 throw new Rdu.UsageException(e.getMessage());
             }
             System.err.printf("recording %d prompts with %s on %s, schedule: %s%n", lines.size(), model, chip,
-                    schedule.describe());
+                    ScheduleMixin.describe(options));
             List<GoldenRecord> records = new ArrayList<>();
             try (Checkpoint checkpoint = Checkpoint.open(modelRoot.resolve(model))) {
                 for (String prompt : lines) {

@@ -52,10 +52,6 @@ final class ScheduleMixin {
                 .withHardwareOrchestration(!softwareOrchestration);
     }
 
-    String describe() {
-        return describe(options());
-    }
-
     static String describe(ScheduleOptions o) {
         if (o.fusion() == Schedule.Fusion.KERNEL_BY_KERNEL) {
             return "kernel by kernel (GPU), software launch, host control every step";

@@ -91,17 +91,7 @@ public record GoldenRecord(String model, String chip, ScheduleOptions options, i
 
     /** Reads every line of a golden file as a record; the records are in line order, line n at index n - 1. */
     public static List<GoldenRecord> readAll(Path file) {
-        if (!Files.isRegularFile(file)) {
-            throw new GoldenFileException(file, "no such file");
-        }
-        List<String> lines;
-        try {
-            lines = Files.readAllLines(file, StandardCharsets.UTF_8);
-        } catch (CharacterCodingException e) {
-            throw new GoldenFileException(file, "not UTF-8 text");
-        } catch (IOException e) {
-            throw new GoldenFileException(file, "cannot read: " + e);
-        }
+        List<String> lines = readLines(file);
         if (lines.isEmpty()) {
             throw new GoldenFileException(file, "no records (expected one JSON object per line)");
         }
@@ -110,6 +100,20 @@ public record GoldenRecord(String model, String chip, ScheduleOptions options, i
             records.add(parse(lines.get(i), file, i + 1));
         }
         return records;
+    }
+
+    /** The lines of a UTF-8 text file, or an error naming the file (golden and prompts files alike). */
+    static List<String> readLines(Path file) {
+        if (!Files.isRegularFile(file)) {
+            throw new GoldenFileException(file, "no such file");
+        }
+        try {
+            return Files.readAllLines(file, StandardCharsets.UTF_8);
+        } catch (CharacterCodingException e) {
+            throw new GoldenFileException(file, "not UTF-8 text");
+        } catch (IOException e) {
+            throw new GoldenFileException(file, "cannot read: " + e);
+        }
     }
 
     static GoldenRecord parse(String text, Path file, int line) {

@@ -1,9 +1,5 @@
 package rdu.regression;
 
-import java.io.IOException;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -59,17 +55,7 @@ public final class GoldenRecorder {
      * break); an empty line is the empty prompt; the line break ending the last line does not add a prompt.
      */
     public static List<String> readPrompts(Path file) {
-        if (!Files.isRegularFile(file)) {
-            throw new GoldenFileException(file, "no such file");
-        }
-        List<String> prompts;
-        try {
-            prompts = Files.readAllLines(file, StandardCharsets.UTF_8);
-        } catch (CharacterCodingException e) {
-            throw new GoldenFileException(file, "not UTF-8 text");
-        } catch (IOException e) {
-            throw new GoldenFileException(file, "cannot read: " + e);
-        }
+        List<String> prompts = GoldenRecord.readLines(file);
         if (prompts.isEmpty()) {
             throw new GoldenFileException(file, "no prompts (expected one prompt per line; an empty line is the"
                     + " empty prompt)");

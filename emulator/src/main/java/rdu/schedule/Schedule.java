@@ -203,6 +203,17 @@ public record Schedule(ModelConfig config, ScheduleOptions options, List<KernelC
         return valuesPerPosition * batch * graph.config().maxPositions() * CostModel.ACTIVATION_BYTES;
     }
 
+    /** Weight bytes one decode step streams, every operator's weights once, as the cost model counts them. */
+    public long weightBytesPerStep() {
+        long total = 0;
+        for (KernelCall call : calls) {
+            for (Node node : call.nodes()) {
+                total += CostModel.of(node.op(), config, options.batch(), 0).weightBytes();
+            }
+        }
+        return total;
+    }
+
     /** Kernel launches per decode step. */
     public int kernelCallsPerStep() {
         return calls.size();

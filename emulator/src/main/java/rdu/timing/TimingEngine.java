@@ -130,32 +130,32 @@ public final class TimingEngine {
         double t = startNs;
         boolean hostTakesOver = step % schedule.options().offloadSteps() == 0;
         t = hostTakesOver
-                ? host.use(t, chip.hostStepNs(), "decode step " + step, Map.of("token", step), slices)
-                : agcu.use(t, chip.agcuStepNs(), "offloaded step " + step, Map.of("token", step), slices);
+                ? host.use(t, chip.hostStepNs(), label(slices, "decode step", step), args(slices, step), slices)
+                : agcu.use(t, chip.agcuStepNs(), label(slices, "offloaded step", step), args(slices, step), slices);
         // kernels smaller than a layer hand their output to the next one through HBM
         boolean unfused = schedule.options().fusion() != Schedule.Fusion.LAYER;
         long previousOutput = 0;
         for (KernelCall call : schedule.calls()) {
             Map<String, Object> args = slices == null ? Map.of() : Map.of("token", step, "kernel", call.name());
             t = schedule.options().hardwareOrchestration()
-                    ? agcu.use(t, chip.hardwareLaunchNs(), "launch " + call.name(), args, slices)
-                    : host.use(t, chip.softwareLaunchNs(), "launch " + call.name(), args, slices);
+                    ? agcu.use(t, chip.hardwareLaunchNs(), label(slices, "launch", call.name()), args, slices)
+                    : host.use(t, chip.softwareLaunchNs(), label(slices, "launch", call.name()), args, slices);
             String program = programs.get(call);
             if (!program.equals(loadedProgram)) {
-                t = agcu.use(t, chip.programLoadNs(), "program load " + call.name(), args, slices);
+                t = agcu.use(t, chip.programLoadNs(), label(slices, "program load", call.name()), args, slices);
                 loadedProgram = program;
             }
-            t = agcu.use(t, chip.argumentLoadNs(), "argument load " + call.name(), args, slices);
+            t = agcu.use(t, chip.argumentLoadNs(), label(slices, "argument load", call.name()), args, slices);
             if (unfused && previousOutput > 0) {
                 // unfused: this kernel's input comes back from HBM, where the previous kernel left it
-                t = transfer(Tier.HBM, previousOutput, t, "read input of " + call.name(), args, bytes, slices);
+                t = transfer(Tier.HBM, previousOutput, t, label(slices, "read input of", call.name()), args, bytes, slices);
             }
             t = execute(call, step, position, t, bytes, slices);
             if (unfused) {
                 previousOutput = cost(call.iterations().getFirst().getLast(), position).activationBytes();
-                t = transfer(Tier.HBM, previousOutput, t, "write output of " + call.name(), args, bytes, slices);
+                t = transfer(Tier.HBM, previousOutput, t, label(slices, "write output of", call.name()), args, bytes, slices);
             }
-            t = agcu.use(t, chip.kernelSyncNs(), "sync " + call.name(), args, slices);
+            t = agcu.use(t, chip.kernelSyncNs(), label(slices, "sync", call.name()), args, slices);
         }
         return new StepTiming(step, startNs, t, bytes[Tier.HBM.ordinal()], bytes[Tier.DDR.ordinal()],
                 schedule.kernelCallsPerStep(), slices == null ? List.of() : slices);
@@ -281,6 +281,15 @@ public final class TimingEngine {
         return op.getClass().getSimpleName();
     }
 
+    /** A slice name, built only when the step is traced: untraced steps stay free of string work. */
+    private static String label(List<Slice> slices, String action, Object subject) {
+        return slices == null ? null : action + " " + subject;
+    }
+
+    private static Map<String, Object> args(List<Slice> slices, int step) {
+        return slices == null ? Map.of() : Map.of("token", step);
+    }
+
     private static double[] filled(int n, double value) {
         double[] a = new double[n];
         Arrays.fill(a, value);
@@ -295,13 +304,7 @@ public final class TimingEngine {
 
     /** Weight bytes one decode step streams (every operator's weights once), for Eq. 3's roofline. */
     public long weightBytesPerStep() {
-        long total = 0;
-        for (KernelCall call : schedule.calls()) {
-            for (Node node : call.nodes()) {
-                total += staticCosts.get(node).weightBytes();
-            }
-        }
-        return total;
+        return schedule.weightBytesPerStep();
     }
 
     /** KV-cache bytes one sample reads and writes at {@code position}, for Eq. 3's roofline. */

@@ -44,7 +44,7 @@ class SyntheticCheckpointTest {
             for (int id : g.generatedIds()) {
                 assertTrue(id >= 0 && id < 512, "token id inside the vocabulary: " + id);
             }
-            assertEquals(DecodeBench.weightBytesPerToken(generator.schedule(), checkpoint),
+            assertEquals(generator.schedule().weightBytesPerStep(),
                     (SyntheticCheckpoint.layerParameters() + 2L * SyntheticCheckpoint.HIDDEN
                             + 512L * SyntheticCheckpoint.HIDDEN) * 2,
                     "per token: the layer, the final norm, one embedding row and the whole (tied) classifier");

@@ -95,8 +95,7 @@ class CheckpointTest {
     @Test
     void shapeDisagreeingWithConfigNamesTheConfigFields() throws IOException {
         Path hf = copyOfStories();
-        String config = Files.readString(hf.resolve("config.json"));
-        Files.writeString(hf.resolve("config.json"), config.replace("\"num_key_value_heads\": 4", "\"num_key_value_heads\": 2"));
+        editConfig(hf, "\"num_key_value_heads\": 4", "\"num_key_value_heads\": 2");
         assertError(hf, "tensor \"model.layers.0.self_attn.k_proj.weight\" shape: expected [16, 64] "
                 + "([num_key_value_heads*head_dim, hidden_size] from config.json), found [32, 64]");
     }
@@ -104,8 +103,7 @@ class CheckpointTest {
     @Test
     void untiedCheckpointNeedsLmHead() throws IOException {
         Path hf = copyOfStories();
-        String config = Files.readString(hf.resolve("config.json"));
-        Files.writeString(hf.resolve("config.json"), config.replace("\"tie_word_embeddings\": true", "\"tie_word_embeddings\": false"));
+        editConfig(hf, "\"tie_word_embeddings\": true", "\"tie_word_embeddings\": false");
         assertError(hf, "missing tensor \"lm_head.weight\"");
     }
 
@@ -119,8 +117,7 @@ class CheckpointTest {
         try (Checkpoint c = Checkpoint.open(hf)) {
             assertSame(c.weights().embedding(), c.weights().classifier());
         }
-        String config = Files.readString(hf.resolve("config.json"));
-        Files.writeString(hf.resolve("config.json"), config.replace("\"tie_word_embeddings\": true", "\"tie_word_embeddings\": false"));
+        editConfig(hf, "\"tie_word_embeddings\": true", "\"tie_word_embeddings\": false");
         try (Checkpoint c = Checkpoint.open(hf)) {
             assertNotSame(c.weights().embedding(), c.weights().classifier());
             assertEquals("lm_head.weight", c.weights().classifier().name());
@@ -131,8 +128,7 @@ class CheckpointTest {
     @Test
     void tensorsBeyondTheConfigMeanConfigAndWeightsDisagree() throws IOException {
         Path hf = copyOfStories();
-        String config = Files.readString(hf.resolve("config.json"));
-        Files.writeString(hf.resolve("config.json"), config.replace("\"num_hidden_layers\": 5", "\"num_hidden_layers\": 4"));
+        editConfig(hf, "\"num_hidden_layers\": 5", "\"num_hidden_layers\": 4");
         assertError(hf, "tensors not used by LlamaForCausalLM with num_hidden_layers=4 (config.json): "
                 + "[model.layers.4.input_layernorm.weight");
     }
@@ -194,5 +190,11 @@ class CheckpointTest {
         CheckpointException e = assertThrows(CheckpointException.class, () -> Checkpoint.open(opened));
         assertEquals(file, e.file());
         assertTrue(e.getMessage().contains(fragment), () -> "message \"" + e.getMessage() + "\" lacks \"" + fragment + "\"");
+    }
+
+    /** Rewrites one setting of the copy's config.json. */
+    private static void editConfig(Path hf, String from, String to) throws IOException {
+        String config = Files.readString(hf.resolve("config.json"));
+        Files.writeString(hf.resolve("config.json"), config.replace(from, to));
     }
 }
