@@ -29,9 +29,9 @@ public record Schedule(ModelConfig config, ScheduleOptions options, List<KernelC
         /** One kernel per operator, for comparison with fusion. */
         NONE,
         /**
-         * A GPU's schedule, as TensorRT-LLM runs a Llama layer: about ten kernels per layer (norm, fused QKV GEMM,
-         * RoPE + KV write + attention, o GEMM, all-reduce + residual + norm, gate/up GEMM, activation, down GEMM,
-         * all-reduce + residual).
+         * A GPU's schedule, as TensorRT-LLM runs a Llama layer: ten kernels per layer (norm, fused QKV GEMM,
+         * RoPE + KV-cache update, attention, o GEMM, all-reduce + residual + norm, gate/up GEMM, activation, down
+         * GEMM, all-reduce + residual).
          */
         KERNEL_BY_KERNEL
     }
@@ -89,8 +89,8 @@ public record Schedule(ModelConfig config, ScheduleOptions options, List<KernelC
         return switch (op) {
             case Op.MatVec m -> previous instanceof Op.MatVec; // q, k, v in one GEMM; gate and up in another
             case Op.Rope r -> previous instanceof Op.Rope;
-            case Op.KvWrite w -> true;
-            case Op.Attention a -> true;
+            case Op.KvWrite w -> true; // RoPE and the KV-cache update are one kernel; attention is the next
+            case Op.Attention a -> false;
             case Op.Residual r -> previous instanceof Op.AllReduce;
             case Op.RmsNorm n -> previous instanceof Op.Residual;
             default -> false;
