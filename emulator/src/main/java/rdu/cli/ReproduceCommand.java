@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -26,22 +27,48 @@ final class ReproduceCommand implements Callable<Integer> {
             description = "Decode steps per run (default: ${DEFAULT-VALUE}).")
     int tokens;
 
+    @Option(names = "--chip", paramLabel = "NAME|FILE", defaultValue = ChipFile.DEFAULT,
+            description = "The dataflow chip whose results are compared (default: ${DEFAULT-VALUE}): a shipped chip"
+                    + " or a chip file, e.g. a copy of sn40l.json with a parameter changed.")
+    String chipName;
+
+    @Option(names = "--gpu", paramLabel = "NAME|FILE", defaultValue = "dgx-h100",
+            description = "The kernel-by-kernel baseline for the GPU rows (default: ${DEFAULT-VALUE}).")
+    String gpuName;
+
     @Override
     public Integer call() {
         if (tokens < 1) {
             throw new Rdu.UsageException("--tokens must be >= 1, found " + tokens);
         }
-        Chip sn40l = ChipFile.load("sn40l");
-        Chip gpu = ChipFile.load("dgx-h100");
+        Chip sn40l = load(chipName, "--chip", Chip.Execution.DATAFLOW);
+        Chip gpu = load(gpuName, "--gpu", Chip.Execution.KERNEL_BY_KERNEL);
+        String chipFiles = ChipFile.SHIPPED.contains(chipName) && ChipFile.SHIPPED.contains(gpuName)
+                ? "the chip files shipped with the emulator"
+                : "the chip files `" + chipName + "` (" + sn40l.name() + ") and `" + gpuName + "` (" + gpu.name() + ")";
         Reproduction.Result result = Reproduction.run(sn40l, gpu, tokens);
         Path report;
         try {
-            report = ReportWriter.write(out, result, List.of(sn40l, gpu), tokens);
+            report = ReportWriter.write(out, result, List.of(sn40l, gpu), chipFiles, tokens);
         } catch (IOException e) {
             throw new UncheckedIOException("writing the report into " + out, e);
         }
         System.out.print(ReportWriter.table(result));
         System.out.println("report: " + report);
         return 0;
+    }
+
+    private static Chip load(String nameOrPath, String option, Chip.Execution expected) {
+        Chip chip = ChipFile.load(nameOrPath);
+        if (chip.execution() != expected) {
+            throw new Rdu.UsageException(option + " " + nameOrPath + ": expected a chip with execution \""
+                    + spelled(expected) + "\", found \"" + spelled(chip.execution()) + "\"");
+        }
+        return chip;
+    }
+
+    /** As chip files spell it. */
+    private static String spelled(Chip.Execution execution) {
+        return execution.name().toLowerCase(Locale.ROOT).replace('_', '-');
     }
 }

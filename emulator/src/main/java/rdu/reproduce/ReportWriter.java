@@ -13,25 +13,30 @@ public final class ReportWriter {
     private ReportWriter() {
     }
 
-    /** Writes {@code dir}/report.md and the plots; returns the report's path. */
-    public static Path write(Path dir, Reproduction.Result result, List<Chip> chips, int tokens) throws IOException {
+    /**
+     * Writes {@code dir}/report.md and the plots; returns the report's path.
+     *
+     * @param chipFiles which chip files the runs used, as the report should name them
+     */
+    public static Path write(Path dir, Reproduction.Result result, List<Chip> chips, String chipFiles, int tokens)
+            throws IOException {
         Files.createDirectories(dir);
         for (Plot plot : result.plots()) {
             Plots.write(plot, dir);
         }
         Path report = dir.resolve("report.md");
-        Files.writeString(report, markdown(result, chips, tokens));
+        Files.writeString(report, markdown(result, chips, chipFiles, tokens));
         return report;
     }
 
-    static String markdown(Reproduction.Result result, List<Chip> chips, int tokens) {
+    static String markdown(Reproduction.Result result, List<Chip> chips, String chipFiles, int tokens) {
         var md = new StringBuilder();
         List<Row> predictions = result.rows().stream().filter(r -> !r.fitted()).toList();
         long met = predictions.stream().filter(r -> r.verdict().met()).count();
         md.append("# SN40L published results against rdu-emu\n\n")
                 .append("Written by `rdu reproduce`: timing-only decode runs (BF16 weights, FP8 where the papers use it) of the catalog models (shapes only,")
                 .append(" no weights), ").append(tokens)
-                .append(" decode steps per run, with the chip files shipped with the emulator. Published values:")
+                .append(" decode steps per run, with ").append(chipFiles).append(". Published values:")
                 .append(" `shared/reference/published-results.md` section 3.\n\n")
                 .append("Targets: absolute numbers within 15% (relative error), ratios within 25% (ratio error =")
                 .append(" emulated / published) and on the published side of 1, ranges and bounds hit, trends")
@@ -53,7 +58,8 @@ public final class ReportWriter {
         md.append("\n## Calibration\n\nEach parameter below is an unpublished (\"assumption\") chip parameter whose")
                 .append(" value was fitted, by bisection with these same runs, to the single published row its source")
                 .append(" names (SN40L p2p_latency and kernel_sync each move rows 1 and 15, so they were bisected")
-                .append(" in turn until both rows held). No other row was used to fit anything: every row not marked")
+                .append(" in turn until both rows held; `scripts/calibrate` repeats the fits). No other row was used")
+                .append(" to fit anything: every row not marked")
                 .append(" *fitted* is a prediction.\n\n")
                 .append("| chip | parameter | value | source (from the chip file) |\n|---|---|---|---|\n");
         for (Chip chip : chips) {

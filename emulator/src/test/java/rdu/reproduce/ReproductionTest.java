@@ -34,7 +34,7 @@ class ReproductionTest {
             assertTrue(!r.emulated().contains("NaN") && !r.emulated().contains("Infinity"), r.emulated());
         }
 
-        Path report = ReportWriter.write(dir, result, List.of(sn40l, gpu), 2);
+        Path report = ReportWriter.write(dir, result, List.of(sn40l, gpu), "the shipped chips", 2);
         String md = Files.readString(report);
         for (String id : ids) {
             assertTrue(md.contains("\n| " + id + " | "), "row " + id + " in the results table");
