@@ -14,12 +14,15 @@ import rdu.schedule.KernelCall;
  * <ul>
  * <li>stage buffer = 2 x the activation bytes the operator produces: the next operator reads one copy while this
  *     one writes the other;
- * <li>weight buffer = 2 x min(weight bytes, TILE): streaming tiles, one filling from memory while one is consumed;
+ * <li>weight buffer = 2 x the operator's whole weight slice, if every operator's fits: a looped kernel holds this
+ *     layer's weights until the last sample of the batch has used them (samples need not move in lockstep) while
+ *     the next layer's stream in;
+ * <li>else 2 x min(weight bytes, TILE): streaming tiles, one filling from memory while one is consumed;
+ * <li>else min(weight bytes, TILE), single-buffered; if even that exceeds the chip's PMUs, the kernel does not fit
+ *     and allocation fails;
  * <li>PMUs = ceil((stage buffer + weight buffer) / TILE), at least 1;
  * <li>PCUs = 1 per operator, plus the spare PCUs shared in proportion to lane operations, rounded by largest
- *     remainder (ties to the earlier operator), so the total is at most the chip's PCUs;
- * <li>if the PMUs exceed the chip's, weight buffers shrink to one tile, single-buffered; if they still exceed it,
- *     the kernel does not fit and allocation fails.
+ *     remainder (ties to the earlier operator), so the total is at most the chip's PCUs.
  * </ul>
  */
 public final class Allocator {
@@ -42,10 +45,14 @@ public final class Allocator {
                     + " PCUs (one per operator), chip " + chip.name() + " has " + chip.pcus());
         }
         long tile = chip.pmuBytes();
+        long weightTile = Long.MAX_VALUE; // two whole weights first, then two tiles, then one
         int weightCopies = 2;
-        if (totalPmus(costs, tile, weightCopies) > chip.pmus()) {
+        if (totalPmus(costs, tile, weightTile, weightCopies) > chip.pmus()) {
+            weightTile = tile;
+        }
+        if (totalPmus(costs, tile, weightTile, weightCopies) > chip.pmus()) {
             weightCopies = 1;
-            int needed = totalPmus(costs, tile, weightCopies);
+            long needed = totalPmus(costs, tile, weightTile, weightCopies);
             if (needed > chip.pmus()) {
                 throw new AllocationException("kernel " + call.name() + " does not fit: needs " + needed
                         + " PMUs even with single-buffered weight tiles, chip " + chip.name() + " has "
@@ -56,8 +63,8 @@ public final class Allocator {
         List<OperatorAllocation> operators = new ArrayList<>();
         for (int i = 0; i < body.size(); i++) {
             Cost c = costs.get(i);
-            operators.add(new OperatorAllocation(body.get(i), pcus[i], pmus(c, tile, weightCopies),
-                    stageBuffer(c), weightBuffer(c, tile, weightCopies)));
+            operators.add(new OperatorAllocation(body.get(i), pcus[i], pmus(c, tile, weightTile, weightCopies),
+                    stageBuffer(c), weightBuffer(c, weightTile, weightCopies)));
         }
         return new KernelAllocation(call, operators);
     }
@@ -66,20 +73,20 @@ public final class Allocator {
         return 2 * c.activationBytes();
     }
 
-    /** 0 for an operator without weights. */
-    private static long weightBuffer(Cost c, long tile, int copies) {
-        return copies * Math.min(c.weightBytes(), tile);
+    /** {@code copies} buffers of up to {@code weightTile} bytes; 0 for an operator without weights. */
+    private static long weightBuffer(Cost c, long weightTile, int copies) {
+        return copies * Math.min(c.weightBytes(), weightTile);
     }
 
-    private static int pmus(Cost c, long tile, int weightCopies) {
-        long bytes = stageBuffer(c) + weightBuffer(c, tile, weightCopies);
+    private static int pmus(Cost c, long tile, long weightTile, int weightCopies) {
+        long bytes = stageBuffer(c) + weightBuffer(c, weightTile, weightCopies);
         return (int) Math.max(1, Math.ceilDiv(bytes, tile));
     }
 
-    private static int totalPmus(List<Cost> costs, long tile, int weightCopies) {
-        int total = 0;
+    private static long totalPmus(List<Cost> costs, long tile, long weightTile, int weightCopies) {
+        long total = 0;
         for (Cost c : costs) {
-            total += pmus(c, tile, weightCopies);
+            total += pmus(c, tile, weightTile, weightCopies);
         }
         return total;
     }

@@ -31,21 +31,26 @@ import rdu.schedule.Schedule;
  * <li>per kernel call: launch by host software ({@code software_launch}) or the AGCU ({@code hardware_launch}), then
  *     Program Load (only when the program differs from the last call's) and Argument Load, then Execute, then a
  *     barrier ({@code kernel_sync});</li>
- * <li>Execute: every operator streams its off-chip bytes (weights, KV cache) from the memory tier that holds them, in
- *     tiles of up to one PMU ({@code pmu_capacity}) and at most {@link #MAX_TILES} per operator, through a
- *     double-buffered PMU stage ({@link #BUFFER_TILES} tiles): a tile may start streaming once the tile two before it
- *     has been consumed. The memory streams tiles in dataflow order at its bandwidth: tile time = bytes / bandwidth.
- *     The operator's PCU group consumes a tile, sample by sample, once the tile has arrived and that sample's input
- *     is ready: compute = (FLOPs/2 + element-wise ops) / (PCUs x lanes x stages x clock) + transcendental ops /
- *     (PCUs x lanes x clock), split evenly over tiles and samples. A sample's output is ready pipelineDepth cycles
- *     after its last tile;</li>
+ * <li>Execute: every operator streams its off-chip bytes from the memory tier that holds them, in tiles of up to
+ *     one PMU ({@code pmu_capacity}) and at most {@link #MAX_TILES} per stream, into the PMU buffers the allocator
+ *     gave it, used as a ring: a tile may start streaming once its buffer's previous tile has been consumed. Weights
+ *     are shared by the batch; the KV cache is each sample's own, so sample b's attention streams only its tiles
+ *     ({@link #BUFFER_TILES} buffers). A memory streams at its bandwidth (tile time = bytes / bandwidth) and serves
+ *     any stream whose tile may start, filling idle gaps, earlier bookings first. The operator's PCU group computes a
+ *     tile for a sample once the tile has arrived and that sample's input is ready: compute = (FLOPs/2 +
+ *     element-wise ops) / (PCUs x lanes x stages x clock) + transcendental ops / (PCUs x lanes x clock), split
+ *     evenly over tiles and samples. When the buffers hold the whole weight, each sample runs through all tiles
+ *     before the next sample, and the weights stream when their buffers free, ahead of the compute; otherwise each
+ *     tile serves every sample before its buffer takes the next tile. A sample's output is ready pipelineDepth
+ *     cycles after its last tile;</li>
  * <li>KernelLooping: the decoder layers are iterations of one call, so the next layer's tiles stream while this layer
  *     computes (the PMU buffers carry over); without it every layer is a call of its own, and HBM idles through the
  *     drain, barrier and launch between layers;</li>
  * <li>BatchStreaming: sample b enters layer l as soon as it leaves layer l-1; without it, layer l starts for any
- *     sample only when every sample has left layer l-1;</li>
- * <li>tensor parallelism: sockets are alike, so socket 0 is timed; its collectives stream over its P2P links tile
- *     by tile behind the operator that produces them;</li>
+ *     sample only when every sample has left layer l-1. It gains where a sample's path through a layer (its own
+ *     attention, the all-reduce latencies) is longer than what the memory has to stream for the layer;</li>
+ * <li>tensor parallelism: sockets are alike, so socket 0 is timed; each sample's collective streams over its P2P
+ *     links tile by tile behind the operator that produces it;</li>
  * <li>kernels smaller than a layer (unfused, or a GPU's kernel-by-kernel schedule) write their output to HBM and the
  *     next call reads it back.</li>
  * </ol>
@@ -55,7 +60,7 @@ public final class TimingEngine {
 
     /** Streaming tiles per operator at most: beyond that, more tiles only add events, not accuracy. */
     public static final int MAX_TILES = 8;
-    /** PMU stage buffers per operator weight stream (double buffering). */
+    /** PMU stage buffers of a KV-cache stream (double buffering). */
     public static final int BUFFER_TILES = 2;
 
     private final Chip chip;
@@ -70,11 +75,14 @@ public final class TimingEngine {
 
     private final Timeline host = new Timeline(Resource.host("host runtime"));
     private final Timeline agcu = new Timeline(new Resource(0, "AGCU"));
-    private final Timeline hbm = new Timeline(new Resource(0, "HBM"));
-    private final Timeline ddr = new Timeline(new Resource(0, "DDR"));
+    private final Timeline hbm = new Timeline(new Resource(0, "HBM"), true);
+    private final Timeline ddr = new Timeline(new Resource(0, "DDR"), true);
     private final Timeline p2p = new Timeline(new Resource(0, "P2P out"));
-    /** Per tile of the last operator run: when its last sample's compute ended (an all-reduce streams behind it). */
-    private double[] previousTilesDone = new double[0];
+    /**
+     * Per output tile and sample of the last operator run: when that sample's compute of the tile ended. An
+     * all-reduce streams each sample's tiles behind it.
+     */
+    private double[][] previousDone = new double[0][];
     private String loadedProgram = "";
 
     public TimingEngine(Chip chip, Schedule schedule) {
@@ -163,59 +171,95 @@ public final class TimingEngine {
 
     /** Execute phase of one call: returns when every sample's last operator output is ready. */
     double execute(KernelCall call, int step, int position, double start, long[] bytes, List<Slice> slices) {
-        previousTilesDone = new double[0]; // an all-reduce streams behind its producer only within one kernel
+        previousDone = new double[0][]; // an all-reduce streams behind its producer only within one kernel
+        hbm.forgetBefore(start);
+        ddr.forgetBefore(start);
         double[] inputReady = new double[batch];
         Arrays.fill(inputReady, start);
-        Map<Integer, double[]> buffers = new HashMap<>(); // per operator slot: when each PMU tile buffer frees
+        // per operator slot of the loop body: its weight buffers and its KV-cache buffers, kept across iterations
+        Map<Integer, TileBuffers> weightBuffers = new HashMap<>();
+        Map<Integer, TileBuffers> kvBuffers = new HashMap<>();
         for (List<Node> iteration : call.iterations()) {
             if (!schedule.options().batchStreaming()) {
                 Arrays.fill(inputReady, Arrays.stream(inputReady).max().orElse(start));
             }
+            // weights held whole on chip stream as soon as their buffers free, ahead of this iteration's compute
+            Map<Integer, Tile[]> prefetched = new HashMap<>();
             for (int slot = 0; slot < iteration.size(); slot++) {
                 Node node = iteration.get(slot);
-                if (node.op() instanceof Op.AllReduce || node.op() instanceof Op.AllGather) {
-                    runCollective(call, node, step, inputReady, slices);
+                if (isCollective(node)) {
                     continue;
                 }
-                double[] buffer = buffers.computeIfAbsent(slot, s -> filled(BUFFER_TILES, start));
-                runOperator(call, node, step, position, buffer, inputReady, bytes, slices);
+                TileBuffers buffers = weightBuffers.computeIfAbsent(slot, s -> new TileBuffers(weightBufferTiles(node),
+                        start));
+                kvBuffers.computeIfAbsent(slot, s -> new TileBuffers(BUFFER_TILES, start));
+                Cost cost = cost(node, position);
+                if (cost.weightBytes() > 0 && buffers.size() >= tiles(cost.weightBytes())) {
+                    prefetched.put(slot, streamWeights(call, node, step, cost, buffers, bytes, slices));
+                }
+            }
+            for (int slot = 0; slot < iteration.size(); slot++) {
+                Node node = iteration.get(slot);
+                if (isCollective(node)) {
+                    runCollective(call, node, step, inputReady, slices);
+                } else {
+                    runOperator(call, node, step, position, weightBuffers.get(slot), kvBuffers.get(slot),
+                            prefetched.get(slot), inputReady, bytes, slices);
+                }
             }
         }
         return Arrays.stream(inputReady).max().orElse(start);
     }
 
+    private static boolean isCollective(Node node) {
+        return node.op() instanceof Op.AllReduce || node.op() instanceof Op.AllGather;
+    }
+
+    /** A weight tile in flight: the buffer it streams into and when it has arrived there. */
+    private record Tile(int buffer, double arrivedNs) {
+    }
+
     /**
-     * A collective (an all-reduce, or the logits' all-gather) streams each tile of its producer's output to the peer
-     * sockets as soon as that tile is computed (pipelined with the down projection, no HBM hop): P2P time = bytes /
-     * P2P bandwidth per tile, plus two link latencies for an all-reduce (reduce-scatter, then all-gather, one hop
-     * each on the direct socket-to-socket links) or one for an all-gather; then the adds.
+     * A collective (an all-reduce, or the logits' all-gather) streams each sample's part of each tile of its
+     * producer's output to the peer sockets as soon as that sample's tile is computed (pipelined with the down
+     * projection, no HBM hop): P2P time = bytes / P2P bandwidth per tile, plus two link latencies for an all-reduce
+     * (reduce-scatter, then all-gather, one hop each on the direct socket-to-socket links) or one for an all-gather;
+     * then the adds.
      */
     private void runCollective(KernelCall call, Node node, int step, double[] inputReady, List<Slice> slices) {
         Cost cost = staticCosts.get(node);
         String kind = node.op().getClass().getSimpleName();
         Map<String, Object> args = slices == null ? Map.of() : Map.of("token", step, "kernel", call.name(),
                 "layer", node.layer(), "op", kind);
-        int tiles = Math.max(1, previousTilesDone.length);
-        double arrived = 0;
-        for (int tile = 0; tile < tiles; tile++) {
-            long tileBytes = cost.p2pBytes() / tiles + (tile < cost.p2pBytes() % tiles ? 1 : 0);
-            double ready = tile < previousTilesDone.length ? previousTilesDone[tile] : inputReady[batch - 1];
-            Map<String, Object> withBytes = slices == null ? args : with(args, "bytes", tileBytes);
-            arrived = p2p.use(ready, tileBytes / chip.p2pBandwidth() * 1e9, kind, withBytes, slices);
-        }
-        double reduced = arrived + (node.op() instanceof Op.AllReduce ? 2 : 1) * chip.p2pLatencyNs();
+        int tiles = Math.max(1, previousDone.length);
+        long sampleBytes = cost.p2pBytes() / batch;
         Timeline pcu = pcuGroupOf.get(node);
         double addsPerSample = computeNs(cost, allocations.get(node).pcus()) / batch;
         double pipelineNs = cost.pipelineDepth() / chip.clockHz() * 1e9;
+        int hops = node.op() instanceof Op.AllReduce ? 2 : 1;
         for (int b = 0; b < batch; b++) {
-            inputReady[b] = pcu.use(Math.max(reduced, inputReady[b]), addsPerSample, kind, args, slices)
-                    + pipelineNs;
+            double arrived = 0;
+            for (int tile = 0; tile < tiles; tile++) {
+                long tileBytes = sampleBytes / tiles + (tile < sampleBytes % tiles ? 1 : 0);
+                double ready = tile < previousDone.length ? previousDone[tile][b] : inputReady[b];
+                Map<String, Object> withBytes = slices == null ? args : with(args, "bytes", tileBytes);
+                arrived = p2p.use(ready, tileBytes / chip.p2pBandwidth() * 1e9, kind, withBytes, slices);
+            }
+            double reduced = arrived + hops * chip.p2pLatencyNs();
+            inputReady[b] = pcu.use(Math.max(reduced, inputReady[b]), addsPerSample, kind, args, slices) + pipelineNs;
         }
-        previousTilesDone = new double[0];
+        previousDone = new double[0][];
     }
 
-    private void runOperator(KernelCall call, Node node, int step, int position, double[] buffer,
-                             double[] inputReady, long[] bytes, List<Slice> slices) {
+    /**
+     * One operator for every sample. Its weights stream once, in tiles every sample uses: if they were prefetched
+     * whole, each sample runs through all tiles before the next sample starts, so samples need not move in lockstep;
+     * otherwise each tile serves every sample before its buffer takes the next tile. Then each sample streams its own
+     * KV-cache tiles, if the operator reads any.
+     */
+    private void runOperator(KernelCall call, Node node, int step, int position, TileBuffers weightBuffers,
+                             TileBuffers kvBuffers, Tile[] prefetched, double[] inputReady, long[] bytes,
+                             List<Slice> slices) {
         Cost cost = cost(node, position);
         OperatorAllocation allocation = allocations.get(node);
         Timeline pcu = pcuGroupOf.get(node);
@@ -223,31 +267,94 @@ public final class TimingEngine {
         Map<String, Object> args = slices == null ? Map.of() : Map.of("token", step, "kernel", call.name(),
                 "layer", node.layer(), "op", node.op().getClass().getSimpleName(), "pcus", allocation.pcus());
 
-        long streamed = cost.weightBytes() + cost.kvReadBytes();
-        Tier tier = node.op().weightTensor() != null ? schedule.placement(node.op()).tier() : schedule.kvCache().tier();
-        int tiles = (int) Math.clamp((streamed + chip.pmuBytes() - 1) / chip.pmuBytes(), 1, MAX_TILES);
-        double computePerTileSample = computeNs(cost, allocation.pcus()) / tiles / batch;
-        double[] sampleDone = new double[batch];
-        double[] tilesDone = new double[tiles];
-        for (int tile = 0; tile < tiles; tile++) {
-            long tileBytes = streamed / tiles + (tile < streamed % tiles ? 1 : 0);
-            double arrived = tileBytes == 0 ? buffer[tile % BUFFER_TILES]
-                    : transfer(tier, tileBytes, buffer[tile % BUFFER_TILES], name, args, bytes, slices);
+        long sampleKv = cost.kvReadBytes() / batch;
+        int kvTiles = tiles(sampleKv);
+        // an operator with nothing to stream still computes, as one tile that needs no memory
+        int weightTiles = cost.weightBytes() > 0 || kvTiles == 0 ? Math.max(1, tiles(cost.weightBytes())) : 0;
+        double computePerTileSample = computeNs(cost, allocation.pcus()) / batch / (weightTiles + kvTiles);
+        double[][] done = new double[weightTiles][batch];
+        if (prefetched != null) {
             for (int b = 0; b < batch; b++) {
-                sampleDone[b] = pcu.use(Math.max(arrived, inputReady[b]), computePerTileSample, name, args, slices);
+                for (int tile = 0; tile < weightTiles; tile++) {
+                    double ready = Math.max(prefetched[tile].arrivedNs(), inputReady[b]);
+                    done[tile][b] = pcu.use(ready, computePerTileSample, name, args, slices);
+                }
             }
-            buffer[tile % BUFFER_TILES] = sampleDone[batch - 1];
-            tilesDone[tile] = sampleDone[batch - 1];
+            for (int tile = 0; tile < weightTiles; tile++) {
+                weightBuffers.release(prefetched[tile].buffer(), done[tile][batch - 1]);
+            }
+        } else {
+            Tier tier = node.op().weightTensor() != null ? schedule.placement(node.op()).tier() : Tier.HBM;
+            for (int tile = 0; tile < weightTiles; tile++) {
+                int buffer = weightBuffers.take();
+                double arrived = streamTile(tier, cost.weightBytes(), weightTiles, tile,
+                        weightBuffers.freeAtNs(buffer), name, args, bytes, slices);
+                for (int b = 0; b < batch; b++) {
+                    done[tile][b] = pcu.use(Math.max(arrived, inputReady[b]), computePerTileSample, name, args,
+                            slices);
+                }
+                weightBuffers.release(buffer, done[tile][batch - 1]);
+            }
         }
-        previousTilesDone = tilesDone;
+        double[] sampleDone = weightTiles > 0 ? done[weightTiles - 1].clone() : inputReady.clone();
+        Tier kvTier = schedule.kvCache().tier();
+        for (int b = 0; b < batch; b++) {
+            for (int tile = 0; tile < kvTiles; tile++) {
+                int buffer = kvBuffers.take();
+                double arrived = streamTile(kvTier, sampleKv, kvTiles, tile, kvBuffers.freeAtNs(buffer), name, args,
+                        bytes, slices);
+                sampleDone[b] = pcu.use(Math.max(arrived, Math.max(inputReady[b], sampleDone[b])),
+                        computePerTileSample, name, args, slices);
+                kvBuffers.release(buffer, sampleDone[b]);
+            }
+        }
+        previousDone = kvTiles == 0 ? done : new double[][] {sampleDone};
         double pipelineNs = cost.pipelineDepth() / chip.clockHz() * 1e9;
         for (int b = 0; b < batch; b++) {
             inputReady[b] = sampleDone[b] + pipelineNs;
             if (cost.kvWriteBytes() > 0) {
-                inputReady[b] = transfer(schedule.kvCache().tier(), cost.kvWriteBytes() / batch, inputReady[b],
-                        "KV write", args, bytes, slices);
+                inputReady[b] = transfer(kvTier, cost.kvWriteBytes() / batch, inputReady[b], "KV write", args, bytes,
+                        slices);
             }
         }
+    }
+
+    /** Streams every weight tile of an operator whose buffers hold its whole weight, as soon as each buffer frees. */
+    private Tile[] streamWeights(KernelCall call, Node node, int step, Cost cost, TileBuffers buffers, long[] bytes,
+                                 List<Slice> slices) {
+        Map<String, Object> args = slices == null ? Map.of() : Map.of("token", step, "kernel", call.name(),
+                "layer", node.layer(), "op", node.op().getClass().getSimpleName());
+        Tier tier = schedule.placement(node.op()).tier();
+        int count = tiles(cost.weightBytes());
+        Tile[] tiles = new Tile[count];
+        for (int tile = 0; tile < count; tile++) {
+            int buffer = buffers.take();
+            tiles[tile] = new Tile(buffer, streamTile(tier, cost.weightBytes(), count, tile, buffers.freeAtNs(buffer),
+                    names.get(node), args, bytes, slices));
+        }
+        return tiles;
+    }
+
+    /** The operator's weight buffers as the allocator sized them, in tiles (at least one). */
+    private int weightBufferTiles(Node node) {
+        long weightBytes = staticCosts.get(node).weightBytes();
+        if (weightBytes == 0) {
+            return 1;
+        }
+        long tileBytes = Math.ceilDiv(weightBytes, tiles(weightBytes));
+        return (int) Math.max(1, allocations.get(node).weightBufferBytes() / tileBytes);
+    }
+
+    /** Tiles of up to one PMU for {@code bytes}, at most {@link #MAX_TILES}; none for no bytes. */
+    private int tiles(long bytes) {
+        return (int) Math.min(Math.ceilDiv(bytes, chip.pmuBytes()), MAX_TILES);
+    }
+
+    /** Streams tile {@code tile} of {@code tiles} over {@code total} bytes into a buffer free from {@code freeNs}. */
+    private double streamTile(Tier tier, long total, int tiles, int tile, double freeNs, String name,
+                              Map<String, Object> args, long[] bytes, List<Slice> slices) {
+        long tileBytes = total / tiles + (tile < total % tiles ? 1 : 0);
+        return tileBytes == 0 ? freeNs : transfer(tier, tileBytes, freeNs, name, args, bytes, slices);
     }
 
     private double transfer(Tier tier, long count, double earliest, String name, Map<String, Object> args,
@@ -288,12 +395,6 @@ public final class TimingEngine {
 
     private static Map<String, Object> args(List<Slice> slices, int step) {
         return slices == null ? Map.of() : Map.of("token", step);
-    }
-
-    private static double[] filled(int n, double value) {
-        double[] a = new double[n];
-        Arrays.fill(a, value);
-        return a;
     }
 
     private static Map<String, Object> with(Map<String, Object> args, String key, Object value) {

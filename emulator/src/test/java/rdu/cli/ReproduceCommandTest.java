@@ -23,7 +23,7 @@ class ReproduceCommandTest {
         try (InputStream in = ChipFile.class.getResourceAsStream("sn40l.json")) {
             shipped = new String(in.readAllBytes(), StandardCharsets.UTF_8);
         }
-        String slower = shipped.replaceFirst("\"p2p_latency\":\\s*\\{ \"value\": [0-9.]+", "\"p2p_latency\": { \"value\": 5");
+        String slower = shipped.replaceFirst("\"p2p_latency\":\\s*\\{ \"value\": [0-9.]+", "\"p2p_latency\": { \"value\": 20");
         assertNotEquals(shipped, slower, "the test must really change p2p_latency");
         Path chip = Files.writeString(dir.resolve("slow-p2p.json"), slower);
 

@@ -155,10 +155,15 @@ class AllocatorTest {
     }
 
     @Test
-    void weightBuffersShrinkToOneTileBeforeTheKernelFails(@TempDir Path dir) throws IOException {
-        // Two operators streaming 4 tiles of weights each: 2 double-buffered tiles (2 PMUs) each, or 1 single.
+    void weightBuffersShrinkFromTwoWholeWeightsToOneTileBeforeTheKernelFails(@TempDir Path dir) throws IOException {
+        // Two operators streaming 4 tiles of weights each: two whole weights (8 PMUs) each, else 2 double-buffered
+        // tiles (2 PMUs) each, else 1 single.
         List<Cost> costs = List.of(buffers(4096, 0), buffers(4096, 0));
-        var roomy = Allocator.allocate(kernel("k", 2), costs, chip(dir, 8, 4, 1024));
+        var whole = Allocator.allocate(kernel("k", 2), costs, chip(dir, 8, 16, 1024));
+        assertEquals(List.of(8192L, 8192L), whole.operators().stream().map(OperatorAllocation::weightBufferBytes)
+                .toList());
+        assertEquals(16, whole.pmus());
+        var roomy = Allocator.allocate(kernel("k", 2), costs, chip(dir, 8, 15, 1024));
         assertEquals(List.of(2048L, 2048L), roomy.operators().stream().map(OperatorAllocation::weightBufferBytes)
                 .toList());
         assertEquals(4, roomy.pmus());
