@@ -177,34 +177,37 @@ public final class TimingEngine {
         double[] inputReady = new double[batch];
         Arrays.fill(inputReady, start);
         // per operator slot of the loop body: its weight buffers and its KV-cache buffers, kept across iterations
-        Map<Integer, TileBuffers> weightBuffers = new HashMap<>();
-        Map<Integer, TileBuffers> kvBuffers = new HashMap<>();
+        int slots = call.iterations().getFirst().size();
+        var weightBuffers = new TileBuffers[slots];
+        var kvBuffers = new TileBuffers[slots];
+        var prefetched = new Tile[slots][];
         for (List<Node> iteration : call.iterations()) {
             if (!schedule.options().batchStreaming()) {
                 Arrays.fill(inputReady, Arrays.stream(inputReady).max().orElse(start));
             }
             // weights held whole on chip stream as soon as their buffers free, ahead of this iteration's compute
-            Map<Integer, Tile[]> prefetched = new HashMap<>();
-            for (int slot = 0; slot < iteration.size(); slot++) {
+            for (int slot = 0; slot < slots; slot++) {
                 Node node = iteration.get(slot);
+                prefetched[slot] = null;
                 if (isCollective(node)) {
                     continue;
                 }
-                TileBuffers buffers = weightBuffers.computeIfAbsent(slot, s -> new TileBuffers(weightBufferTiles(node),
-                        start));
-                kvBuffers.computeIfAbsent(slot, s -> new TileBuffers(BUFFER_TILES, start));
-                Cost cost = cost(node, position);
-                if (cost.weightBytes() > 0 && buffers.size() >= tiles(cost.weightBytes())) {
-                    prefetched.put(slot, streamWeights(call, node, step, cost, buffers, bytes, slices));
+                if (weightBuffers[slot] == null) {
+                    weightBuffers[slot] = new TileBuffers(weightBufferTiles(node), start);
+                    kvBuffers[slot] = new TileBuffers(BUFFER_TILES, start);
+                }
+                long weightBytes = staticCosts.get(node).weightBytes();
+                if (weightBytes > 0 && weightBuffers[slot].size() >= tiles(weightBytes)) {
+                    prefetched[slot] = streamWeights(call, node, step, weightBytes, weightBuffers[slot], bytes, slices);
                 }
             }
-            for (int slot = 0; slot < iteration.size(); slot++) {
+            for (int slot = 0; slot < slots; slot++) {
                 Node node = iteration.get(slot);
                 if (isCollective(node)) {
                     runCollective(call, node, step, inputReady, slices);
                 } else {
-                    runOperator(call, node, step, position, weightBuffers.get(slot), kvBuffers.get(slot),
-                            prefetched.get(slot), inputReady, bytes, slices);
+                    runOperator(call, node, step, position, weightBuffers[slot], kvBuffers[slot], prefetched[slot],
+                            inputReady, bytes, slices);
                 }
             }
         }
@@ -320,16 +323,16 @@ public final class TimingEngine {
     }
 
     /** Streams every weight tile of an operator whose buffers hold its whole weight, as soon as each buffer frees. */
-    private Tile[] streamWeights(KernelCall call, Node node, int step, Cost cost, TileBuffers buffers, long[] bytes,
-                                 List<Slice> slices) {
+    private Tile[] streamWeights(KernelCall call, Node node, int step, long weightBytes, TileBuffers buffers,
+                                 long[] bytes, List<Slice> slices) {
         Map<String, Object> args = slices == null ? Map.of() : Map.of("token", step, "kernel", call.name(),
                 "layer", node.layer(), "op", node.op().getClass().getSimpleName());
         Tier tier = schedule.placement(node.op()).tier();
-        int count = tiles(cost.weightBytes());
+        int count = tiles(weightBytes);
         Tile[] tiles = new Tile[count];
         for (int tile = 0; tile < count; tile++) {
             int buffer = buffers.take();
-            tiles[tile] = new Tile(buffer, streamTile(tier, cost.weightBytes(), count, tile, buffers.freeAtNs(buffer),
+            tiles[tile] = new Tile(buffer, streamTile(tier, weightBytes, count, tile, buffers.freeAtNs(buffer),
                     names.get(node), args, bytes, slices));
         }
         return tiles;
