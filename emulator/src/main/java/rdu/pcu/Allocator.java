@@ -45,48 +45,54 @@ public final class Allocator {
                     + " PCUs (one per operator), chip " + chip.name() + " has " + chip.pcus());
         }
         long tile = chip.pmuBytes();
-        long weightTile = Long.MAX_VALUE; // two whole weights first, then two tiles, then one
-        int weightCopies = 2;
-        if (totalPmus(costs, tile, weightTile, weightCopies) > chip.pmus()) {
-            weightTile = tile;
-        }
-        if (totalPmus(costs, tile, weightTile, weightCopies) > chip.pmus()) {
-            weightCopies = 1;
-            long needed = totalPmus(costs, tile, weightTile, weightCopies);
-            if (needed > chip.pmus()) {
-                throw new AllocationException("kernel " + call.name() + " does not fit: needs " + needed
-                        + " PMUs even with single-buffered weight tiles, chip " + chip.name() + " has "
-                        + chip.pmus());
-            }
-        }
+        WeightBuffers weights = weightBuffers(call, costs, chip);
         int[] pcus = sharePcus(costs, chip.pcus());
         List<OperatorAllocation> operators = new ArrayList<>();
         for (int i = 0; i < body.size(); i++) {
             Cost c = costs.get(i);
-            operators.add(new OperatorAllocation(body.get(i), pcus[i], pmus(c, tile, weightTile, weightCopies),
-                    stageBuffer(c), weightBuffer(c, weightTile, weightCopies)));
+            operators.add(new OperatorAllocation(body.get(i), pcus[i], pmus(c, tile, weights), stageBuffer(c),
+                    weights.bytes(c)));
         }
         return new KernelAllocation(call, operators);
+    }
+
+    /** Two whole weights per operator if the PMUs hold them, else two tiles, else one: the first that fits. */
+    private static WeightBuffers weightBuffers(KernelCall call, List<Cost> costs, Chip chip) {
+        long tile = chip.pmuBytes();
+        List<WeightBuffers> choices = List.of(new WeightBuffers(Long.MAX_VALUE, 2), new WeightBuffers(tile, 2),
+                new WeightBuffers(tile, 1));
+        for (WeightBuffers choice : choices) {
+            if (totalPmus(costs, tile, choice) <= chip.pmus()) {
+                return choice;
+            }
+        }
+        throw new AllocationException("kernel " + call.name() + " does not fit: needs "
+                + totalPmus(costs, tile, choices.getLast()) + " PMUs even with single-buffered weight tiles, chip "
+                + chip.name() + " has " + chip.pmus());
     }
 
     private static long stageBuffer(Cost c) {
         return 2 * c.activationBytes();
     }
 
-    /** {@code copies} buffers of up to {@code weightTile} bytes; 0 for an operator without weights. */
-    private static long weightBuffer(Cost c, long weightTile, int copies) {
-        return copies * Math.min(c.weightBytes(), weightTile);
+    /** Weight buffers per operator: {@code copies} buffers of up to {@code tile} bytes (MAX_VALUE: the whole weight). */
+    private record WeightBuffers(long tile, int copies) {
+
+        /** 0 for an operator without weights. */
+        long bytes(Cost c) {
+            return copies * Math.min(c.weightBytes(), tile);
+        }
     }
 
-    private static int pmus(Cost c, long tile, long weightTile, int weightCopies) {
-        long bytes = stageBuffer(c) + weightBuffer(c, weightTile, weightCopies);
+    private static int pmus(Cost c, long tile, WeightBuffers weights) {
+        long bytes = stageBuffer(c) + weights.bytes(c);
         return (int) Math.max(1, Math.ceilDiv(bytes, tile));
     }
 
-    private static long totalPmus(List<Cost> costs, long tile, long weightTile, int weightCopies) {
+    private static long totalPmus(List<Cost> costs, long tile, WeightBuffers weights) {
         long total = 0;
         for (Cost c : costs) {
-            total += pmus(c, tile, weightTile, weightCopies);
+            total += pmus(c, tile, weights);
         }
         return total;
     }

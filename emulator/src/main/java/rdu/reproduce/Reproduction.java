@@ -498,7 +498,7 @@ public final class Reproduction {
 
     /** Modeled time of one batch-1 decode step on 16 sockets at 8K, every step a host turn, in microseconds. */
     private double stepUs(String model) {
-        return 1e6 / runs.run(model, sn40l, 16, STREAMED.withOffloadSteps(1), CONTEXT_8K, tokens).tokensPerSecond();
+        return 1e6 / runs.run(model, sn40l, 16, STREAMED, CONTEXT_8K, tokens).tokensPerSecond();
     }
 
     /**

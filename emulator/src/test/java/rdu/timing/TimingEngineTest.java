@@ -4,8 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.lang.foreign.Arena;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -13,20 +11,17 @@ import rdu.chip.Chip;
 import rdu.chip.ChipFile;
 import rdu.cost.Cost;
 import rdu.cost.CostModel;
+import rdu.cost.TestModels;
 import rdu.graph.DecodeGraph;
 import rdu.graph.Op;
 import rdu.memory.SocketMemory;
 import rdu.memory.Tier;
-import rdu.model.LayerWeights;
-import rdu.model.LlamaWeights;
 import rdu.model.ModelConfig;
-import rdu.rope.RopeLayout;
 import rdu.schedule.KernelCall;
 import rdu.schedule.Schedule;
 import rdu.schedule.ScheduleOptions;
 import rdu.simulate.Simulation;
 import rdu.tensor.DType;
-import rdu.tensor.Tensor;
 
 class TimingEngineTest {
 
@@ -37,23 +32,7 @@ class TimingEngineTest {
     static final Chip SN40L = ChipFile.load("sn40l");
 
     static DecodeGraph graph() {
-        var arena = Arena.ofAuto();
-        int h = CONFIG.hiddenSize();
-        int i = CONFIG.intermediateSize();
-        int kv = CONFIG.kvDim();
-        List<LayerWeights> layers = new ArrayList<>();
-        for (int l = 0; l < CONFIG.numLayers(); l++) {
-            layers.add(new LayerWeights(zeros(arena, "n1", h), zeros(arena, "q", h, h), zeros(arena, "k", kv, h),
-                    zeros(arena, "v", kv, h), zeros(arena, "o", h, h), zeros(arena, "n2", h), zeros(arena, "g", i, h),
-                    zeros(arena, "u", i, h), zeros(arena, "d", h, i)));
-        }
-        var weights = new LlamaWeights(zeros(arena, "embed", CONFIG.vocabSize(), h), layers, zeros(arena, "norm", h),
-                zeros(arena, "lm_head", CONFIG.vocabSize(), h), RopeLayout.HALF);
-        return DecodeGraph.build(CONFIG, weights);
-    }
-
-    static Tensor zeros(Arena arena, String name, long... shape) {
-        return new Tensor(name, DType.F32, shape, arena.allocate(Tensor.elementCount(shape) * 4));
+        return TestModels.small(CONFIG, DType.F32);
     }
 
     static Schedule schedule(ScheduleOptions options) {
@@ -115,7 +94,7 @@ class TimingEngineTest {
             Chip chip = idealized(1.6e9, lanes, 1.6e12);
             Schedule schedule = schedule(ScheduleOptions.defaults().withFusion(Schedule.Fusion.NONE));
             KernelCall classifier = schedule.calls().stream()
-                    .filter(c -> c.nodes().getFirst().op() instanceof Op.MatVec m && m.weight().name().equals("lm_head"))
+                    .filter(c -> c.nodes().getFirst().op() instanceof Op.MatVec m && m.weight().name().equals("classifier"))
                     .findFirst().orElseThrow();
             var engine = new TimingEngine(chip, schedule);
             double end = engine.execute(classifier, 0, 0, 0, new long[Tier.values().length], null);
