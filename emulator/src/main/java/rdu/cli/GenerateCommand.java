@@ -134,7 +134,9 @@ final class GenerateCommand implements Callable<Integer> {
                 public void onToken(int index, int token, float[] logits, byte[] text) {
                     out.write(text, 0, text.length);
                     out.flush();
-                    record(index, token, new String(text, StandardCharsets.UTF_8));
+                    if (trace != null || csv != null) {
+                        record(index, token, new String(text, StandardCharsets.UTF_8));
+                    }
                 }
 
                 @Override

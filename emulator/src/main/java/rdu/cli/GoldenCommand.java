@@ -78,11 +78,12 @@ final class GoldenCommand {
                     ScheduleMixin.describe(options));
             List<GoldenRecord> records = new ArrayList<>();
             try (Checkpoint checkpoint = Checkpoint.open(modelRoot.resolve(model))) {
+                var generator = GoldenRecorder.generator(checkpoint, chip, options);
                 for (String prompt : lines) {
                     int number = records.size() + 1;
                     GoldenRecord r;
                     try {
-                        r = GoldenRecorder.record(checkpoint, model, chip, options, maxTokens, prompt);
+                        r = GoldenRecorder.record(generator, model, chip, options, maxTokens, prompt);
                     } catch (GenerationException e) {
                         throw new Rdu.UsageException(prompts + " line " + number + ": " + e.getMessage());
                     }

@@ -33,11 +33,7 @@ final class ScheduleMixin {
      * kernels and control returning to the host every step; the dataflow switches do not apply to it.
      */
     ScheduleOptions options(Chip chip) {
-        if (chip.execution() == Chip.Execution.KERNEL_BY_KERNEL) {
-            return options().withFusion(Schedule.Fusion.KERNEL_BY_KERNEL).withKernelLooping(false)
-                    .withBatchStreaming(false).withOffloadSteps(1).withHardwareOrchestration(false);
-        }
-        return options();
+        return chip.execution() == Chip.Execution.KERNEL_BY_KERNEL ? options().kernelByKernel() : options();
     }
 
     ScheduleOptions options() {

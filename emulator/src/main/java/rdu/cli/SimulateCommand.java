@@ -16,6 +16,7 @@ import rdu.model.ModelConfig;
 import rdu.moe.MoeConfig;
 import rdu.report.TimingCsv;
 import rdu.report.TimingSummary;
+import rdu.schedule.Schedule;
 import rdu.simulate.Simulation;
 import rdu.tensor.DType;
 import rdu.trace.ChromeTrace;
@@ -104,8 +105,9 @@ final class SimulateCommand implements Callable<Integer> {
         }
         var simulation = new Simulation(full, chip, sockets, scheduleOptions.options(chip).withBatch(batch),
                 dtype.dtype, context, tokens, allowDdr, moe, expertParallel, Simulation.loadMla(model));
+        Schedule schedule;
         try {
-            simulation.compile();
+            schedule = simulation.compile();
         } catch (IllegalArgumentException e) {
             throw new Rdu.UsageException(model + " cannot be split this way: " + e.getMessage());
         } catch (CapacityException e) {
@@ -119,7 +121,7 @@ final class SimulateCommand implements Callable<Integer> {
         TimingSummary summary;
         try (ChromeTrace trace = traceFile == null ? null : new ChromeTrace(traceFile, chip.name());
              TimingCsv csv = csvFile == null ? null : new TimingCsv(csvFile)) {
-            summary = simulation.run(trace != null, timing -> {
+            summary = simulation.run(schedule, trace != null, timing -> {
                 if (trace != null) {
                     trace.step(timing.onSockets(sockets), -1, "");
                 }
@@ -141,8 +143,7 @@ final class SimulateCommand implements Callable<Integer> {
         }
         out.printf(Locale.ROOT, "%d socket(s) of %s, batch %d, context %d, %d decode steps; schedule: %s%n", sockets,
                 chip.name(), batch, context, tokens, ScheduleMixin.describe(simulation.options()));
-        out.print(summary.format(tokens * batch / hostSeconds).replace("host (this machine, not modeled)",
-                "host time of this simulation"));
+        out.print(summary.format("host time of this simulation", tokens * batch / hostSeconds));
         return 0;
     }
 

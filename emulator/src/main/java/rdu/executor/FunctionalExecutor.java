@@ -82,15 +82,15 @@ public final class FunctionalExecutor {
 
     /** Every socket's buffer becomes the sum of all of them, added in socket order. */
     private void allReduce(Activation a) {
-        float[] sum = sockets.getFirst().buffer(a).clone();
+        float[] sum = sockets.getFirst().buffer(a); // summed in place: no allocation per layer and token
         for (int s = 1; s < sockets.size(); s++) {
             float[] part = sockets.get(s).buffer(a);
             for (int j = 0; j < sum.length; j++) {
                 sum[j] += part[j];
             }
         }
-        for (SocketExecutor socket : sockets) {
-            System.arraycopy(sum, 0, socket.buffer(a), 0, sum.length);
+        for (int s = 1; s < sockets.size(); s++) {
+            System.arraycopy(sum, 0, sockets.get(s).buffer(a), 0, sum.length);
         }
     }
 

@@ -20,31 +20,17 @@ public record DecodeGraph(ModelConfig config, List<Node> nodes) {
     }
 
     public static DecodeGraph build(ModelConfig config, LlamaWeights weights) {
-        return build(config, weights, 1);
+        return build(config, weights, 1, Map.of(), Map.of());
     }
 
     /**
      * The graph one socket runs when a model is split over {@code sockets} sockets by tensor parallelism:
      * {@code config} and {@code weights} describe that socket's shard (see {@link TensorParallel}), and the
-     * partial sums of the attention and MLP outputs are all-reduced before the residual adds.
-     */
-    public static DecodeGraph build(ModelConfig config, LlamaWeights weights, int sockets) {
-        return build(config, weights, sockets, Map.of());
-    }
-
-    /**
-     * As {@link #build(ModelConfig, LlamaWeights, int)}, with the Mixture-of-Experts layers of {@code moe} (layer
-     * number to its routed experts): their MLP block is the router, then the experts into XB2, then the shared
-     * expert if the layer has one (its gate, up and down in {@code weights}; null when it has none), added into XB2.
-     */
-    public static DecodeGraph build(ModelConfig config, LlamaWeights weights, int sockets,
-                                    Map<Integer, RoutedExperts> moe) {
-        return build(config, weights, sockets, moe, Map.of());
-    }
-
-    /**
-     * As {@link #build(ModelConfig, LlamaWeights, int, Map)}, with the layers of {@code latent} (layer number to its
-     * tensors) running Multi-head Latent Attention instead of grouped-query attention.
+     * partial sums of the attention and MLP outputs are all-reduced before the residual adds. The layers of
+     * {@code moe} (layer number to its routed experts) run a Mixture-of-Experts MLP: the router, then the experts
+     * into XB2, then the shared expert if the layer has one (its gate, up and down in {@code weights}; null when it
+     * has none), added into XB2. The layers of {@code latent} (layer number to its tensors) run Multi-head Latent
+     * Attention instead of grouped-query attention.
      */
     public static DecodeGraph build(ModelConfig config, LlamaWeights weights, int sockets,
                                     Map<Integer, RoutedExperts> moe, Map<Integer, LatentAttention> latent) {

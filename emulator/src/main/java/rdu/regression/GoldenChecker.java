@@ -6,12 +6,15 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
+import rdu.generate.Generator;
 import rdu.model.Checkpoint;
+import rdu.schedule.ScheduleOptions;
 import rdu.tokenizer.Tokenizer;
 
 /**
  * Re-runs golden records with their recorded model, chip, schedule options, max tokens and prompt, and lists how the
- * results differ. Keeps the last checkpoint open, so consecutive records of one model load it once.
+ * results differ. Keeps the last checkpoint open and its generator, so consecutive records of one model load it once
+ * and, on one chip with one set of schedule options, compile its schedule once.
  */
 public final class GoldenChecker implements AutoCloseable {
 
@@ -22,6 +25,12 @@ public final class GoldenChecker implements AutoCloseable {
     private final double tolerance;
     private Path openPath;
     private Checkpoint checkpoint;
+    /** What {@link #generator} was made for: the chip and options of the record before, on {@link #checkpoint}. */
+    private GeneratorFor generatorFor;
+    private Generator generator;
+
+    private record GeneratorFor(String chip, ScheduleOptions options) {
+    }
 
     /**
      * @param modelRoot what a relative model path in a record is relative to
@@ -43,7 +52,12 @@ public final class GoldenChecker implements AutoCloseable {
             checkpoint = Checkpoint.open(path);
             openPath = path;
         }
-        GoldenRecord found = GoldenRecorder.record(checkpoint, expected.model(), expected.chip(), expected.options(),
+        var wanted = new GeneratorFor(expected.chip(), expected.options());
+        if (!wanted.equals(generatorFor)) {
+            generator = GoldenRecorder.generator(checkpoint, expected.chip(), expected.options());
+            generatorFor = wanted;
+        }
+        GoldenRecord found = GoldenRecorder.record(generator, expected.model(), expected.chip(), expected.options(),
                 expected.maxTokens(), expected.prompt());
         return compare(expected, found, checkpoint.tokenizer());
     }
@@ -132,6 +146,8 @@ public final class GoldenChecker implements AutoCloseable {
             checkpoint.close();
             checkpoint = null;
             openPath = null;
+            generator = null;
+            generatorFor = null;
         }
     }
 }

@@ -18,15 +18,19 @@ public final class GoldenRecorder {
     private GoldenRecorder() {
     }
 
+    /** The generator golden records are made with: the timing model on, on the chip named (or filed) as {@code chip}. */
+    public static Generator generator(Checkpoint checkpoint, String chip, ScheduleOptions options) {
+        return new Generator(checkpoint, ChipFile.load(chip), options, Generator.Timing.ON);
+    }
+
     /**
-     * Generates greedily from {@code prompt} on the chip named (or filed) as {@code chip}.
+     * Generates greedily from {@code prompt} with {@code generator}, made by {@link #generator} from {@code chip} and
+     * {@code options}; a generator serves any number of records.
      *
      * @param model the checkpoint's path as the record should state it (the checkpoint itself is already open)
      */
-    public static GoldenRecord record(Checkpoint checkpoint, String model, String chip, ScheduleOptions options,
+    public static GoldenRecord record(Generator generator, String model, String chip, ScheduleOptions options,
                                       int maxTokens, String prompt) {
-        // a fresh generator per call: every record names its own chip and schedule options
-        var generator = new Generator(checkpoint, ChipFile.load(chip), options, Generator.Timing.ON);
         List<StepTiming> steps = new ArrayList<>();
         TokenListener listener = new TokenListener() {
             @Override

@@ -103,8 +103,12 @@ public final class TimingSummary {
 
     /** The summary lines, each ending in a newline; the host rate is wall time on this machine, for comparison. */
     public String format(double hostTokensPerSecond) {
-        String host = String.format(Locale.ROOT, "host (this machine, not modeled): %.1f tokens/s%n",
-                hostTokensPerSecond);
+        return format("host (this machine, not modeled)", hostTokensPerSecond);
+    }
+
+    /** As {@link #format(double)}, with the host line labelled {@code hostLabel}. */
+    public String format(String hostLabel, double hostTokensPerSecond) {
+        String host = String.format(Locale.ROOT, "%s: %.1f tokens/s%n", hostLabel, hostTokensPerSecond);
         if (steps == 0) {
             return String.format(Locale.ROOT, "modeled %s: no decode steps%n", chipName) + host;
         }

@@ -46,8 +46,7 @@ public final class Reproduction {
     static final ScheduleOptions STREAMED = LOOPED.withBatchStreaming(true);
     static final ScheduleOptions ALL = ScheduleOptions.defaults();
     /** What rdu simulate runs on a kernel-by-kernel chip (ScheduleMixin.options): host launches, host every step. */
-    static final ScheduleOptions GPU = ScheduleOptions.defaults().withFusion(Schedule.Fusion.KERNEL_BY_KERNEL)
-            .withKernelLooping(false).withBatchStreaming(false).withOffloadSteps(1).withHardwareOrchestration(false);
+    static final ScheduleOptions GPU = ScheduleOptions.defaults().kernelByKernel();
 
     static final String BASE_TEXT = "layer fusion, one call per layer, hardware orchestration, host every step";
     static final String LOOPED_TEXT = "layer fusion + KernelLooping, hardware orchestration, host every step";

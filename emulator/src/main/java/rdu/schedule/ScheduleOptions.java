@@ -38,6 +38,15 @@ public record ScheduleOptions(
         return new ScheduleOptions(Schedule.Fusion.LAYER, true, true, DEFAULT_OFFLOAD_STEPS, true, 1);
     }
 
+    /**
+     * A GPU's schedule as TensorRT-LLM runs it: kernel by kernel, each launched by the host, and control back at the
+     * host every step (the dataflow switches do not apply); the batch stays as it is.
+     */
+    public ScheduleOptions kernelByKernel() {
+        return withFusion(Schedule.Fusion.KERNEL_BY_KERNEL).withKernelLooping(false).withBatchStreaming(false)
+                .withOffloadSteps(1).withHardwareOrchestration(false);
+    }
+
     public ScheduleOptions withFusion(Schedule.Fusion f) {
         return new ScheduleOptions(f, kernelLooping, batchStreaming, offloadSteps, hardwareOrchestration, batch);
     }

@@ -99,7 +99,11 @@ public record Simulation(ModelConfig model, Chip chip, int sockets, ScheduleOpti
 
     /** Runs every step; the summary is per socket (each socket streams its own shard at its own bandwidth). */
     public TimingSummary run(boolean traced, Consumer<StepTiming> sink) {
-        Schedule schedule = compile();
+        return run(compile(), traced, sink);
+    }
+
+    /** As {@link #run(boolean, Consumer)}, on a schedule this simulation already compiled. */
+    public TimingSummary run(Schedule schedule, boolean traced, Consumer<StepTiming> sink) {
         var engine = new TimingEngine(chip, schedule);
         var summary = new TimingSummary(chip.name() + " x" + sockets, options.batch(), chip.hbmBandwidth(),
                 engine.weightBytesPerStep());

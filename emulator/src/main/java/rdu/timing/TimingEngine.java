@@ -72,6 +72,8 @@ public final class TimingEngine {
     private final Map<KernelCall, String> programs = new IdentityHashMap<>();
     private final Map<Node, Timeline> pcuGroupOf = new IdentityHashMap<>();
     private final Map<Node, String> names = new IdentityHashMap<>();
+    /** The nodes that read or write the KV cache, for Eq. 3's roofline. */
+    private final List<Node> kvNodes = new ArrayList<>();
 
     private final Timeline host = new Timeline(Resource.host("host runtime"));
     private final Timeline agcu = new Timeline(new Resource(0, "AGCU"));
@@ -101,6 +103,9 @@ public final class TimingEngine {
                     Node node = iteration.get(slot);
                     allocations.put(node, allocation.operators().get(slot));
                     staticCosts.put(node, CostModel.of(node.op(), config, batch, 0));
+                    if (node.op() instanceof Op.Attention || node.op() instanceof Op.KvWrite) {
+                        kvNodes.add(node);
+                    }
                     names.put(node, opName(node));
                     // the same slot of every layer is the same PCU group: one timeline per name
                     String group = String.format(Locale.ROOT, "PCU %s %02d %s",
@@ -414,11 +419,9 @@ public final class TimingEngine {
     /** KV-cache bytes one sample reads and writes at {@code position}, for Eq. 3's roofline. */
     public long kvBytesPerSample(int position) {
         long total = 0;
-        for (KernelCall call : schedule.calls()) {
-            for (Node node : call.nodes()) {
-                Cost c = cost(node, position);
-                total += c.kvReadBytes() + c.kvWriteBytes();
-            }
+        for (Node node : kvNodes) {
+            Cost c = cost(node, position);
+            total += c.kvReadBytes() + c.kvWriteBytes();
         }
         return total / batch;
     }

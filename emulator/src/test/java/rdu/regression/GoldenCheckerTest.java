@@ -10,7 +10,6 @@ import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import rdu.chip.ChipFile;
 import rdu.generate.StopReason;
 import rdu.model.Checkpoint;
 import rdu.schedule.Schedule;
@@ -27,9 +26,8 @@ class GoldenCheckerTest {
     @BeforeAll
     static void record() {
         try (Checkpoint checkpoint = Checkpoint.open(SharedModels.root().resolve(SharedModels.STORIES))) {
-            once = GoldenRecorder.record(checkpoint, SharedModels.STORIES, ChipFile.DEFAULT,
-                    ScheduleOptions.defaults(), 16, "Once upon a time");
-            dog = GoldenRecorder.record(checkpoint, SharedModels.STORIES, ChipFile.DEFAULT,
+            once = GoldenRecorderTest.recordStories(checkpoint, ScheduleOptions.defaults(), 16, "Once upon a time");
+            dog = GoldenRecorderTest.recordStories(checkpoint,
                     ScheduleOptions.defaults().withFusion(Schedule.Fusion.NONE), 256, "The little dog");
         }
     }

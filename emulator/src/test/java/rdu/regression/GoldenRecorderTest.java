@@ -31,8 +31,7 @@ class GoldenRecorderTest {
     void recordsGreedyTokensAndEveryStepsTime() {
         GoldenRecord r;
         try (Checkpoint checkpoint = Checkpoint.open(SharedModels.root().resolve(SharedModels.STORIES))) {
-            r = GoldenRecorder.record(checkpoint, SharedModels.STORIES, ChipFile.DEFAULT, ScheduleOptions.defaults(),
-                    16, "Once upon a time");
+            r = recordStories(checkpoint, ScheduleOptions.defaults(), 16, "Once upon a time");
         }
         assertEquals(SharedModels.STORIES, r.model());
         assertArrayEquals(new int[] {1, 403, 407, 261, 378}, r.promptIds());
@@ -58,8 +57,7 @@ class GoldenRecorderTest {
     void recordsTheStopTokenAsRunCDoes() throws IOException {
         GoldenRecord r;
         try (Checkpoint checkpoint = Checkpoint.open(SharedModels.root().resolve(SharedModels.STORIES))) {
-            r = GoldenRecorder.record(checkpoint, SharedModels.STORIES, ChipFile.DEFAULT, ScheduleOptions.defaults(),
-                    256, "The little dog");
+            r = recordStories(checkpoint, ScheduleOptions.defaults(), 256, "The little dog");
         }
         JsonNode runC = null;
         for (String line : Files.readAllLines(SharedModels.root().resolve("golden/stories260K.jsonl"))) {
@@ -97,5 +95,11 @@ class GoldenRecorderTest {
         Files.write(file, new byte[] {'a', (byte) 0xff, '\n'});
         assertEquals(file + ": not UTF-8 text",
                 assertThrows(GoldenFileException.class, () -> GoldenRecorder.readPrompts(file)).getMessage());
+    }
+
+    /** One greedy record of stories260K on the default chip. */
+    static GoldenRecord recordStories(Checkpoint checkpoint, ScheduleOptions options, int maxTokens, String prompt) {
+        var generator = GoldenRecorder.generator(checkpoint, ChipFile.DEFAULT, options);
+        return GoldenRecorder.record(generator, SharedModels.STORIES, ChipFile.DEFAULT, options, maxTokens, prompt);
     }
 }
