@@ -38,14 +38,11 @@ public final class Attention {
         int group = heads / kvHeads;
         float scale = (float) Math.sqrt(headDim);
         float[] att = new float[pos + 1];
-        // heads narrower than one vector (the 260K test models have 8) are plain loops: same sums, no vector set-up
-        boolean narrow = headDim < Simd.FLOAT.length();
         for (int h = 0; h < heads; h++) {
             int qo = h * headDim;
             int kvo = (h / group) * headDim;
             for (int t = 0; t <= pos; t++) {
-                att[t] = (narrow ? dotScalar(q, qo, keys, t * kvDim + kvo, headDim)
-                        : Simd.dot(q, qo, keys, t * kvDim + kvo, headDim)) / scale;
+                att[t] = Simd.dot(q, qo, keys, t * kvDim + kvo, headDim) / scale;
             }
             Softmax.apply(att, 0, pos + 1);
             Arrays.fill(out, qo, qo + headDim, 0.0f);
@@ -53,15 +50,6 @@ public final class Attention {
                 accumulate(out, qo, att[t], values, t * kvDim + kvo, headDim);
             }
         }
-    }
-
-    /** The sequential sum Simd.dot also computes for vectors shorter than one register. */
-    private static float dotScalar(float[] a, int aOffset, float[] b, int bOffset, int n) {
-        float s = 0;
-        for (int i = 0; i < n; i++) {
-            s += a[aOffset + i] * b[bOffset + i];
-        }
-        return s;
     }
 
     /** out[o + i] += a * v[vo + i]: multiply then add, not FMA, to round exactly like run.c. */

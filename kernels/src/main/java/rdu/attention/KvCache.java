@@ -34,14 +34,6 @@ public final class KvCache {
         this.values = new float[layers][initial];
     }
 
-    public int layers() {
-        return layers;
-    }
-
-    public int maxPositions() {
-        return maxPositions;
-    }
-
     public int kvDim() {
         return kvDim;
     }

@@ -14,7 +14,7 @@ import rdu.tensor.Tensor;
  * F16, widened to float as it streams) and FP32 accumulation. Decode is bound by reading W once, so the
  * kernel walks four rows at a time: four independent FMA chains hide latency, four memory streams keep
  * the prefetchers busy, and each x vector is loaded once for all four. Every row is summed in the same
- * order whatever its neighbours, chunking or batch, so results never depend on how the rows were split.
+ * order whatever its neighbours or chunking, so results never depend on how the rows were split.
  */
 public final class MatVec {
 
@@ -25,7 +25,6 @@ public final class MatVec {
     }
 
     public static void apply(Tensor w, float[] x, float[] out) {
-        checkMatrix(w);
         apply(w, 0, Math.toIntExact(w.dim(0)), x, out, 0);
     }
 
@@ -42,21 +41,21 @@ public final class MatVec {
         }
     }
 
-    static void checkMatrix(Tensor w) {
+    private static void checkMatrix(Tensor w) {
         if (w.rank() != 2) {
             throw new IllegalArgumentException("matrix " + w + ": expected rank 2 [rows, cols], found rank " + w.rank());
         }
         Simd.requireWidenable(w);
     }
 
-    static void checkRows(Tensor w, long rowStart, int rowCount) {
+    private static void checkRows(Tensor w, long rowStart, int rowCount) {
         if (rowStart < 0 || rowCount < 0 || rowStart + rowCount > w.dim(0)) {
             throw new IllegalArgumentException("matrix " + w + ": rows [" + rowStart + ", " + (rowStart + rowCount)
                     + ") outside [0, " + w.dim(0) + ")");
         }
     }
 
-    static void checkVectors(Tensor w, float[] x, float[] out, int outOffset, int rowCount) {
+    private static void checkVectors(Tensor w, float[] x, float[] out, int outOffset, int rowCount) {
         if (x.length != w.dim(1)) {
             throw new IllegalArgumentException("matrix " + w + ": x has length " + x.length + ", expected cols = " + w.dim(1));
         }

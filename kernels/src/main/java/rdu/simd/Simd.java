@@ -121,11 +121,19 @@ public final class Simd {
     /** Dot product of a[aOffset..aOffset+n) and b[bOffset..bOffset+n), four accumulators to hide FMA latency. */
     public static float dot(float[] a, int aOffset, float[] b, int bOffset, int n) {
         int step = FLOAT.length();
+        int i = 0;
+        float s = 0;
+        if (n < step) {
+            // shorter than one register (small heads): a plain loop, no vector set-up and no lane sum of zeros
+            for (; i < n; i++) {
+                s += a[aOffset + i] * b[bOffset + i];
+            }
+            return s;
+        }
         FloatVector s0 = FloatVector.zero(FLOAT);
         FloatVector s1 = s0;
         FloatVector s2 = s0;
         FloatVector s3 = s0;
-        int i = 0;
         for (int unrolled = n - n % (4 * step); i < unrolled; i += 4 * step) {
             s0 = FloatVector.fromArray(FLOAT, a, aOffset + i).fma(FloatVector.fromArray(FLOAT, b, bOffset + i), s0);
             s1 = FloatVector.fromArray(FLOAT, a, aOffset + i + step)
@@ -138,8 +146,7 @@ public final class Simd {
         for (int bound = FLOAT.loopBound(n); i < bound; i += step) {
             s0 = FloatVector.fromArray(FLOAT, a, aOffset + i).fma(FloatVector.fromArray(FLOAT, b, bOffset + i), s0);
         }
-        // Vectors shorter than one register (small heads) skip the lane sum: it would add up zeros.
-        float s = n < step ? 0 : sum(s0.add(s1).add(s2.add(s3)));
+        s = sum(s0.add(s1).add(s2.add(s3)));
         for (; i < n; i++) {
             s += a[aOffset + i] * b[bOffset + i];
         }

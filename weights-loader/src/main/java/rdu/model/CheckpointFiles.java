@@ -71,10 +71,13 @@ public final class CheckpointFiles {
         return node;
     }
 
-    /** A JSON value as an error message shows it: the value (shortened) and its JSON type. */
     /** {@code config.field} as an int of at least {@code min}, or an error naming the file and the field. */
     public static int intAtLeast(Path file, JsonNode config, String field, int min) {
-        JsonNode node = config.path(field);
+        return intAtLeast(file, field, config.path(field), min);
+    }
+
+    /** {@code node} as an int of at least {@code min}, or an error naming the file and {@code field}. */
+    public static int intAtLeast(Path file, String field, JsonNode node, int min) {
         if (!node.isIntegralNumber() || !node.canConvertToInt() || node.intValue() < min) {
             String expected = min == 1 ? "a positive integer" : min == 0 ? "a non-negative integer"
                     : "an integer >= " + min;
@@ -83,6 +86,7 @@ public final class CheckpointFiles {
         return node.intValue();
     }
 
+    /** A JSON value as an error message shows it: the value (shortened) and its JSON type. */
     public static String describe(JsonNode value) {
         if (value == null || value.isMissingNode()) {
             return "no such field";

@@ -41,17 +41,17 @@ public final class HfConfig {
         JsonNode top = CheckpointFiles.readJsonObject(configJson);
         String architecture = architecture(configJson, top.path("architectures"), supported);
         JsonNode c = textConfig(top);
-        int hidden = positiveInt(configJson, "hidden_size", c.path("hidden_size"));
+        int hidden = CheckpointFiles.intAtLeast(configJson, c, "hidden_size", 1);
         // Llama 4's intermediate_size is one expert's; its dense layers' MLP width is intermediate_size_mlp
         String mlpField = absent(c.path("intermediate_size_mlp")) ? "intermediate_size" : "intermediate_size_mlp";
-        int intermediate = positiveInt(configJson, mlpField, c.path(mlpField));
-        int layers = positiveInt(configJson, "num_hidden_layers", c.path("num_hidden_layers"));
-        int heads = positiveInt(configJson, "num_attention_heads", c.path("num_attention_heads"));
-        int vocab = positiveInt(configJson, "vocab_size", c.path("vocab_size"));
-        int maxPositions = positiveInt(configJson, "max_position_embeddings", c.path("max_position_embeddings"));
+        int intermediate = CheckpointFiles.intAtLeast(configJson, c, mlpField, 1);
+        int layers = CheckpointFiles.intAtLeast(configJson, c, "num_hidden_layers", 1);
+        int heads = CheckpointFiles.intAtLeast(configJson, c, "num_attention_heads", 1);
+        int vocab = CheckpointFiles.intAtLeast(configJson, c, "vocab_size", 1);
+        int maxPositions = CheckpointFiles.intAtLeast(configJson, c, "max_position_embeddings", 1);
 
         int kvHeads = absent(c.path("num_key_value_heads")) ? heads
-                : positiveInt(configJson, "num_key_value_heads", c.path("num_key_value_heads"));
+                : CheckpointFiles.intAtLeast(configJson, c, "num_key_value_heads", 1);
         if (heads % kvHeads != 0) {
             throw new CheckpointException(configJson, "num_key_value_heads",
                     "a divisor of num_attention_heads (" + heads + ")", String.valueOf(kvHeads));
@@ -65,7 +65,7 @@ public final class HfConfig {
             }
             headDim = hidden / heads;
         } else {
-            headDim = positiveInt(configJson, "head_dim", c.path("head_dim"));
+            headDim = CheckpointFiles.intAtLeast(configJson, c, "head_dim", 1);
         }
 
         double eps = absent(c.path("rms_norm_eps")) ? 1e-6 : positive(configJson, "rms_norm_eps", c.path("rms_norm_eps"));
@@ -135,8 +135,8 @@ public final class HfConfig {
                 double factor = positive(file, "rope_scaling.factor", node.path("factor"));
                 double low = positive(file, "rope_scaling.low_freq_factor", node.path("low_freq_factor"));
                 double high = positive(file, "rope_scaling.high_freq_factor", node.path("high_freq_factor"));
-                int original = positiveInt(file, "rope_scaling.original_max_position_embeddings",
-                        node.path("original_max_position_embeddings"));
+                int original = CheckpointFiles.intAtLeast(file, "rope_scaling.original_max_position_embeddings",
+                        node.path("original_max_position_embeddings"), 1);
                 try {
                     return new RopeScaling(factor, low, high, original);
                 } catch (IllegalArgumentException e) {
@@ -150,13 +150,6 @@ public final class HfConfig {
 
     private static boolean absent(JsonNode node) {
         return node.isMissingNode() || node.isNull();
-    }
-
-    private static int positiveInt(Path file, String field, JsonNode node) {
-        if (!node.isIntegralNumber() || !node.canConvertToInt() || node.intValue() <= 0) {
-            throw new CheckpointException(file, field, "a positive integer", CheckpointFiles.describe(node));
-        }
-        return node.intValue();
     }
 
     private static double positive(Path file, String field, JsonNode node) {
