@@ -1,6 +1,8 @@
 # Sourced by the scripts: finds the repository, a JDK >= 25 and the Maven wrapper.
 set -euo pipefail
 RDU_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# the models, goldens and reference data the project reads but never commits
+RDU_SHARED="${RDU_SHARED:-$RDU_ROOT/../shared}"
 JAVA_HOME="$("$RDU_ROOT/scripts/find-jdk")"
 export JAVA_HOME
 export PATH="$JAVA_HOME/bin:$PATH"

@@ -51,7 +51,7 @@ public final class Allocator {
         for (int i = 0; i < body.size(); i++) {
             Cost c = costs.get(i);
             operators.add(new OperatorAllocation(body.get(i), pcus[i], pmus(c, tile, weights), stageBuffer(c),
-                    weights.bytes(c)));
+                    weights.bytes(c, tile), weights.copies(), weights.whole()));
         }
         return new KernelAllocation(call, operators);
     }
@@ -59,8 +59,8 @@ public final class Allocator {
     /** Two whole weights per operator if the PMUs hold them, else two tiles, else one: the first that fits. */
     private static WeightBuffers weightBuffers(KernelCall call, List<Cost> costs, Chip chip) {
         long tile = chip.pmuBytes();
-        List<WeightBuffers> choices = List.of(new WeightBuffers(Long.MAX_VALUE, 2), new WeightBuffers(tile, 2),
-                new WeightBuffers(tile, 1));
+        List<WeightBuffers> choices = List.of(new WeightBuffers(true, 2), new WeightBuffers(false, 2),
+                new WeightBuffers(false, 1));
         for (WeightBuffers choice : choices) {
             if (totalPmus(costs, tile, choice) <= chip.pmus()) {
                 return choice;
@@ -75,17 +75,17 @@ public final class Allocator {
         return 2 * c.activationBytes();
     }
 
-    /** Weight buffers per operator: {@code copies} buffers of up to {@code tile} bytes (MAX_VALUE: the whole weight). */
-    private record WeightBuffers(long tile, int copies) {
+    /** Weight buffers per operator: {@code copies} buffers, each of the whole weight or of one PMU tile. */
+    private record WeightBuffers(boolean whole, int copies) {
 
         /** 0 for an operator without weights. */
-        long bytes(Cost c) {
-            return copies * Math.min(c.weightBytes(), tile);
+        long bytes(Cost c, long tile) {
+            return copies * (whole ? c.weightBytes() : Math.min(c.weightBytes(), tile));
         }
     }
 
     private static int pmus(Cost c, long tile, WeightBuffers weights) {
-        long bytes = stageBuffer(c) + weights.bytes(c);
+        long bytes = stageBuffer(c) + weights.bytes(c, tile);
         return (int) Math.max(1, Math.ceilDiv(bytes, tile));
     }
 

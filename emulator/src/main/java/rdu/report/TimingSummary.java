@@ -92,6 +92,11 @@ public final class TimingSummary {
         return batch * hbmBytesPerSecond / (weightBytesPerStep + (double) kvBytes / steps);
     }
 
+    /** Achieved HBM bandwidth as a fraction of the chip's. */
+    public double hbmUtilisation() {
+        return achievedHbmBytesPerSecond() / hbmBytesPerSecond;
+    }
+
     public double rooflineFraction() {
         return tokensPerSecond() / rooflineTokensPerSecond();
     }
@@ -119,7 +124,7 @@ public final class TimingSummary {
                 chipName, tokensPerSecond(), p50Ms(), p90Ms(), p99Ms())
                 + String.format(Locale.ROOT, "HBM: %s achieved = %.1f%% of %s; Eq. 3 roofline %.1f tokens/s"
                         + " -> %.1f%% of roofline%n", bandwidth(achievedHbmBytesPerSecond()),
-                        100 * achievedHbmBytesPerSecond() / hbmBytesPerSecond, bandwidth(hbmBytesPerSecond),
+                        100 * hbmUtilisation(), bandwidth(hbmBytesPerSecond),
                         rooflineTokensPerSecond(), 100 * rooflineFraction())
                 + String.format(Locale.ROOT, "kernel calls per token: %s%n", callsText)
                 + host;

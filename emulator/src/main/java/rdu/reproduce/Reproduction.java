@@ -102,7 +102,7 @@ public final class Reproduction {
     private Row row4() {
         var values = new Values();
         for (String m : List.of("llama-3.1-8b", "llama-3.1-70b", "llama-3.1-405b")) {
-            values.add(m, hbmUtilisation(sn(m, 16, ALL, CONTEXT_8K), sn40l));
+            values.add(m, sn(m, 16, ALL, CONTEXT_8K).hbmUtilisation());
         }
         return new Row("4", "Llama 3.1 decode, whole decoder fused: HBM bandwidth utilisation",
                 config("llama-3.1-8b/70b/405b", 16, 1, CONTEXT_8K, ALL_TEXT), "> 85%",
@@ -116,7 +116,7 @@ public final class Reproduction {
 
     private Row row5() {
         TimingSummary s = sn("llama-2-7b", 8, BASE, CONTEXT_2K);
-        double u = hbmUtilisation(s, sn40l);
+        double u = s.hbmUtilisation();
         double stepUs = 1e6 / s.tokensPerSecond();
         double calls = s.kernelCallsPerToken();
         return new Row("5", "Llama 2 7B, TP8, decoder fused into one kernel: HBM utilisation",
@@ -189,7 +189,7 @@ public final class Reproduction {
         var speedups = new Values();
         for (String m : TARGETS) {
             for (int sockets : new int[] {1, 8, 16}) {
-                if (runs.fits(m, sn40l, sockets, BASE, CONTEXT_4K)) {
+                if (runs.fits(m, sn40l, sockets, BASE, CONTEXT_4K, tokens)) {
                     speedups.add(m + " x" + sockets, loopingSpeedup(m, sockets, 1, CONTEXT_4K));
                 }
             }
@@ -209,7 +209,7 @@ public final class Reproduction {
         var speedups = new Values();
         var sameSchedule = new Values();
         for (String m : TARGETS) {
-            if (runs.fits(m, sn40l, 8, BASE, CONTEXT_4K)) {
+            if (runs.fits(m, sn40l, 8, BASE, CONTEXT_4K, tokens)) {
                 double looped16 = sn(m, 16, LOOPED, CONTEXT_4K).tokensPerSecond();
                 speedups.add(m, looped16 / sn(m, 8, BASE, CONTEXT_4K).tokensPerSecond());
                 sameSchedule.add(m, looped16 / sn(m, 8, LOOPED, CONTEXT_4K).tokensPerSecond());
@@ -231,7 +231,7 @@ public final class Reproduction {
         var fractions = new Values();
         for (String m : TARGETS) {
             for (int sockets : new int[] {8, 16}) {
-                if (runs.fits(m, sn40l, sockets, LOOPED, CONTEXT_4K)) {
+                if (runs.fits(m, sn40l, sockets, LOOPED, CONTEXT_4K, tokens)) {
                     fractions.add(m + " x" + sockets, sn(m, sockets, LOOPED, CONTEXT_4K).rooflineFraction());
                 }
             }
@@ -248,7 +248,7 @@ public final class Reproduction {
     private Row row11() {
         var speedups = new Values();
         for (String m : TARGETS) {
-            if (runs.fits(m, gpu, 8, GPU, CONTEXT_4K)) {
+            if (runs.fits(m, gpu, 8, GPU, CONTEXT_4K, tokens)) {
                 speedups.add(m, sn(m, 16, LOOPED, CONTEXT_4K).tokensPerSecond()
                         / h100(m, 8, CONTEXT_4K).tokensPerSecond());
             }
@@ -275,7 +275,7 @@ public final class Reproduction {
 
     private Row row12b() {
         TimingSummary s = h100("llama-3.1-8b", 8, CONTEXT_4K);
-        double u = hbmUtilisation(s, gpu);
+        double u = s.hbmUtilisation();
         return new Row("12b", "Llama 3.1 8B on DGX H100: HBM utilisation of 24 TB/s",
                 config("llama-3.1-8b", "8 GPUs", 1, CONTEXT_4K, GPU_TEXT), "21%", pct(u), Verdict.absolute(0.21, u),
                 false, "Follows from row 12a: the bytes of a token (weights and KV cache) over the fitted token time,"
@@ -294,7 +294,7 @@ public final class Reproduction {
                         + " tok/s implies kernels that reach only about half the HBM bandwidth at batch 1 (small"
                         + " GEMVs); the timing engine has no per-kernel bandwidth efficiency, so launch and sync costs"
                         + " alone cannot give rows 12 and 13 exactly together.",
-                        100 * hbmUtilisation(eight, gpu)));
+                        100 * eight.hbmUtilisation()));
     }
 
     private Row row14a() {
@@ -585,10 +585,6 @@ public final class Reproduction {
     }
 
     /** Per socket: each socket streams its own shard at its own bandwidth. */
-    private static double hbmUtilisation(TimingSummary s, Chip chip) {
-        return s.achievedHbmBytesPerSecond() / chip.hbmBandwidth();
-    }
-
     private static String config(String models, Object sockets, Object batch, int context, String schedule) {
         return fmt("%s; sockets %s; batch %s; context %d; %s", models, sockets, batch, context, schedule);
     }

@@ -25,10 +25,13 @@ final class Runs {
                 simulation(model, chip, sockets, options, context, tokens).run(false, timing -> { }));
     }
 
-    /** Whether the model's weights and KV cache fit the sockets' HBM (the papers never spill to DDR). */
-    boolean fits(String model, Chip chip, int sockets, ScheduleOptions options, int context) {
+    /**
+     * Whether the model's weights and KV cache for this run fit the sockets' HBM (the papers never spill to DDR); a
+     * run that fits is done and kept, as {@link #run} would.
+     */
+    boolean fits(String model, Chip chip, int sockets, ScheduleOptions options, int context, int tokens) {
         try {
-            simulation(model, chip, sockets, options, context, 1).compile();
+            run(model, chip, sockets, options, context, tokens);
             return true;
         } catch (CapacityException tooBig) {
             return false;

@@ -31,10 +31,6 @@ final class Timeline {
         this.backfills = backfills;
     }
 
-    double freeAtNs() {
-        return freeAtNs;
-    }
-
     /** Idle from time 0 on, for a new run. */
     void reset() {
         freeAtNs = 0;
@@ -48,7 +44,7 @@ final class Timeline {
 
     /**
      * Runs a task of {@code durationNs} no earlier than {@code earliestNs} and returns when it ends; records it as
-     * slices into {@code trace} unless that is null (an untraced run allocates nothing).
+     * slices into {@code trace} unless that is null (an untraced run records no slices).
      */
     double use(double earliestNs, double durationNs, String name, Map<String, Object> args, List<Slice> trace) {
         double remaining = durationNs;

@@ -31,9 +31,9 @@ import rdu.schedule.Schedule;
  * <li>per kernel call: launch by host software ({@code software_launch}) or the AGCU ({@code hardware_launch}), then
  *     Program Load (only when the program differs from the last call's) and Argument Load, then Execute, then a
  *     barrier ({@code kernel_sync});</li>
- * <li>Execute: every operator streams its off-chip bytes from the memory tier that holds them, in tiles of up to
- *     one PMU ({@code pmu_capacity}) and at most {@link #MAX_TILES} per stream, into the PMU buffers the allocator
- *     gave it, used as a ring: a tile may start streaming once its buffer's previous tile has been consumed. Weights
+ * <li>Execute: every operator streams its off-chip bytes from the memory tier that holds them, in tiles of one PMU
+ *     ({@code pmu_capacity}), or larger tiles where a stream would need more than {@link #MAX_TILES}, into the PMU
+ *     buffers the allocator gave it, used as a ring: a tile may start streaming once its buffer's previous tile has been consumed. Weights
  *     are shared by the batch; the KV cache is each sample's own, so sample b's attention streams only its tiles
  *     ({@link #BUFFER_TILES} buffers). A memory streams at its bandwidth (tile time = bytes / bandwidth) and serves
  *     any stream whose tile may start, filling idle gaps, earlier bookings first. The operator's PCU group computes a
@@ -62,6 +62,8 @@ public final class TimingEngine {
     public static final int MAX_TILES = 8;
     /** PMU stage buffers of a KV-cache stream (double buffering). */
     public static final int BUFFER_TILES = 2;
+
+    private static final int TIERS = Tier.values().length;
 
     private final Chip chip;
     private final Schedule schedule;
@@ -135,11 +137,12 @@ public final class TimingEngine {
      * Models decode step {@code step} (sequence position {@code position}) starting at {@code startNs}, when the
      * previous step's token is known.
      *
-     * @param trace whether to keep every slice (for Chrome traces); off, a step allocates almost nothing
+     * @param trace whether to keep every slice (for Chrome traces); off, a step records no slices and builds no
+     *              names
      */
     public StepTiming step(int step, int position, double startNs, boolean trace) {
         List<Slice> slices = trace ? new ArrayList<>() : null;
-        var bytes = new long[Tier.values().length];
+        var bytes = new long[TIERS];
         double t = startNs;
         boolean hostTakesOver = step % schedule.options().offloadSteps() == 0;
         t = hostTakesOver
@@ -188,7 +191,7 @@ public final class TimingEngine {
         var prefetched = new Tile[slots][];
         for (List<Node> iteration : call.iterations()) {
             if (!schedule.options().batchStreaming()) {
-                Arrays.fill(inputReady, Arrays.stream(inputReady).max().orElse(start));
+                Arrays.fill(inputReady, latest(inputReady));
             }
             // weights held whole on chip stream as soon as their buffers free, ahead of this iteration's compute
             for (int slot = 0; slot < slots; slot++) {
@@ -216,7 +219,16 @@ public final class TimingEngine {
                 }
             }
         }
-        return Arrays.stream(inputReady).max().orElse(start);
+        return latest(inputReady);
+    }
+
+    /** When the last sample is ready (the batch has at least one sample). */
+    private static double latest(double[] ready) {
+        double latest = ready[0];
+        for (double r : ready) {
+            latest = Math.max(latest, r);
+        }
+        return latest;
     }
 
     private static boolean isCollective(Node node) {
@@ -343,17 +355,21 @@ public final class TimingEngine {
         return tiles;
     }
 
-    /** The operator's weight buffers as the allocator sized them, in tiles (at least one). */
+    /**
+     * The operator's weight buffers as the allocator gave them, counted in this engine's tiles: two copies of the
+     * whole weight are two sets of its tiles; a streaming buffer holds one tile (an engine tile stands for several
+     * PMU tiles when a weight exceeds {@link #MAX_TILES} PMUs).
+     */
     private int weightBufferTiles(Node node) {
+        OperatorAllocation allocation = allocations.get(node);
         long weightBytes = staticCosts.get(node).weightBytes();
-        if (weightBytes == 0) {
-            return 1;
-        }
-        long tileBytes = Math.ceilDiv(weightBytes, tiles(weightBytes));
-        return (int) Math.max(1, allocations.get(node).weightBufferBytes() / tileBytes);
+        return weightBytes == 0 ? 1 : allocation.weightCopies() * (allocation.wholeWeights() ? tiles(weightBytes) : 1);
     }
 
-    /** Tiles of up to one PMU for {@code bytes}, at most {@link #MAX_TILES}; none for no bytes. */
+    /**
+     * Tiles for streaming {@code bytes}: one per PMU ({@code pmu_capacity}) of bytes, but at most {@link #MAX_TILES}
+     * (larger tiles beyond that); none for no bytes.
+     */
     private int tiles(long bytes) {
         return (int) Math.min(Math.ceilDiv(bytes, chip.pmuBytes()), MAX_TILES);
     }
