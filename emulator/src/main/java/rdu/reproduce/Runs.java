@@ -40,8 +40,7 @@ final class Runs {
 
     private static Simulation simulation(String model, Chip chip, int sockets, ScheduleOptions options, int context,
                                          int tokens) {
-        return new Simulation(Simulation.loadModel(model, context, tokens), chip, sockets, options, storage(model),
-                context, tokens, false, Simulation.loadMoe(model), false, Simulation.loadMla(model));
+        return Simulation.of(model, chip, sockets, options, storage(model), context, tokens, false, false);
     }
 
     /** The papers' storage type: FP8 for the models published in FP8 (MLSys'26 section 4), BF16 for the rest. */

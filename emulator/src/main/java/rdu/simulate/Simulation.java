@@ -40,10 +40,15 @@ public record Simulation(ModelConfig model, Chip chip, int sockets, ScheduleOpti
         }
     }
 
-    /** A run of a model with grouped-query attention. */
-    public Simulation(ModelConfig model, Chip chip, int sockets, ScheduleOptions options, DType dtype, int context,
-                      int tokens, boolean allowDdr, MoeConfig moe, boolean expertParallel) {
-        this(model, chip, sockets, options, dtype, context, tokens, allowDdr, moe, expertParallel, null);
+    /**
+     * A run of a catalog model or config.json: its shape, Mixture-of-Experts and Multi-head Latent Attention parts
+     * all read from that one config, the KV cache sized for {@code context + tokens} positions.
+     */
+    public static Simulation of(String nameOrPath, Chip chip, int sockets, ScheduleOptions options, DType dtype,
+                                int context, int tokens, boolean allowDdr, boolean expertParallel) {
+        MlaConfig mla = loadMla(nameOrPath);
+        return new Simulation(model(nameOrPath, context, tokens, mla), chip, sockets, options, dtype, context, tokens,
+                allowDdr, loadMoe(nameOrPath), expertParallel, mla);
     }
 
     /**
@@ -51,8 +56,11 @@ public record Simulation(ModelConfig model, Chip chip, int sockets, ScheduleOpti
      * head_dim is a query head's width, nope + rope (DeepSeek's config.json has no head_dim field).
      */
     public static ModelConfig loadModel(String nameOrPath, int context, int tokens) {
+        return model(nameOrPath, context, tokens, loadMla(nameOrPath));
+    }
+
+    private static ModelConfig model(String nameOrPath, int context, int tokens, MlaConfig mla) {
         ModelConfig c = HfConfig.read(ModelCatalog.config(nameOrPath), HfConfig.LLAMA_LIKE);
-        MlaConfig mla = loadMla(nameOrPath);
         return new ModelConfig(c.architecture(), c.hiddenSize(), c.intermediateSize(), c.numLayers(), c.numHeads(),
                 c.numKvHeads(), mla == null ? c.headDim() : mla.qkHeadDim(), c.vocabSize(), context + tokens,
                 c.rmsNormEps(), c.ropeTheta(),

@@ -30,8 +30,7 @@ class DeepseekR1SimulationTest {
     static final int LATENT = 512 + 64;
 
     static Simulation simulation(int sockets, int context, DType dtype) {
-        return new Simulation(Simulation.loadModel(MODEL, context, 1), SN40L, sockets, ScheduleOptions.defaults(),
-                dtype, context, 1, false, Simulation.loadMoe(MODEL), false, Simulation.loadMla(MODEL));
+        return Simulation.of(MODEL, SN40L, sockets, ScheduleOptions.defaults(), dtype, context, 1, false, false);
     }
 
     static long hbmBytesOfOneStep(Simulation simulation) {

@@ -22,9 +22,8 @@ class MoeSimulationTest {
     static final int CONTEXT = 15;
 
     static Simulation simulation(String model, int sockets, int batch, DType dtype, boolean expertParallel) {
-        return new Simulation(Simulation.loadModel(model, CONTEXT, 1), SN40L, sockets,
-                ScheduleOptions.defaults().withBatch(batch), dtype, CONTEXT, 1, false, Simulation.loadMoe(model),
-                expertParallel);
+        return Simulation.of(model, SN40L, sockets, ScheduleOptions.defaults().withBatch(batch), dtype, CONTEXT, 1,
+                false, expertParallel);
     }
 
     static long hbmBytesOfOneStep(Simulation simulation) {

@@ -60,8 +60,7 @@ class TimingEngineTest {
 
     /** Modeled tokens/s of a catalog model, timing only, on 16 SN40L sockets at 8K context. */
     static double tokensPerSecond(String model, ScheduleOptions options) {
-        var run = new Simulation(Simulation.loadModel(model, 8192, 4), SN40L, 16, options, DType.BF16, 8192, 4, false,
-                null, false);
+        var run = Simulation.of(model, SN40L, 16, options, DType.BF16, 8192, 4, false, false);
         return run.run(false, step -> { }).tokensPerSecond();
     }
 
