@@ -39,7 +39,7 @@ final class Timeline {
 
     /** Forgets the idle gaps that end before {@code ns}: no later request may start before it. */
     void forgetBefore(double ns) {
-        gaps.removeIf(g -> g[1] <= ns);
+        gaps.subList(0, firstGapEndingAfter(ns)).clear(); // gaps are in time order: the forgotten ones lead
     }
 
     /**
