@@ -69,11 +69,10 @@ public final class TimingEngine {
     private final Schedule schedule;
     private final ModelConfig config;
     private final int batch;
-    private final Map<Node, Cost> staticCosts = new IdentityHashMap<>();
-    private final Map<Node, OperatorAllocation> allocations = new IdentityHashMap<>();
+    private final Map<Node, Operator> operators = new IdentityHashMap<>();
     private final Map<KernelCall, String> programs = new IdentityHashMap<>();
-    private final Map<Node, Timeline> pcuGroupOf = new IdentityHashMap<>();
-    private final Map<Node, String> names = new IdentityHashMap<>();
+    /** One PCU group per slot of each kernel's body: the same slot of every layer runs on the same PCUs. */
+    private final List<Timeline> pcuGroups = new ArrayList<>();
     /** The nodes that read or write the KV cache, for Eq. 3's roofline. */
     private final List<Node> kvNodes = new ArrayList<>();
 
@@ -89,13 +88,22 @@ public final class TimingEngine {
     private double[][] previousDone = new double[0][];
     private String loadedProgram = "";
 
+    /**
+     * What the engine needs of a node at every step, worked out once: its cost (at position 0: attention's grows
+     * with the position and is evaluated per step), its fabric and PCU group, its name in traces, its weight tiles,
+     * its weight buffers in those tiles and the memory tier its weight lives in.
+     */
+    private record Operator(Cost cost, OperatorAllocation allocation, Timeline pcu, String name, int weightTiles,
+                            int weightBufferTiles, Tier weightTier) {
+    }
+
     public TimingEngine(Chip chip, Schedule schedule) {
         this.chip = chip;
         this.schedule = schedule;
         this.config = schedule.config();
         this.batch = schedule.options().batch();
         int allocationPosition = config.maxPositions() / 2; // PCUs are split for a mid-context attention cost
-        Map<String, Timeline> pcuGroups = new HashMap<>();
+        Map<String, Timeline> pcuGroupNamed = new HashMap<>();
         for (KernelCall call : schedule.calls()) {
             List<Node> body = call.iterations().getFirst();
             List<Cost> costs = body.stream().map(n -> CostModel.of(n.op(), config, batch, allocationPosition)).toList();
@@ -103,16 +111,19 @@ public final class TimingEngine {
             for (List<Node> iteration : call.iterations()) {
                 for (int slot = 0; slot < iteration.size(); slot++) {
                     Node node = iteration.get(slot);
-                    allocations.put(node, allocation.operators().get(slot));
-                    staticCosts.put(node, CostModel.of(node.op(), config, batch, 0));
                     if (node.op() instanceof Op.Attention || node.op() instanceof Op.KvWrite) {
                         kvNodes.add(node);
                     }
-                    names.put(node, opName(node));
+                    String name = opName(node);
                     // the same slot of every layer is the same PCU group: one timeline per name
                     String group = String.format(Locale.ROOT, "PCU %s %02d %s",
-                            call.part().name().toLowerCase(Locale.ROOT), slot, names.get(node));
-                    pcuGroupOf.put(node, pcuGroups.computeIfAbsent(group, n -> new Timeline(new Resource(0, n))));
+                            call.part().name().toLowerCase(Locale.ROOT), slot, name);
+                    Timeline pcu = pcuGroupNamed.computeIfAbsent(group, n -> {
+                        var timeline = new Timeline(new Resource(0, n));
+                        pcuGroups.add(timeline);
+                        return timeline;
+                    });
+                    operators.put(node, operator(node, allocation.operators().get(slot), pcu, name));
                 }
             }
             programs.put(call, call.part() + " " + body.stream().map(n -> n.op().getClass().getSimpleName()).toList());
@@ -127,7 +138,7 @@ public final class TimingEngine {
         for (Timeline t : List.of(host, agcu, hbm, ddr, p2p)) {
             t.reset();
         }
-        for (Timeline pcu : pcuGroupOf.values()) {
+        for (Timeline pcu : pcuGroups) {
             pcu.reset();
         }
         loadedProgram = "";
@@ -200,13 +211,13 @@ public final class TimingEngine {
                 if (isCollective(node)) {
                     continue;
                 }
+                Operator operator = operators.get(node);
                 if (weightBuffers[slot] == null) {
-                    weightBuffers[slot] = new TileBuffers(weightBufferTiles(node), start);
+                    weightBuffers[slot] = new TileBuffers(operator.weightBufferTiles(), start);
                     kvBuffers[slot] = new TileBuffers(BUFFER_TILES, start);
                 }
-                long weightBytes = staticCosts.get(node).weightBytes();
-                if (weightBytes > 0 && weightBuffers[slot].size() >= tiles(weightBytes)) {
-                    prefetched[slot] = streamWeights(call, node, step, weightBytes, weightBuffers[slot], bytes, slices);
+                if (operator.cost().weightBytes() > 0 && operator.weightBufferTiles() >= operator.weightTiles()) {
+                    prefetched[slot] = streamWeights(call, node, operator, step, weightBuffers[slot], bytes, slices);
                 }
             }
             for (int slot = 0; slot < slots; slot++) {
@@ -247,14 +258,15 @@ public final class TimingEngine {
      * then the adds.
      */
     private void runCollective(KernelCall call, Node node, int step, double[] inputReady, List<Slice> slices) {
-        Cost cost = staticCosts.get(node);
+        Operator operator = operators.get(node);
+        Cost cost = operator.cost();
         String kind = node.op().getClass().getSimpleName();
         Map<String, Object> args = slices == null ? Map.of() : Map.of("token", step, "kernel", call.name(),
                 "layer", node.layer(), "op", kind);
         int tiles = Math.max(1, previousDone.length);
         long sampleBytes = cost.p2pBytes() / batch;
-        Timeline pcu = pcuGroupOf.get(node);
-        double addsPerSample = computeNs(cost, allocations.get(node).pcus()) / batch;
+        Timeline pcu = operator.pcu();
+        double addsPerSample = computeNs(cost, operator.allocation().pcus()) / batch;
         double pipelineNs = cost.pipelineDepth() / chip.clockHz() * 1e9;
         int hops = node.op() instanceof Op.AllReduce ? 2 : 1;
         for (int b = 0; b < batch; b++) {
@@ -280,17 +292,18 @@ public final class TimingEngine {
     private void runOperator(KernelCall call, Node node, int step, int position, TileBuffers weightBuffers,
                              TileBuffers kvBuffers, Tile[] prefetched, double[] inputReady, long[] bytes,
                              List<Slice> slices) {
+        Operator operator = operators.get(node);
         Cost cost = cost(node, position);
-        OperatorAllocation allocation = allocations.get(node);
-        Timeline pcu = pcuGroupOf.get(node);
-        String name = names.get(node);
+        OperatorAllocation allocation = operator.allocation();
+        Timeline pcu = operator.pcu();
+        String name = operator.name();
         Map<String, Object> args = slices == null ? Map.of() : Map.of("token", step, "kernel", call.name(),
                 "layer", node.layer(), "op", node.op().getClass().getSimpleName(), "pcus", allocation.pcus());
 
         long sampleKv = cost.kvReadBytes() / batch;
         int kvTiles = tiles(sampleKv);
         // an operator with nothing to stream still computes, as one tile that needs no memory
-        int weightTiles = cost.weightBytes() > 0 || kvTiles == 0 ? Math.max(1, tiles(cost.weightBytes())) : 0;
+        int weightTiles = cost.weightBytes() > 0 || kvTiles == 0 ? Math.max(1, operator.weightTiles()) : 0;
         double computePerTileSample = computeNs(cost, allocation.pcus()) / batch / (weightTiles + kvTiles);
         double[][] done = new double[weightTiles][batch];
         if (prefetched != null) {
@@ -304,7 +317,7 @@ public final class TimingEngine {
                 weightBuffers.release(prefetched[tile].buffer(), done[tile][batch - 1]);
             }
         } else {
-            Tier tier = node.op().weightTensor() != null ? schedule.placement(node.op()).tier() : Tier.HBM;
+            Tier tier = operator.weightTier();
             for (int tile = 0; tile < weightTiles; tile++) {
                 int buffer = weightBuffers.take();
                 double arrived = streamTile(tier, cost.weightBytes(), weightTiles, tile,
@@ -340,30 +353,32 @@ public final class TimingEngine {
     }
 
     /** Streams every weight tile of an operator whose buffers hold its whole weight, as soon as each buffer frees. */
-    private Tile[] streamWeights(KernelCall call, Node node, int step, long weightBytes, TileBuffers buffers,
+    private Tile[] streamWeights(KernelCall call, Node node, Operator operator, int step, TileBuffers buffers,
                                  long[] bytes, List<Slice> slices) {
         Map<String, Object> args = slices == null ? Map.of() : Map.of("token", step, "kernel", call.name(),
                 "layer", node.layer(), "op", node.op().getClass().getSimpleName());
-        Tier tier = schedule.placement(node.op()).tier();
-        int count = tiles(weightBytes);
+        int count = operator.weightTiles();
         Tile[] tiles = new Tile[count];
         for (int tile = 0; tile < count; tile++) {
             int buffer = buffers.take();
-            tiles[tile] = new Tile(buffer, streamTile(tier, weightBytes, count, tile, buffers.freeAtNs(buffer),
-                    names.get(node), args, bytes, slices));
+            tiles[tile] = new Tile(buffer, streamTile(operator.weightTier(), operator.cost().weightBytes(), count, tile,
+                    buffers.freeAtNs(buffer), operator.name(), args, bytes, slices));
         }
         return tiles;
     }
 
     /**
-     * The operator's weight buffers as the allocator gave them, counted in this engine's tiles: two copies of the
-     * whole weight are two sets of its tiles; a streaming buffer holds one tile (an engine tile stands for several
-     * PMU tiles when a weight exceeds {@link #MAX_TILES} PMUs).
+     * The node's {@link Operator}. Its weight buffers are the allocator's, counted in this engine's tiles: two copies
+     * of the whole weight are two sets of its tiles; a streaming buffer holds one tile (an engine tile stands for
+     * several PMU tiles when a weight exceeds {@link #MAX_TILES} PMUs).
      */
-    private int weightBufferTiles(Node node) {
-        OperatorAllocation allocation = allocations.get(node);
-        long weightBytes = staticCosts.get(node).weightBytes();
-        return weightBytes == 0 ? 1 : allocation.weightCopies() * (allocation.wholeWeights() ? tiles(weightBytes) : 1);
+    private Operator operator(Node node, OperatorAllocation allocation, Timeline pcu, String name) {
+        Cost cost = CostModel.of(node.op(), config, batch, 0);
+        int weightTiles = tiles(cost.weightBytes());
+        int bufferTiles = weightTiles == 0 ? 1
+                : allocation.weightCopies() * (allocation.wholeWeights() ? weightTiles : 1);
+        Tier tier = node.op().weightTensor() != null ? schedule.placement(node.op()).tier() : Tier.HBM;
+        return new Operator(cost, allocation, pcu, name, weightTiles, bufferTiles, tier);
     }
 
     /**
@@ -400,7 +415,7 @@ public final class TimingEngine {
 
     private Cost cost(Node node, int position) {
         return node.op() instanceof Op.Attention ? CostModel.of(node.op(), config, batch, position)
-                : staticCosts.get(node);
+                : operators.get(node).cost();
     }
 
     private static String opName(Node node) {
