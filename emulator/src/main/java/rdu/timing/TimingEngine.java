@@ -12,7 +12,6 @@ import rdu.cost.Cost;
 import rdu.cost.CostModel;
 import rdu.graph.Node;
 import rdu.graph.Op;
-import rdu.memory.Placement;
 import rdu.memory.Tier;
 import rdu.model.ModelConfig;
 import rdu.pcu.Allocator;
