@@ -1,5 +1,7 @@
 # Sourced by the scripts: finds the repository, a JDK >= 25 and the Maven wrapper.
 set -euo pipefail
+# a script that stops on an error says where, instead of exiting silently
+trap 'echo "${0##*/}: stopped: \"$BASH_COMMAND\" failed (exit $?) at line $LINENO" >&2' ERR
 RDU_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # the models, goldens and reference data the project reads but never commits
 RDU_SHARED="${RDU_SHARED:-$RDU_ROOT/../shared}"
