@@ -130,7 +130,7 @@ public record Llama2cCheckpoint(ModelConfig config, LlamaWeights weights) {
                 }
             }
         } catch (IOException e) {
-            throw new CheckpointException(dir, "cannot list the directory: " + e, e);
+            throw new CheckpointException(dir, "cannot list the directory: " + CheckpointFiles.reason(e), e);
         }
         if (candidates.size() != 1) {
             throw new CheckpointException(dir, "llama2.c tokenizer",

@@ -7,17 +7,23 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import java.io.IOException;
+import java.io.InputStream;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileChannel.MapMode;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
 
 /**
- * Reading checkpoint files (mapped binaries, JSON) with errors that name the file, never a bare IOException.
+ * Every checkpoint file the loaders open (mapped binaries, JSON, tokenizers) is opened here: only regular files (a
+ * named pipe would block the open forever), files read whole only up to {@link #MAX_READ_BYTES}, and errors that name
+ * the file and say what is wrong in words, never a Java exception's class name.
  */
 public final class CheckpointFiles {
 
@@ -27,11 +33,18 @@ public final class CheckpointFiles {
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
             .build();
 
+    /**
+     * The most a file read whole into memory (JSON, a llama2.c tokenizer) may hold: real ones are a few MB, Gemma's
+     * tokenizer.json ~35 MB; more is not one of them, and must not make us allocate it.
+     */
+    public static final long MAX_READ_BYTES = 100L << 20;
+
     private CheckpointFiles() {
     }
 
     /** Maps the whole file read-only into {@code arena}: no copy, no 2 GiB limit, unmapped when the arena closes. */
     public static MemorySegment map(Path file, Arena arena) {
+        requireRegularFile(file);
         try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
             return channel.map(MapMode.READ_ONLY, 0, channel.size(), arena);
         } catch (IOException e) {
@@ -39,11 +52,66 @@ public final class CheckpointFiles {
         }
     }
 
+    /** The whole file; one larger than {@link #MAX_READ_BYTES} is refused before any of it is read. */
     public static byte[] readBytes(Path file) {
-        try {
-            return Files.readAllBytes(file);
+        long size = requireRegularFile(file).size();
+        if (size > MAX_READ_BYTES) {
+            throw new CheckpointException(file, "file size", "at most " + MAX_READ_BYTES + " bytes", size + " bytes");
+        }
+        try (InputStream in = Files.newInputStream(file)) {
+            return in.readNBytes((int) size); // the size checked: a file growing meanwhile cannot make us read more
         } catch (IOException e) {
             throw readError(file, e);
+        }
+    }
+
+    /** An error for a file that could not be read, in words; a missing file is "file not found". */
+    public static CheckpointException readError(Path file, IOException e) {
+        if (e instanceof NoSuchFileException) {
+            return new CheckpointException(file, "file not found");
+        }
+        return new CheckpointException(file, "cannot read: " + reason(e), e);
+    }
+
+    /** What went wrong, as the operating system says it ("permission denied"), without the exception's class. */
+    public static String reason(IOException e) {
+        return switch (e) {
+            case NoSuchFileException missing -> "file not found";
+            case AccessDeniedException denied -> "permission denied";
+            case FileSystemException other -> other.getReason() != null ? other.getReason() : "file system error";
+            default -> e.getMessage() != null ? e.getMessage() : "input/output error";
+        };
+    }
+
+    /** The file's attributes, if it is a regular file (or a link to one); opening anything else may block or fail. */
+    private static BasicFileAttributes requireRegularFile(Path file) {
+        BasicFileAttributes attributes;
+        try {
+            attributes = Files.readAttributes(file, BasicFileAttributes.class);
+        } catch (IOException e) {
+            throw readError(file, e);
+        }
+        if (!attributes.isRegularFile()) {
+            throw new CheckpointException(file, "is " + kind(file, attributes) + ", expected a regular file");
+        }
+        return attributes;
+    }
+
+    private static String kind(Path file, BasicFileAttributes attributes) {
+        if (attributes.isDirectory()) {
+            return "a directory";
+        }
+        try {
+            int type = (int) Files.getAttribute(file, "unix:mode") & 0170000; // S_IFMT bits of st_mode
+            return switch (type) {
+                case 0010000 -> "a named pipe";
+                case 0020000 -> "a character device";
+                case 0060000 -> "a block device";
+                case 0140000 -> "a socket";
+                default -> "a special file";
+            };
+        } catch (IOException | UnsupportedOperationException e) {
+            return "a special file"; // no unix attribute view (Windows)
         }
     }
 
@@ -96,12 +164,5 @@ public final class CheckpointFiles {
             text = text.substring(0, 57) + "...";
         }
         return text + " (" + value.getNodeType().name().toLowerCase() + ")";
-    }
-
-    private static CheckpointException readError(Path file, IOException e) {
-        if (e instanceof NoSuchFileException) {
-            return new CheckpointException(file, "file not found");
-        }
-        return new CheckpointException(file, "cannot read: " + e, e);
     }
 }

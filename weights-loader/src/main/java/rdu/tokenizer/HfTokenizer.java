@@ -2,6 +2,7 @@ package rdu.tokenizer;
 
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import com.fasterxml.jackson.databind.JsonNode;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -26,7 +27,8 @@ public final class HfTokenizer implements Tokenizer {
 
     /** Loads {@code tokenizerJson}, which must cover exactly {@code vocabSize} ids (the model's vocab_size). */
     public static HfTokenizer open(Path tokenizerJson, int vocabSize) {
-        int size = vocabSize(tokenizerJson, CheckpointFiles.readJsonObject(tokenizerJson));
+        byte[] json = CheckpointFiles.readBytes(tokenizerJson); // read once, here: DJL gets the bytes, not the path
+        int size = vocabSize(tokenizerJson, CheckpointFiles.parseJsonObject(tokenizerJson, "JSON", json));
         if (size != vocabSize) {
             throw new CheckpointException(tokenizerJson, "vocabulary size", vocabSize + " (vocab_size of the model)",
                     String.valueOf(size));
@@ -37,10 +39,10 @@ public final class HfTokenizer implements Tokenizer {
         }
         try {
             // DJL's defaults truncate and pad to 512 tokens (a BERT habit); a decoder wants neither.
-            return new HfTokenizer(HuggingFaceTokenizer.newInstance(tokenizerJson,
+            return new HfTokenizer(HuggingFaceTokenizer.newInstance(new ByteArrayInputStream(json),
                     Map.of("addSpecialTokens", "true", "truncation", "false", "padding", "false")), size);
         } catch (IOException e) {
-            throw new CheckpointException(tokenizerJson, "cannot read: " + e, e);
+            throw CheckpointFiles.readError(tokenizerJson, e);
         } catch (RuntimeException e) {
             throw new CheckpointException(tokenizerJson, "Hugging Face tokenizers cannot load it: " + e.getMessage(), e);
         }

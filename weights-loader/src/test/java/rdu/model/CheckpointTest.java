@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -14,12 +15,15 @@ import java.lang.foreign.ValueLayout;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import rdu.rope.RopeLayout;
 import rdu.safetensors.SafeTensorsFile;
 import rdu.safetensors.SafeTensorsWriter;
@@ -153,6 +157,60 @@ class CheckpointTest {
         try (Checkpoint c = Checkpoint.open(bin)) {
             assertEquals(512, c.tokenizer().vocabSize());
         }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"config.json", "generation_config.json", "tokenizer.json", "model.safetensors"})
+    void namedPipeInPlaceOfAHuggingFaceFileIsRefusedInsteadOfBlocking(String name) throws Exception {
+        Path hf = copyOfStories();
+        Files.delete(hf.resolve(name));
+        Path pipe = CheckpointFilesTest.fifo(hf.resolve(name));
+        assertErrorWithin(hf, pipe, pipe + ": is a named pipe, expected a regular file");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"model.safetensors.index.json", "model-00001-of-00001.safetensors"})
+    void namedPipeInPlaceOfAnIndexOrShardIsRefusedInsteadOfBlocking(String name) throws Exception {
+        Path hf = copyOfStories();
+        Files.move(hf.resolve("model.safetensors"), hf.resolve("model-00001-of-00001.safetensors"));
+        StringBuilder weightMap = new StringBuilder();
+        try (Arena arena = Arena.ofConfined()) {
+            for (String tensor : SafeTensorsFile.open(hf.resolve("model-00001-of-00001.safetensors"), arena).tensors().keySet()) {
+                weightMap.append(weightMap.isEmpty() ? "" : ", ").append('"').append(tensor)
+                        .append("\": \"model-00001-of-00001.safetensors\"");
+            }
+        }
+        Files.writeString(hf.resolve("model.safetensors.index.json"), "{\"weight_map\": {" + weightMap + "}}");
+        try (Checkpoint c = Checkpoint.open(hf)) {
+            assertEquals(5, c.weights().layers().size(), "the sharded copy opens");
+        }
+        Files.delete(hf.resolve(name));
+        Path pipe = CheckpointFilesTest.fifo(hf.resolve(name));
+        assertErrorWithin(hf, pipe, pipe + ": is a named pipe, expected a regular file");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"tokenizer.bin", "tok512.bin"})
+    void namedPipeInPlaceOfALlama2cTokenizerIsRefusedInsteadOfBlocking(String name) throws Exception {
+        Path bin = Files.copy(SharedFiles.model("stories260K/stories260K.bin"), dir.resolve("stories260K.bin"));
+        Path pipe = CheckpointFilesTest.fifo(dir.resolve(name));
+        assertErrorWithin(bin, pipe, pipe + ": is a named pipe, expected a regular file");
+    }
+
+    @Test
+    void directoryInPlaceOfTheWeightsIsNamed() throws IOException {
+        Path hf = copyOfStories();
+        Files.delete(hf.resolve("model.safetensors"));
+        Path weights = Files.createDirectory(hf.resolve("model.safetensors"));
+        assertError(hf, weights, weights + ": is a directory, expected a regular file");
+    }
+
+    /** Like assertError, and it must fail rather than hang: a blocked open never returns. */
+    private static void assertErrorWithin(Path opened, Path file, String message) {
+        CheckpointException e = assertTimeoutPreemptively(Duration.ofSeconds(10),
+                () -> assertThrows(CheckpointException.class, () -> Checkpoint.open(opened)));
+        assertEquals(file, e.file());
+        assertEquals(message, e.getMessage());
     }
 
     /** A copy of stories260K-hf in the temp directory. */
