@@ -10,6 +10,8 @@ import java.util.Arrays;
 public final class KvCache {
 
     private static final int INITIAL_POSITIONS = 16;
+    /** One layer's keys (or values) for the whole context live in one Java array: the largest one the JVM allocates. */
+    public static final int MAX_FLOATS_PER_LAYER = Integer.MAX_VALUE - 8;
 
     private final int layers;
     private final int maxPositions;
@@ -22,7 +24,7 @@ public final class KvCache {
             throw new IllegalArgumentException("kv cache: layers, max positions and kv dim must be positive, found "
                     + layers + ", " + maxPositions + ", " + kvDim);
         }
-        if ((long) maxPositions * kvDim > Integer.MAX_VALUE - 8) {
+        if ((long) maxPositions * kvDim > MAX_FLOATS_PER_LAYER) {
             throw new IllegalArgumentException("kv cache: " + maxPositions + " positions x kv dim " + kvDim
                     + " floats per layer exceeds the largest Java array; use fewer positions");
         }

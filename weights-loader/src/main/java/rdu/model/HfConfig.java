@@ -68,11 +68,19 @@ public final class HfConfig {
             headDim = CheckpointFiles.intAtLeast(configJson, c, "head_dim", 1);
         }
 
+        if ((long) heads * headDim > Integer.MAX_VALUE) {
+            throw new CheckpointException(configJson, "num_attention_heads * head_dim",
+                    "at most " + Integer.MAX_VALUE + " (the width of the attention projections)",
+                    heads + " * " + headDim + " = " + (long) heads * headDim);
+        }
+        boolean tied = !absent(c.path("tie_word_embeddings"))
+                && bool(configJson, "tie_word_embeddings", c.path("tie_word_embeddings"));
+        checkSizes(configJson, hidden, intermediate, layers, (long) heads * headDim, (long) kvHeads * headDim, vocab,
+                maxPositions, tied);
+
         double eps = absent(c.path("rms_norm_eps")) ? 1e-6 : positive(configJson, "rms_norm_eps", c.path("rms_norm_eps"));
         double theta = absent(c.path("rope_theta")) ? 10000 : positive(configJson, "rope_theta", c.path("rope_theta"));
         RopeScaling scaling = ropeScaling(configJson, c.path("rope_scaling"));
-        boolean tied = !absent(c.path("tie_word_embeddings"))
-                && bool(configJson, "tie_word_embeddings", c.path("tie_word_embeddings"));
         int bos = absent(c.path("bos_token_id")) ? 1
                 : tokenId(configJson, "bos_token_id", c.path("bos_token_id"), vocab);
         List<Integer> eos = absent(c.path("eos_token_id")) ? List.of(2)
@@ -88,6 +96,27 @@ public final class HfConfig {
         }
         return new ModelConfig(architecture, hidden, intermediate, layers, heads, kvHeads, headDim, vocab,
                 maxPositions, (float) eps, theta, scaling, tied, bos, eos);
+    }
+
+    /**
+     * The bytes of the weights (at F32, the widest dtype) and of a full-context KV cache fit in a long, so that no size
+     * computed from this config (by the loader, the placement, the cost model) can overflow.
+     */
+    private static void checkSizes(Path file, long hidden, long intermediate, long layers, long qDim, long kvDim,
+            long vocab, long maxPositions, boolean tied) {
+        try {
+            // a layer: q and o, k and v, gate, up and down, two norms; then the embedding (and lm_head), the final norm
+            long perLayer = Math.addExact(Math.multiplyExact(2 * qDim + 2 * kvDim, hidden),
+                    Math.multiplyExact(3 * intermediate + 2, hidden));
+            long embeddings = Math.multiplyExact((tied ? 1 : 2) * vocab, hidden);
+            long weights = Math.addExact(Math.multiplyExact(layers, perLayer), Math.addExact(embeddings, hidden));
+            long kvCache = Math.multiplyExact(Math.multiplyExact(2 * layers, kvDim), maxPositions); // K and V
+            Math.multiplyExact(Math.addExact(weights, kvCache), Float.BYTES);
+        } catch (ArithmeticException e) {
+            throw new CheckpointException(file, "sizes", "weights and a KV cache of at most 2^63 - 1 bytes",
+                    "more (hidden_size " + hidden + ", intermediate_size " + intermediate + ", num_hidden_layers "
+                            + layers + ", vocab_size " + vocab + ", max_position_embeddings " + maxPositions + ")");
+        }
     }
 
     /** The object holding the language model's fields: "text_config" when the top level has no hidden_size. */

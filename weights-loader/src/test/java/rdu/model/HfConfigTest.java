@@ -210,6 +210,8 @@ class HfConfigTest {
             "num_attention_heads": 8    | "num_attention_heads": 8, "rope_scaling": {"factor": 2} | rope_scaling.rope_type: expected a string, found no such field
             "num_attention_heads": 8    | "num_attention_heads": 8, "rope_scaling": {"rope_type": "llama3", "factor": 8, "low_freq_factor": 1, "high_freq_factor": 4} | rope_scaling.original_max_position_embeddings: expected a positive integer, found no such field
             "num_attention_heads": 8    | "num_attention_heads": 8, "rope_scaling": {"rope_type": "llama3", "factor": 8, "low_freq_factor": 4, "high_freq_factor": 1, "original_max_position_embeddings": 8192} | rope_scaling: invalid llama3 rope_scaling
+            "num_attention_heads": 8    | "num_attention_heads": 536870912, "head_dim": 8 | num_attention_heads * head_dim: expected at most 2147483647 (the width of the attention projections), found 536870912 * 8 = 4294967296
+            "hidden_size": 64, "intermediate_size": 172 | "hidden_size": 2147483647, "intermediate_size": 2147483647, "head_dim": 8 | sizes: expected weights and a KV cache of at most 2^63 - 1 bytes, found more (hidden_size 2147483647, intermediate_size 2147483647, num_hidden_layers 5, vocab_size 512, max_position_embeddings 512)
             "architectures": ["LlamaForCausalLM"] | "architectures": "LlamaForCausalLM" | architectures: expected a list like ["LlamaForCausalLM"], found "LlamaForCausalLM" (string)
             "architectures": ["LlamaForCausalLM"] | "architectures": ["MistralForCausalLM"] | unsupported architecture MistralForCausalLM (supported: LlamaForCausalLM)
             """)
