@@ -18,10 +18,12 @@ import rdu.model.CheckpointFiles;
 public final class HfTokenizer implements Tokenizer {
 
     private final HuggingFaceTokenizer tokenizer;
+    private final Path file;
     private final int vocabSize;
 
-    private HfTokenizer(HuggingFaceTokenizer tokenizer, int vocabSize) {
+    private HfTokenizer(HuggingFaceTokenizer tokenizer, Path file, int vocabSize) {
         this.tokenizer = tokenizer;
+        this.file = file;
         this.vocabSize = vocabSize;
     }
 
@@ -40,7 +42,7 @@ public final class HfTokenizer implements Tokenizer {
         try {
             // DJL's defaults truncate and pad to 512 tokens (a BERT habit); a decoder wants neither.
             return new HfTokenizer(HuggingFaceTokenizer.newInstance(new ByteArrayInputStream(json),
-                    Map.of("addSpecialTokens", "true", "truncation", "false", "padding", "false")), size);
+                    Map.of("addSpecialTokens", "true", "truncation", "false", "padding", "false")), tokenizerJson, size);
         } catch (IOException e) {
             throw CheckpointFiles.readError(tokenizerJson, e);
         } catch (RuntimeException e) {
@@ -74,9 +76,53 @@ public final class HfTokenizer implements Tokenizer {
         return vocabSize;
     }
 
+    /**
+     * The prompt's ids, each checked against the model's vocabulary: the post-processor may add ids that the vocabulary
+     * the file declares does not hold. Text the tokenizer cannot encode is an error naming the text, not a silent gap.
+     */
     @Override
     public int[] encode(String text) {
-        return Arrays.stream(tokenizer.encode(text, true, false).getIds()).mapToInt(Math::toIntExact).toArray();
+        long[] ids = ids(text);
+        int[] result = new int[ids.length];
+        for (int i = 0; i < ids.length; i++) {
+            if (ids[i] < 0 || ids[i] >= vocabSize) {
+                throw new CheckpointException(file, "encoding " + quote(text),
+                        "token ids in [0, " + vocabSize + ") (vocab_size of the model)", ids[i] + " at position " + i);
+            }
+            result[i] = (int) ids[i];
+        }
+        if (!text(result, 0, result.length).equals(text)) {
+            checkNothingDropped(text, ids); // only then: text that decodes back as itself lost nothing
+        }
+        return result;
+    }
+
+    private long[] ids(String text) {
+        try {
+            return tokenizer.encode(text, true, false).getIds();
+        } catch (RuntimeException e) { // the Rust library's error, e.g. an unk_token missing from the vocabulary
+            throw new CheckpointException(file, "cannot encode " + quote(text) + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * A BPE without byte fallback and unk token skips, without a word, every character its vocabulary lacks: such a
+     * character is one whose removal leaves the ids as they were.
+     */
+    private void checkNothingDropped(String text, long[] ids) {
+        text.codePoints().distinct().filter(c -> !Character.isWhitespace(c)).forEach(c -> {
+            String character = Character.toString(c);
+            if (Arrays.equals(ids(text.replace(character, "")), ids)) {
+                throw new CheckpointException(file, "cannot encode %s: the tokenizer has no token for %s (U+%04X), nor a"
+                        .formatted(quote(text), quote(character), c) + " byte fallback or unk token to stand for it");
+            }
+        });
+    }
+
+    /** Text as an error message shows it: quoted, shortened when long. */
+    private static String quote(String text) {
+        boolean longText = text.codePointCount(0, text.length()) > 60;
+        return "\"" + (longText ? text.substring(0, text.offsetByCodePoints(0, 57)) + "..." : text) + "\"";
     }
 
     /**

@@ -2,6 +2,8 @@ package rdu.tokenizer;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -10,8 +12,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import rdu.model.CheckpointException;
 import rdu.model.SharedFiles;
 
@@ -56,6 +61,55 @@ class HfTokenizerTest {
                 {"version": "1.0", "model": {"type": "NoSuchModel", "vocab": {"a": 0, "b": 1}}}"""), 2,
                 "Hugging Face tokenizers cannot load it: ");
         assertError(dir.resolve("absent.json"), 512, "absent.json: file not found");
+    }
+
+    @ParameterizedTest
+    @ValueSource(longs = {512, 600, 4294967295L})
+    void idOutsideTheModelVocabularyIsRefusedWhenEncoding(long bosId) throws IOException {
+        // The post-processor's BOS id is not part of the vocabulary the file declares, so opening cannot catch it.
+        Path file = tokenizerJson(shared -> shared.replaceFirst("\"ids\": \\[\\s*1\\s*]", "\"ids\": [" + bosId + "]"));
+        try (HfTokenizer t = HfTokenizer.open(file, 512)) {
+            CheckpointException e = assertThrows(CheckpointException.class, () -> t.encode("Once upon a time"));
+            assertEquals(file, e.file());
+            assertEquals(file + ": encoding \"Once upon a time\": expected token ids in [0, 512) (vocab_size of the model),"
+                    + " found " + bosId + " at position 0", e.getMessage());
+        }
+    }
+
+    @Test
+    void textTheTokenizerWouldDropIsRefused() throws IOException {
+        // Without byte fallback and unk token, the BPE of tokenizers skips what its vocabulary lacks, without an error.
+        Path file = tokenizerJson(shared -> shared.replace("\"byte_fallback\": true", "\"byte_fallback\": false")
+                .replace("\"unk_token\": \"<unk>\"", "\"unk_token\": null"));
+        try (HfTokenizer t = HfTokenizer.open(file, 512);
+             HfTokenizer shared = HfTokenizer.open(SharedFiles.model("stories260K-hf/tokenizer.json"), 512)) {
+            assertArrayEquals(shared.encode("Once upon a time"), t.encode("Once upon a time"), "text it can encode");
+            CheckpointException e = assertThrows(CheckpointException.class, () -> t.encode("Hi \uD83D\uDE00 there"));
+            assertEquals(file, e.file());
+            assertEquals(file + ": cannot encode \"Hi \uD83D\uDE00 there\": the tokenizer has no token for \"\uD83D\uDE00\""
+                    + " (U+1F600), nor a byte fallback or unk token to stand for it", e.getMessage());
+        }
+    }
+
+    @Test
+    void errorOfTheTokenizersLibraryIsNamedWithTheText() throws IOException {
+        Path file = tokenizerJson(shared -> shared.replace("\"byte_fallback\": true", "\"byte_fallback\": false")
+                .replace("\"unk_token\": \"<unk>\"", "\"unk_token\": \"<absent>\""));
+        try (HfTokenizer t = HfTokenizer.open(file, 512)) {
+            CheckpointException e = assertThrows(CheckpointException.class, () -> t.encode("Hi \uD83D\uDE00"));
+            assertEquals(file, e.file());
+            assertTrue(e.getMessage().startsWith(file + ": cannot encode \"Hi \uD83D\uDE00\": "), e.getMessage());
+            assertTrue(e.getMessage().contains("<absent>"), "the library's reason: " + e.getMessage());
+            assertFalse(e.getMessage().contains("java."), e.getMessage());
+        }
+    }
+
+    /** The shared stories260K-hf tokenizer.json with {@code edit} applied, written to the temp directory. */
+    private Path tokenizerJson(UnaryOperator<String> edit) throws IOException {
+        String shared = Files.readString(SharedFiles.model("stories260K-hf/tokenizer.json"));
+        String edited = edit.apply(shared);
+        assertNotEquals(shared, edited, "the edit must change the file");
+        return Files.writeString(dir.resolve("tokenizer.json"), edited);
     }
 
     private static void assertError(Path file, int vocabSize, String fragment) {
