@@ -16,6 +16,10 @@ final class ModelLocator {
 
     static Path locate(Path modelOption) {
         if (modelOption != null) {
+            if (modelOption.toString().isEmpty()) { // Path.of("") is the working directory, not what the user meant
+                throw new Rdu.UsageException("--model: expected a path (a model directory, .safetensors or .bin file),"
+                        + " found an empty string");
+            }
             return modelOption;
         }
         String env = System.getenv("RDU_MODEL");
