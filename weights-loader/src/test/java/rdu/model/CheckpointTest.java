@@ -164,9 +164,7 @@ class CheckpointTest {
     @ValueSource(strings = {"config.json", "generation_config.json", "tokenizer.json", "model.safetensors"})
     void namedPipeInPlaceOfAHuggingFaceFileIsRefusedInsteadOfBlocking(String name) throws Exception {
         Path hf = copyOfStories();
-        Files.delete(hf.resolve(name));
-        Path pipe = CheckpointFilesTest.fifo(hf.resolve(name));
-        assertErrorWithin(hf, pipe, pipe + ": is a named pipe, expected a regular file");
+        assertNamedPipeRefused(hf, hf.resolve(name));
     }
 
     @ParameterizedTest
@@ -176,7 +174,8 @@ class CheckpointTest {
         Files.move(hf.resolve("model.safetensors"), hf.resolve("model-00001-of-00001.safetensors"));
         StringBuilder weightMap = new StringBuilder();
         try (Arena arena = Arena.ofConfined()) {
-            for (String tensor : SafeTensorsFile.open(hf.resolve("model-00001-of-00001.safetensors"), arena).tensors().keySet()) {
+            Path shard = hf.resolve("model-00001-of-00001.safetensors");
+            for (String tensor : SafeTensorsFile.open(shard, arena).tensors().keySet()) {
                 weightMap.append(weightMap.isEmpty() ? "" : ", ").append('"').append(tensor)
                         .append("\": \"model-00001-of-00001.safetensors\"");
             }
@@ -185,17 +184,14 @@ class CheckpointTest {
         try (Checkpoint c = Checkpoint.open(hf)) {
             assertEquals(5, c.weights().layers().size(), "the sharded copy opens");
         }
-        Files.delete(hf.resolve(name));
-        Path pipe = CheckpointFilesTest.fifo(hf.resolve(name));
-        assertErrorWithin(hf, pipe, pipe + ": is a named pipe, expected a regular file");
+        assertNamedPipeRefused(hf, hf.resolve(name));
     }
 
     @ParameterizedTest
     @ValueSource(strings = {"tokenizer.bin", "tok512.bin"})
     void namedPipeInPlaceOfALlama2cTokenizerIsRefusedInsteadOfBlocking(String name) throws Exception {
         Path bin = Files.copy(SharedFiles.model("stories260K/stories260K.bin"), dir.resolve("stories260K.bin"));
-        Path pipe = CheckpointFilesTest.fifo(dir.resolve(name));
-        assertErrorWithin(bin, pipe, pipe + ": is a named pipe, expected a regular file");
+        assertNamedPipeRefused(bin, dir.resolve(name));
     }
 
     @Test
@@ -224,12 +220,14 @@ class CheckpointTest {
         assertError(hf, hf.resolve("config.json"), "found 2147483647");
     }
 
-    /** Like assertError, and it must fail rather than hang: a blocked open never returns. */
-    private static void assertErrorWithin(Path opened, Path file, String message) {
+    /** With a named pipe in place of {@code file}, opening {@code opened} fails naming it, rather than hangs. */
+    private static void assertNamedPipeRefused(Path opened, Path file) throws Exception {
+        Files.deleteIfExists(file);
+        CheckpointFilesTest.fifo(file);
         CheckpointException e = assertTimeoutPreemptively(Duration.ofSeconds(10),
                 () -> assertThrows(CheckpointException.class, () -> Checkpoint.open(opened)));
         assertEquals(file, e.file());
-        assertEquals(message, e.getMessage());
+        assertEquals(file + ": is a named pipe, expected a regular file", e.getMessage());
     }
 
     /** A copy of stories260K-hf in the temp directory. */
