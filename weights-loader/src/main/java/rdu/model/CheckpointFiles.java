@@ -34,8 +34,8 @@ public final class CheckpointFiles {
             .build();
 
     /**
-     * The most a file read whole into memory (JSON, a llama2.c tokenizer) may hold: real ones are a few MB, Gemma's
-     * tokenizer.json ~35 MB; more is not one of them, and must not make us allocate it.
+     * The most a file read whole into memory (JSON, a llama2.c tokenizer) may hold. Real ones are a few MB, the largest
+     * tens of MB (Gemma 3's tokenizer.json, about 33 MB); a larger file is not one, and must not make us allocate it.
      */
     public static final long MAX_READ_BYTES = 100L << 20;
 

@@ -8,7 +8,10 @@ public interface Tokenizer extends AutoCloseable {
 
     int vocabSize();
 
-    /** Encodes a prompt the way the model was trained: BOS first (and, for SentencePiece, a dummy-prefix space). */
+    /**
+     * Encodes a prompt the way the model was trained: BOS first (and, for SentencePiece, a dummy-prefix space).
+     * Text the tokenizer cannot encode is a {@link rdu.model.CheckpointException} naming the tokenizer and the text.
+     */
     int[] encode(String text);
 
     /** The UTF-8 bytes that the tokens after {@code context} add to the text (special tokens produce nothing). */
