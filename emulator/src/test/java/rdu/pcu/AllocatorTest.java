@@ -11,7 +11,6 @@ import java.io.InputStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import rdu.chip.Chip;
@@ -189,17 +188,7 @@ class AllocatorTest {
 
     @Test
     void allocationIsTheSameInEveryJvm() throws Exception {
-        String here = allocationsText();
-        // what must not matter: identity hash codes (1 for every object, or the address: an identity-keyed HashMap
-        // or HashSet, or a record holding an enum, iterates in another order), the vector width, the core count
-        for (List<String> options : List.of(
-                List.of("-XX:+UnlockExperimentalVMOptions", "-XX:hashCode=2", "-Drdu.vector.bits=128",
-                        "-XX:ActiveProcessorCount=1"),
-                List.of("-XX:+UnlockExperimentalVMOptions", "-XX:hashCode=4", "-Drdu.vector.bits=256"))) {
-            var other = SeparateJvm.run(Map.of(), options, AllocatorTest.class);
-            assertEquals(0, other.exitCode(), other.stderr());
-            assertEquals(here, other.stdout(), "allocations in a JVM with " + options);
-        }
+        SeparateJvm.assertPrintsTheSameInOtherJvms(allocationsText(), AllocatorTest.class);
     }
 
     @Test

@@ -1,5 +1,7 @@
 package rdu.testing;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -51,6 +53,23 @@ public record SeparateJvm(int exitCode, String stdout, String stderr) {
         } finally {
             Files.delete(out);
             Files.delete(err);
+        }
+    }
+
+    /**
+     * Asserts that {@code main} prints {@code expected} in JVMs with settings a deterministic result does not depend
+     * on: other identity hash codes (1 for every object, or its address), so that a HashMap or HashSet keyed by
+     * identity, or by a record holding an enum, iterates in another order; another vector width; a single core.
+     */
+    public static void assertPrintsTheSameInOtherJvms(String expected, Class<?> main)
+            throws IOException, InterruptedException {
+        for (List<String> options : List.of(
+                List.of("-XX:+UnlockExperimentalVMOptions", "-XX:hashCode=2", "-Drdu.vector.bits=128",
+                        "-XX:ActiveProcessorCount=1"),
+                List.of("-XX:+UnlockExperimentalVMOptions", "-XX:hashCode=4", "-Drdu.vector.bits=256"))) {
+            var other = run(Map.of(), options, main);
+            assertEquals(0, other.exitCode(), other.stderr());
+            assertEquals(expected, other.stdout(), main.getSimpleName() + "'s output in a JVM with " + options);
         }
     }
 }

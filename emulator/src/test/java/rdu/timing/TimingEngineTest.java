@@ -184,17 +184,7 @@ class TimingEngineTest {
 
     @Test
     void theSameRunGivesTheSameTimesBitForBitInEveryJvm() throws Exception {
-        String here = stepTimesText();
-        // what must not matter: identity hash codes (1 for every object, or the address: an identity-keyed HashMap
-        // or HashSet, or a record holding an enum, iterates in another order), the vector width, the core count
-        for (List<String> options : List.of(
-                List.of("-XX:+UnlockExperimentalVMOptions", "-XX:hashCode=2", "-Drdu.vector.bits=128",
-                        "-XX:ActiveProcessorCount=1"),
-                List.of("-XX:+UnlockExperimentalVMOptions", "-XX:hashCode=4", "-Drdu.vector.bits=256"))) {
-            var other = SeparateJvm.run(Map.of(), options, TimingEngineTest.class);
-            assertEquals(0, other.exitCode(), other.stderr());
-            assertEquals(here, other.stdout(), "step times in a JVM with " + options);
-        }
+        SeparateJvm.assertPrintsTheSameInOtherJvms(stepTimesText(), TimingEngineTest.class);
     }
 
     @Test
