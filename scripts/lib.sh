@@ -3,6 +3,11 @@ set -euo pipefail
 # a script that stops on an error says where, instead of exiting silently
 trap 'echo "${0##*/}: stopped: \"$BASH_COMMAND\" failed (exit $?) at line $LINENO" >&2' ERR
 RDU_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# Java decodes its command line and file names in the locale's charset (ASCII under LC_ALL=C, where an emoji prompt
+# would become '?'s): run it under a UTF-8 locale, like the text rdu reads and prints
+if [ "$(locale charmap 2>/dev/null)" != UTF-8 ] && locale -a 2>/dev/null | grep -ix 'c\.utf-\?8' >/dev/null; then
+  export LC_ALL=C.UTF-8
+fi
 # the models, goldens and reference data the project reads but never commits
 RDU_SHARED="${RDU_SHARED:-$RDU_ROOT/../shared}"
 JAVA_HOME="$("$RDU_ROOT/scripts/find-jdk")"

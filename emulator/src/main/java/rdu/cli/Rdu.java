@@ -1,6 +1,13 @@
 package rdu.cli;
 
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
 import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import rdu.chip.ChipException;
@@ -17,7 +24,42 @@ import rdu.model.CheckpointException;
 public final class Rdu {
 
     public static void main(String[] args) {
+        // UTF-8 whatever the locale: the generated text's bytes are UTF-8, and so is every file rdu reads
+        System.setOut(new PrintStream(new FileOutputStream(FileDescriptor.out), true, StandardCharsets.UTF_8));
+        System.setErr(new PrintStream(new FileOutputStream(FileDescriptor.err), true, StandardCharsets.UTF_8));
+        String unread = unreadArgument(args);
+        if (unread != null) {
+            System.err.println("rdu: error: " + unread + " holds characters that the locale's charset "
+                    + System.getProperty("sun.jnu.encoding") + " cannot carry; run rdu under a UTF-8 locale, e.g."
+                    + " LC_ALL=C.UTF-8 (scripts/rdu sets one)");
+            System.exit(1);
+        }
         System.exit(commandLine().execute(args));
+    }
+
+    /**
+     * The first argument the JVM could not read, or null. The JVM decodes the command line in the locale's charset,
+     * so under LC_ALL=C every non-ASCII byte is lost (an emoji reads as '?'s); on Linux /proc/self/cmdline holds the bytes as given, the
+     * arguments last, each ended by a NUL.
+     */
+    static String unreadArgument(String[] args) {
+        if (args.length == 0 || "UTF-8".equals(System.getProperty("sun.jnu.encoding"))) {
+            return null;
+        }
+        String cmdline;
+        try {
+            cmdline = new String(Files.readAllBytes(Path.of("/proc/self/cmdline")), StandardCharsets.ISO_8859_1);
+        } catch (IOException notLinux) {
+            return null; // nothing to check against (macOS decodes the command line as UTF-8 anyway)
+        }
+        String[] words = cmdline.split("\0", -1); // one byte a char; the last word is the empty one after the last NUL
+        int first = words.length - 1 - args.length;
+        for (int i = 0; i < args.length && first >= 0; i++) {
+            if (words[first + i].chars().anyMatch(c -> c > 0x7f)) {
+                return "argument " + (i + 1) + (i > 0 ? " (after " + args[i - 1] + ")" : "");
+            }
+        }
+        return null;
     }
 
     /** The configured command line, also used by tests. */

@@ -5,8 +5,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Locale;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import rdu.chip.Chip;
+import rdu.chip.ChipFile;
+import rdu.schedule.ScheduleOptions;
+import rdu.simulate.Simulation;
+import rdu.tensor.DType;
 
 /** rdu simulate: production-scale models from their configs alone, with the same outputs as rdu generate. */
 class SimulateCommandTest {
@@ -14,10 +21,32 @@ class SimulateCommandTest {
     @TempDir
     Path dir;
 
+    static final Chip SN40L = ChipFile.load("sn40l");
+
+    /** The figure {@code pattern}'s group 1 captures in a run's output. */
+    static String figure(String stdout, String pattern) {
+        var m = Pattern.compile(pattern).matcher(stdout);
+        assertTrue(m.find(), pattern + " in " + stdout);
+        return m.group(1);
+    }
+
     static double tokensPerSecond(String stdout) {
-        var m = java.util.regex.Pattern.compile("modeled .*?: ([0-9.]+) tokens/s").matcher(stdout);
-        assertTrue(m.find(), stdout);
-        return Double.parseDouble(m.group(1));
+        return Double.parseDouble(figure(stdout, "modeled .*?: ([0-9.]+) tokens/s"));
+    }
+
+    static double roofline(String stdout) {
+        return Double.parseDouble(figure(stdout, "Eq. 3 roofline ([0-9.]+) tokens/s"));
+    }
+
+    static String callsPerToken(String stdout) {
+        return figure(stdout, "kernel calls per token: (\\S+)");
+    }
+
+    /** Tokens/s of the same run through the Simulation API, as the command prints it. */
+    static String apiTokensPerSecond(String model, int sockets, DType dtype, int context, int tokens) {
+        double tokensPerSecond = Simulation.of(model, SN40L, sockets, ScheduleOptions.defaults(), dtype, context,
+                tokens, false, false).run(false, step -> { }).tokensPerSecond();
+        return String.format(Locale.ROOT, "%.1f", tokensPerSecond);
     }
 
     @Test
@@ -48,15 +77,32 @@ class SimulateCommandTest {
     }
 
     @Test
-    void moreSocketsDecodeFasterAndKernelLoopingHelps() {
-        double eight = tokensPerSecond(GenerateCommandTest.rdu("simulate", "--model", "llama-3.1-8b", "--sockets", "8",
-                "--tokens", "20").stdout());
-        double sixteen = tokensPerSecond(GenerateCommandTest.rdu("simulate", "--model", "llama-3.1-8b", "--sockets",
-                "16", "--tokens", "20").stdout());
-        double unlooped = tokensPerSecond(GenerateCommandTest.rdu("simulate", "--model", "llama-3.1-8b", "--sockets",
-                "16", "--tokens", "20", "--no-kernel-looping").stdout());
-        assertTrue(sixteen > eight, sixteen + " vs " + eight);
-        assertTrue(sixteen > unlooped, sixteen + " vs " + unlooped);
+    void printsTheApisFigureAndTheRooflineOfTheBytesOfAToken() {
+        var run = GenerateCommandTest.rdu("simulate", "--model", "llama-3.1-8b", "--sockets", "8", "--tokens", "2");
+        assertEquals(0, run.exitCode(), run.stderr());
+        assertEquals(apiTokensPerSecond("llama-3.1-8b", 8, DType.BF16, 8192, 2),
+                figure(run.stdout(), "modeled SN40L x8: ([0-9.]+) tokens/s"));
+        // Llama 3.1 8B as published: 32 layers of q and o 4096 x 4096, k and v 4096 x 1024 (8 KV heads of 128),
+        // gate, up and down 4096 x 14336, a 128256 x 4096 classifier; BF16. Each of 8 sockets streams 1/8 of every
+        // matrix and reads its one KV head's keys and values at the 8192 positions of the context.
+        long parameters = 32 * (2 * 4096L * 4096 + 2 * 4096L * 1024 + 3 * 4096L * 14336) + 128256L * 4096;
+        double bytes = parameters * 2 / 8.0 + 32 * 128 * 2 * 2 * 8192.0;
+        assertEquals(1.6e12 / bytes, roofline(run.stdout()), 1e-3 * 1.6e12 / bytes, "Eq. 3: bandwidth / bytes");
+    }
+
+    @Test
+    void kernelLoopingChangesTheCallsAndTheTimeNotTheBytesAndMoreSocketsDecodeFaster() {
+        String looped = GenerateCommandTest.rdu("simulate", "--model", "llama-3.1-8b", "--sockets", "16", "--tokens",
+                "20").stdout();
+        String unlooped = GenerateCommandTest.rdu("simulate", "--model", "llama-3.1-8b", "--sockets", "16", "--tokens",
+                "20", "--no-kernel-looping").stdout();
+        String eight = GenerateCommandTest.rdu("simulate", "--model", "llama-3.1-8b", "--sockets", "8", "--tokens",
+                "20").stdout();
+        assertEquals("4", callsPerToken(looped), "embedding, the looped decoder layers, classifier, sampling");
+        assertEquals(String.valueOf(32 + 3), callsPerToken(unlooped), "one call per layer instead");
+        assertEquals(roofline(looped), roofline(unlooped), "the same bytes");
+        assertTrue(tokensPerSecond(looped) > tokensPerSecond(unlooped), looped + " vs " + unlooped);
+        assertTrue(tokensPerSecond(looped) > tokensPerSecond(eight), looped + " vs " + eight);
     }
 
     @Test
@@ -65,7 +111,7 @@ class SimulateCommandTest {
         assertEquals(1, run.exitCode());
         assertTrue(run.stderr().contains("does not fit in the HBM of socket 0") && run.stderr().contains("needs ")
                 && run.stderr().contains("available"), run.stderr());
-        var suggested = java.util.regex.Pattern.compile("--sockets (\\d+)").matcher(run.stderr());
+        var suggested = Pattern.compile("--sockets (\\d+)").matcher(run.stderr());
         assertTrue(suggested.find(), run.stderr());
         int fits = Integer.parseInt(suggested.group(1));
         assertEquals(0, GenerateCommandTest.rdu("simulate", "--model", "llama-3.1-405b", "--sockets",
@@ -103,7 +149,7 @@ class SimulateCommandTest {
         var run = GenerateCommandTest.rdu("simulate", "--model", "llama-3.1-8b", "--chip", "dgx-h100", "--sockets",
                 "8", "--tokens", "10");
         assertEquals(0, run.exitCode(), run.stderr());
-        var calls = java.util.regex.Pattern.compile("kernel calls per token: (\\d+)").matcher(run.stdout());
+        var calls = Pattern.compile("kernel calls per token: (\\d+)").matcher(run.stdout());
         assertTrue(calls.find(), run.stdout());
         int perToken = Integer.parseInt(calls.group(1));
         // 10 per layer, then embedding, final norm, classifier, logits all-gather, sampling
@@ -120,7 +166,17 @@ class SimulateCommandTest {
                 "--tokens", "4");
         assertEquals(0, run.exitCode(), run.stderr());
         assertTrue(run.stdout().contains("61 layers, hidden 7168, 128 heads"), run.stdout());
-        assertTrue(tokensPerSecond(run.stdout()) > 0, run.stdout());
+        double gigabytes = Double.parseDouble(figure(run.stdout(), "FP8 weights, ([0-9.]+) GB"));
+        assertEquals(671, gigabytes, 0.02 * 671, "671B parameters as published, one byte each");
+        assertEquals(apiTokensPerSecond("deepseek-r1", 16, DType.F8_E4M3, 8192, 4),
+                figure(run.stdout(), "modeled SN40L x16: ([0-9.]+) tokens/s"));
+
+        // the context only adds latent-cache reads: 576 BF16 values a layer and position, whole on every socket
+        var empty = GenerateCommandTest.rdu("simulate", "--model", "deepseek-r1", "--sockets", "16", "--dtype", "FP8",
+                "--tokens", "4", "--context", "0");
+        double latentBytes = 61 * 576 * 2 * 8192.0;
+        double moreBytes = 1.6e12 / roofline(run.stdout()) - 1.6e12 / roofline(empty.stdout());
+        assertEquals(latentBytes, moreBytes, 5e-3 * latentBytes, "8192 more positions of latents");
     }
 
     @Test

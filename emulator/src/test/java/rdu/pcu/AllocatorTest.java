@@ -26,7 +26,9 @@ import rdu.model.ModelConfig;
 import rdu.schedule.KernelCall;
 import rdu.schedule.Schedule;
 import rdu.schedule.ScheduleOptions;
+import rdu.simulate.Simulation;
 import rdu.tensor.DType;
+import rdu.testing.SeparateJvm;
 
 class AllocatorTest {
 
@@ -148,10 +150,45 @@ class AllocatorTest {
         assertEquals(List.of(4, 3, 3), tied.operators().stream().map(OperatorAllocation::pcus).toList());
     }
 
+    /**
+     * Every operator's PCUs, PMUs and buffers in every kernel of the small model, fused and unfused, and of Llama 3.1
+     * 8B and DeepSeek-R1 (Mixture-of-Experts, latent attention) on 16 sockets.
+     */
+    static String allocationsText() {
+        List<List<KernelAllocation>> runs = new ArrayList<>(List.of(allocateAll(SMALL, ScheduleOptions.defaults(), 3),
+                allocateAll(SMALL, ScheduleOptions.defaults().withFusion(Schedule.Fusion.NONE), 3)));
+        for (String model : List.of("llama-3.1-8b", "deepseek-r1")) {
+            var schedule = Simulation.of(model, SN40L, 16, ScheduleOptions.defaults().withBatch(4), DType.F8_E4M3,
+                    4096, 1, false, false).compile();
+            List<KernelAllocation> allocations = new ArrayList<>();
+            for (KernelCall call : schedule.calls()) {
+                allocations.add(Allocator.allocate(call, costs(call, schedule.config(), 4, 4096), SN40L));
+            }
+            runs.add(allocations);
+        }
+        var text = new StringBuilder();
+        for (List<KernelAllocation> run : runs) {
+            for (KernelAllocation kernel : run) {
+                text.append(kernel.call().name()).append('\n');
+                for (OperatorAllocation op : kernel.operators()) {
+                    text.append("  ").append(op.node().op().getClass().getSimpleName()).append(": ").append(op.pcus())
+                            .append(" PCUs, ").append(op.pmus()).append(" PMUs, stage ").append(op.stageBufferBytes())
+                            .append(", weights ").append(op.weightCopies()).append(" x ")
+                            .append(op.weightBufferBytes()).append(op.wholeWeights() ? " whole\n" : " tiles\n");
+                }
+            }
+        }
+        return text.toString();
+    }
+
+    /** Prints {@link #allocationsText()}, for the runs in other JVMs. */
+    public static void main(String[] args) {
+        System.out.print(allocationsText());
+    }
+
     @Test
-    void allocationIsDeterministic() {
-        List<KernelAllocation> first = allocateAll(SMALL, ScheduleOptions.defaults(), 3);
-        assertEquals(first, allocateAll(SMALL, ScheduleOptions.defaults(), 3));
+    void allocationIsTheSameInEveryJvm() throws Exception {
+        SeparateJvm.assertPrintsTheSameInOtherJvms(allocationsText(), AllocatorTest.class);
     }
 
     @Test

@@ -19,9 +19,19 @@ record Script(int exitCode, String stdout, String stderr) {
     static Script run(String name, Map<String, String> env, Path temp, String... args)
             throws IOException, InterruptedException {
         Path script = Path.of(System.getProperty("rdu.root"), "scripts", name);
-        List<String> command = new ArrayList<>(List.of("bash", script.toString()));
-        command.addAll(List.of(args));
-        var builder = new ProcessBuilder(command);
+        List<String> words = new ArrayList<>(List.of(script.toString()));
+        words.addAll(List.of(args));
+        // Java encodes a child's arguments in its locale's charset (ASCII under LC_ALL=C): bash gets the words as
+        // $'\xNN' escapes of their UTF-8 bytes and passes those on as they are
+        var command = new StringBuilder("exec bash");
+        for (String word : words) {
+            command.append(" $'");
+            for (byte b : word.getBytes(StandardCharsets.UTF_8)) {
+                command.append(String.format("\\x%02x", b & 0xff));
+            }
+            command.append('\'');
+        }
+        var builder = new ProcessBuilder("bash", "-c", command.toString());
         builder.environment().putAll(env);
         Path out = Files.createTempFile(temp, "out", ".txt");
         Path err = Files.createTempFile(temp, "err", ".txt");

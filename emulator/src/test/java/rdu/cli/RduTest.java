@@ -1,0 +1,62 @@
+package rdu.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import rdu.testing.SeparateJvm;
+
+/**
+ * rdu's main in a process of its own under a given locale: the JVM decodes the command line and encodes the standard
+ * streams in the locale's charset, which under LC_ALL=C is ASCII.
+ */
+class RduTest {
+
+    static final String EMOJI = "😀🚀🐈";
+    static final String STORIES = GenerateCommandTest.sharedModel("models/stories260K-hf").toString();
+
+    static SeparateJvm rdu(String locale, String... args) throws Exception {
+        return SeparateJvm.run(Map.of("LC_ALL", locale), List.of(), Rdu.class, args);
+    }
+
+    /** Standard error without the JVM's own warning about the incubating Vector API. */
+    static List<String> errorLines(SeparateJvm run) {
+        return run.stderr().lines().filter(line -> !line.startsWith("WARNING: Using incubator modules")).toList();
+    }
+
+    @Test
+    void nonAsciiArgumentsUnderAnAsciiLocaleAreRefusedInsteadOfReadAsQuestionMarks() throws Exception {
+        var run = rdu("C", "generate", "--model", STORIES, "--prompt", EMOJI, "--max-tokens", "2");
+        assertEquals(1, run.exitCode(), run.stderr());
+        assertEquals("", run.stdout(), "nothing generated");
+        List<String> error = errorLines(run);
+        assertEquals(1, error.size(), run.stderr());
+        assertTrue(error.getFirst().startsWith("rdu: error: ") && error.getFirst().contains("LC_ALL=C.UTF-8"),
+                run.stderr());
+    }
+
+    @Test
+    void underAUtf8LocaleTheyAreReadAsTyped() throws Exception {
+        var run = rdu("C.UTF-8", "generate", "--model", STORIES, "--prompt", EMOJI, "--max-tokens", "2");
+        assertEquals(0, run.exitCode(), run.stderr());
+        assertTrue(run.stdout().startsWith(EMOJI), run.stdout());
+    }
+
+    @Test
+    void standardOutputAndErrorAreUtf8WhateverTheLocale(@TempDir Path dir) throws Exception {
+        Path prompts = Files.writeString(dir.resolve("prompts.txt"), EMOJI + "\n");
+        Path golden = dir.resolve("golden.jsonl");
+        var record = rdu("C", "golden", "record", "--model", STORIES, "--prompts", prompts.toString(), "--out",
+                golden.toString(), "--max-tokens", "2");
+        assertEquals(0, record.exitCode(), record.stderr());
+        assertTrue(record.stderr().contains("\"" + EMOJI + "\""), "the prompt read from its file: " + record.stderr());
+        var check = rdu("C", "golden", "check", golden.toString());
+        assertEquals(0, check.exitCode(), check.stderr());
+        assertTrue(check.stdout().contains("prompt \"" + EMOJI + "\""), check.stdout());
+    }
+}
