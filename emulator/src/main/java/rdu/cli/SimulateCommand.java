@@ -10,6 +10,7 @@ import picocli.CommandLine.Option;
 import rdu.catalog.ModelCatalog;
 import rdu.chip.Chip;
 import rdu.chip.ChipFile;
+import rdu.graph.TensorParallel;
 import rdu.memory.CapacityException;
 import rdu.model.HfConfig;
 import rdu.model.ModelConfig;
@@ -117,6 +118,11 @@ final class SimulateCommand implements Callable<Integer> {
                     : "; it does not fit in HBM even on 1024 sockets") + ", or pass --allow-ddr to spill to DDR");
         }
 
+        String uneven = TensorParallel.unevenSplit(full, sockets);
+        if (uneven != null) {
+            System.err.println("rdu: note: " + uneven + "; modeled by the largest shard, which sets the pace (rdu"
+                    + " generate refuses such a split)");
+        }
         long hostStart = System.nanoTime();
         TimingSummary summary;
         try (ChromeTrace trace = traceFile == null ? null : new ChromeTrace(traceFile, chip.name());

@@ -46,16 +46,36 @@ public final class TensorParallel {
         if (sockets < 1) {
             throw new IllegalArgumentException("sockets must be >= 1, found " + sockets);
         }
-        int kvHeads = c.numKvHeads() >= sockets ? ceilDiv(c.numKvHeads(), sockets) : 1;
-        return new ModelConfig(c.architecture(), c.hiddenSize(), ceilDiv(c.intermediateSize(), sockets),
-                c.numLayers(), ceilDiv(c.numHeads(), sockets), kvHeads, c.headDim(), ceilDiv(c.vocabSize(), sockets),
+        int kvHeads = c.numKvHeads() >= sockets ? Math.ceilDiv(c.numKvHeads(), sockets) : 1;
+        return new ModelConfig(c.architecture(), c.hiddenSize(), Math.ceilDiv(c.intermediateSize(), sockets),
+                c.numLayers(), Math.ceilDiv(c.numHeads(), sockets), kvHeads, c.headDim(),
+                Math.ceilDiv(c.vocabSize(), sockets),
                 c.maxPositions(), c.rmsNormEps(), c.ropeTheta(), c.ropeScaling(), c.tiedEmbeddings(), c.bosTokenId(),
                 c.eosTokenIds());
     }
 
-    private static int ceilDiv(int a, int b) {
-        return (a + b - 1) / b;
+    /**
+     * The one rule on how a model splits, which both kinds of run state. A functional run ({@code rdu generate})
+     * computes with views on the checkpoint's tensors, so each socket needs an equal block of whole query heads, and
+     * the KV heads must split evenly or replicate evenly (each socket keeping the one KV head its queries read). A
+     * timing-only run ({@code rdu simulate}) models any split: sizes round up to the largest shard, which sets the
+     * pace, and where sockets outnumber query heads a head is replicated (the published runs put qwen2.5-0.5b's 14
+     * heads on 16 sockets).
+     *
+     * @return why functional tensor parallelism cannot split {@code c} over {@code sockets}, or null if it can
+     */
+    public static String unevenSplit(ModelConfig c, int sockets) {
+        List<String> uneven = new ArrayList<>();
+        if (c.numHeads() % sockets != 0) {
+            uneven.add("the " + c.numHeads() + " query heads do not split evenly");
+        }
+        boolean kvSplit = c.numKvHeads() >= sockets;
+        if (kvSplit ? c.numKvHeads() % sockets != 0 : sockets % c.numKvHeads() != 0) {
+            uneven.add("the " + c.numKvHeads() + " KV heads do not " + (kvSplit ? "split" : "replicate") + " evenly");
+        }
+        return uneven.isEmpty() ? null : String.join(" and ", uneven) + " over " + sockets + " sockets";
     }
+
 
     /** One socket's shard of {@code config} with {@code dtype} weights, as shapes without data (timing-only runs). */
     public static Shard describe(ModelConfig config, DType dtype, int sockets) {
@@ -107,7 +127,7 @@ public final class TensorParallel {
             int attentionOut = mla == null ? s.qDim() : s.numHeads() * mla.vHeadDim();
             boolean moeLayer = moe != null && moe.isMoeLayer(l);
             // an MoE layer's gate, up and down are its shared experts' (as one MLP), null when it has none
-            int mlp = moeLayer ? ceilDiv(moe.sharedExperts() * moe.sharedIntermediate(), sockets)
+            int mlp = moeLayer ? Math.ceilDiv(moe.sharedExperts() * moe.sharedIntermediate(), sockets)
                     : s.intermediateSize();
             String mlpName = moeLayer ? "mlp.shared_expert." : "mlp.";
             layers.add(new LayerWeights(
@@ -122,8 +142,8 @@ public final class TensorParallel {
                     mlp == 0 ? null : Tensor.describe(p + mlpName + "down_proj.weight" + tag, dtype, h, mlp)));
             if (moeLayer) {
                 int e = moe.experts();
-                int held = expertParallel ? ceilDiv(e, sockets) : e;
-                int width = expertParallel ? moe.expertIntermediate() : ceilDiv(moe.expertIntermediate(), sockets);
+                int held = expertParallel ? Math.ceilDiv(e, sockets) : e;
+                int width = expertParallel ? moe.expertIntermediate() : Math.ceilDiv(moe.expertIntermediate(), sockets);
                 String heldTag = expertParallel ? " [" + held + " of " + e + " experts]" : tag;
                 routed.put(l, new RoutedExperts(Tensor.describe(p + "mlp.router.weight", dtype, e, h),
                         Tensor.describe(p + "mlp.experts.gate_up_down" + heldTag, dtype, held, 3L * width, h),
@@ -161,10 +181,10 @@ public final class TensorParallel {
         if (sockets == 1) {
             return new Shard(c, w, 1, Map.of(), Map.of());
         }
-        if (c.numHeads() % sockets != 0 || (c.numKvHeads() >= sockets ? c.numKvHeads() % sockets
-                : sockets % c.numKvHeads()) != 0) {
-            throw new IllegalArgumentException("functional tensor parallelism over " + sockets + " sockets needs the "
-                    + c.numHeads() + " query heads and " + c.numKvHeads() + " KV heads to split (or replicate) evenly");
+        String uneven = unevenSplit(c, sockets);
+        if (uneven != null) {
+            throw new IllegalArgumentException("functional tensor parallelism needs an even split: " + uneven
+                    + " (rdu simulate models such a split by its largest shard)");
         }
         int d = c.headDim();
         int heads = c.numHeads() / sockets;
