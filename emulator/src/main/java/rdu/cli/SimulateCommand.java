@@ -3,7 +3,6 @@ package rdu.cli;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import java.util.stream.IntStream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -143,7 +142,7 @@ final class SimulateCommand implements Callable<Integer> {
                 simulation.weightBytes() / 1e9);
         if (moe != null) {
             out.printf(Locale.ROOT, "Mixture of Experts: %d of %d layers, top %d of %d experts, %d shared; each socket"
-                            + " holds %s%n", IntStream.range(0, full.numLayers()).filter(moe::isMoeLayer).count(),
+                            + " holds %s%n", moe.moeLayers(full.numLayers()),
                     full.numLayers(), moe.expertsPerToken(), moe.experts(), moe.sharedExperts(),
                     expertParallel ? "whole experts" : "a slice of every expert");
         }

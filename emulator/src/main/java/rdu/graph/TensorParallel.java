@@ -1,9 +1,11 @@
 package rdu.graph;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import rdu.model.LayerWeights;
 import rdu.model.LlamaWeights;
 import rdu.mla.MlaConfig;
@@ -119,35 +121,13 @@ public final class TensorParallel {
         Map<Integer, RoutedExperts> routed = new HashMap<>();
         Map<Integer, LatentAttention> latent = new HashMap<>();
         for (int l = 0; l < s.numLayers(); l++) {
-            String p = "model.layers." + l + ".";
-            if (mla != null) {
-                latent.put(l, latentAttention(p, mla, s.numHeads(), h, dtype, tag));
+            Layer layer = layer(l, s, moe, mla, expertParallel, dtype, sockets, tag);
+            layers.add(layer.weights());
+            if (layer.routed() != null) {
+                routed.put(l, layer.routed());
             }
-            // MLA has no q, k, v, and its o reads heads * v_head_dim
-            int attentionOut = mla == null ? s.qDim() : s.numHeads() * mla.vHeadDim();
-            boolean moeLayer = moe != null && moe.isMoeLayer(l);
-            // an MoE layer's gate, up and down are its shared experts' (as one MLP), null when it has none
-            int mlp = moeLayer ? Math.ceilDiv(moe.sharedExperts() * moe.sharedIntermediate(), sockets)
-                    : s.intermediateSize();
-            String mlpName = moeLayer ? "mlp.shared_expert." : "mlp.";
-            layers.add(new LayerWeights(
-                    Tensor.describe(p + "input_layernorm.weight", dtype, h),
-                    mla != null ? null : Tensor.describe(p + "self_attn.q_proj.weight" + tag, dtype, s.qDim(), h),
-                    mla != null ? null : Tensor.describe(p + "self_attn.k_proj.weight" + tag, dtype, s.kvDim(), h),
-                    mla != null ? null : Tensor.describe(p + "self_attn.v_proj.weight" + tag, dtype, s.kvDim(), h),
-                    Tensor.describe(p + "self_attn.o_proj.weight" + tag, dtype, h, attentionOut),
-                    Tensor.describe(p + "post_attention_layernorm.weight", dtype, h),
-                    mlp == 0 ? null : Tensor.describe(p + mlpName + "gate_proj.weight" + tag, dtype, mlp, h),
-                    mlp == 0 ? null : Tensor.describe(p + mlpName + "up_proj.weight" + tag, dtype, mlp, h),
-                    mlp == 0 ? null : Tensor.describe(p + mlpName + "down_proj.weight" + tag, dtype, h, mlp)));
-            if (moeLayer) {
-                int e = moe.experts();
-                int held = expertParallel ? Math.ceilDiv(e, sockets) : e;
-                int width = expertParallel ? moe.expertIntermediate() : Math.ceilDiv(moe.expertIntermediate(), sockets);
-                String heldTag = expertParallel ? " [" + held + " of " + e + " experts]" : tag;
-                routed.put(l, new RoutedExperts(Tensor.describe(p + "mlp.router.weight", dtype, e, h),
-                        Tensor.describe(p + "mlp.experts.gate_up_down" + heldTag, dtype, held, 3L * width, h),
-                        e, moe.expertsPerToken()));
+            if (layer.latent() != null) {
+                latent.put(l, layer.latent());
             }
         }
         Tensor embedding = Tensor.describe("model.embed_tokens.weight", dtype, config.vocabSize(), h);
@@ -156,6 +136,100 @@ public final class TensorParallel {
         var weights = new LlamaWeights(embedding, layers, Tensor.describe("model.norm.weight", dtype, h), classifier,
                 RopeLayout.HALF);
         return new Shard(s, weights, sockets, routed, latent);
+    }
+
+    /** A tensor of a shard, and how many tensors of its shape the shard holds (one per layer of its kind). */
+    public record Repeated(Tensor tensor, int times) {
+    }
+
+    /**
+     * The tensors {@link #describe(ModelConfig, MoeConfig, MlaConfig, boolean, DType, int)} gives one socket, each
+     * once (a tied classifier is the embedding), counted instead of built layer by layer: the layers of one kind
+     * (dense or Mixture-of-Experts) are alike, so one of each kind stands for all of them. It costs the same for
+     * a billion layers as for one, so sizes can be checked before anything as large as the model is built.
+     */
+    public static List<Repeated> tensors(ModelConfig config, MoeConfig moe, MlaConfig mla, boolean expertParallel,
+                                         DType dtype, int sockets) {
+        ModelConfig s = shardConfig(config, sockets);
+        String tag = sockets == 1 ? "" : " [1/" + sockets + "]";
+        int moeLayers = moe == null ? 0 : moe.moeLayers(s.numLayers());
+        List<Repeated> tensors = new ArrayList<>();
+        if (moeLayers > 0) {
+            layer(moe.firstMoeLayer(), s, moe, mla, expertParallel, dtype, sockets, tag).tensors()
+                    .forEach(t -> tensors.add(new Repeated(t, moeLayers)));
+        }
+        if (moeLayers < s.numLayers()) {
+            // layer 0 is dense, or else MoE layers start at 0 with a step and layer 1 is dense
+            int dense = moe == null || !moe.isMoeLayer(0) ? 0 : 1;
+            layer(dense, s, moe, mla, expertParallel, dtype, sockets, tag).tensors()
+                    .forEach(t -> tensors.add(new Repeated(t, s.numLayers() - moeLayers)));
+        }
+        tensors.add(new Repeated(Tensor.describe("model.embed_tokens.weight", dtype, config.vocabSize(),
+                s.hiddenSize()), 1));
+        if (sockets > 1 || !s.tiedEmbeddings()) {
+            tensors.add(new Repeated(Tensor.describe("lm_head.weight" + tag, dtype, s.vocabSize(), s.hiddenSize()), 1));
+        }
+        tensors.add(new Repeated(Tensor.describe("model.norm.weight", dtype, s.hiddenSize()), 1));
+        return tensors;
+    }
+
+    /**
+     * Layer {@code l} of a shard of sizes {@code s}: its weights, and its routed experts and latent attention where
+     * it has them (null otherwise).
+     */
+    private record Layer(LayerWeights weights, RoutedExperts routed, LatentAttention latent) {
+
+        /** Every tensor of the layer. */
+        List<Tensor> tensors() {
+            List<Tensor> all = new ArrayList<>();
+            LayerWeights w = weights;
+            all.addAll(Arrays.asList(w.attentionNorm(), w.wq(), w.wk(), w.wv(), w.wo(), w.ffnNorm(), w.gate(), w.up(),
+                    w.down()));
+            if (routed != null) {
+                all.addAll(List.of(routed.router(), routed.experts()));
+            }
+            if (latent != null) {
+                all.addAll(List.of(latent.qA(), latent.qNorm(), latent.qB(), latent.kvA(), latent.kvNorm(),
+                        latent.kvB()));
+            }
+            all.removeIf(Objects::isNull);
+            return all;
+        }
+    }
+
+    private static Layer layer(int l, ModelConfig s, MoeConfig moe, MlaConfig mla, boolean expertParallel,
+                               DType dtype, int sockets, String tag) {
+        String p = "model.layers." + l + ".";
+        int h = s.hiddenSize();
+        LatentAttention latent = mla == null ? null : latentAttention(p, mla, s.numHeads(), h, dtype, tag);
+        // MLA has no q, k, v, and its o reads heads * v_head_dim
+        int attentionOut = mla == null ? s.qDim() : s.numHeads() * mla.vHeadDim();
+        boolean moeLayer = moe != null && moe.isMoeLayer(l);
+        // an MoE layer's gate, up and down are its shared experts' (as one MLP), null when it has none
+        int mlp = moeLayer ? Math.ceilDiv(moe.sharedExperts() * moe.sharedIntermediate(), sockets)
+                : s.intermediateSize();
+        String mlpName = moeLayer ? "mlp.shared_expert." : "mlp.";
+        var weights = new LayerWeights(
+                Tensor.describe(p + "input_layernorm.weight", dtype, h),
+                mla != null ? null : Tensor.describe(p + "self_attn.q_proj.weight" + tag, dtype, s.qDim(), h),
+                mla != null ? null : Tensor.describe(p + "self_attn.k_proj.weight" + tag, dtype, s.kvDim(), h),
+                mla != null ? null : Tensor.describe(p + "self_attn.v_proj.weight" + tag, dtype, s.kvDim(), h),
+                Tensor.describe(p + "self_attn.o_proj.weight" + tag, dtype, h, attentionOut),
+                Tensor.describe(p + "post_attention_layernorm.weight", dtype, h),
+                mlp == 0 ? null : Tensor.describe(p + mlpName + "gate_proj.weight" + tag, dtype, mlp, h),
+                mlp == 0 ? null : Tensor.describe(p + mlpName + "up_proj.weight" + tag, dtype, mlp, h),
+                mlp == 0 ? null : Tensor.describe(p + mlpName + "down_proj.weight" + tag, dtype, h, mlp));
+        RoutedExperts routed = null;
+        if (moeLayer) {
+            int e = moe.experts();
+            int held = expertParallel ? Math.ceilDiv(e, sockets) : e;
+            int width = expertParallel ? moe.expertIntermediate() : Math.ceilDiv(moe.expertIntermediate(), sockets);
+            String heldTag = expertParallel ? " [" + held + " of " + e + " experts]" : tag;
+            routed = new RoutedExperts(Tensor.describe(p + "mlp.router.weight", dtype, e, h),
+                    Tensor.describe(p + "mlp.experts.gate_up_down" + heldTag, dtype, held, 3L * width, h),
+                    e, moe.expertsPerToken());
+        }
+        return new Layer(weights, routed, latent);
     }
 
     /** One layer's MLA tensors, with DeepSeek V3's names, for {@code heads} query heads of this socket. */
