@@ -95,6 +95,12 @@ final class GenerateCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new Rdu.UsageException(e.getMessage());
         }
+        if (traceFile != null) {
+            OutputFile.requireWritable("--trace", traceFile);
+        }
+        if (csvFile != null) {
+            OutputFile.requireWritable("--timing-csv", csvFile);
+        }
         Chip chip = ChipFile.load(chipName);
         Path modelPath = ModelLocator.locate(model);
         PrintStream out = System.out;

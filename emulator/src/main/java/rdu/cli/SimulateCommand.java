@@ -92,6 +92,12 @@ final class SimulateCommand implements Callable<Integer> {
         if (sockets < 1 || batch < 1 || context < 0 || tokens < 1) {
             throw new Rdu.UsageException("--sockets, --batch and --tokens must be >= 1 and --context >= 0");
         }
+        if (traceFile != null) {
+            OutputFile.requireWritable("--trace", traceFile);
+        }
+        if (csvFile != null) {
+            OutputFile.requireWritable("--timing-csv", csvFile);
+        }
         Chip chip = ChipFile.load(chipName);
         int maxPositions = HfConfig.read(ModelCatalog.config(model), HfConfig.LLAMA_LIKE).maxPositions();
         if ((long) context + tokens > maxPositions) {
