@@ -17,6 +17,7 @@ import rdu.moe.MoeConfig;
 import rdu.report.TimingCsv;
 import rdu.report.TimingSummary;
 import rdu.schedule.Schedule;
+import rdu.simulate.HostMemoryException;
 import rdu.simulate.Simulation;
 import rdu.tensor.DType;
 import rdu.trace.ChromeTrace;
@@ -116,6 +117,8 @@ final class SimulateCommand implements Callable<Integer> {
             schedule = simulation.compile();
         } catch (IllegalArgumentException e) {
             throw new Rdu.UsageException(model + " cannot be split this way: " + e.getMessage());
+        } catch (HostMemoryException e) {
+            throw e; // the host's heap: no socket count helps
         } catch (CapacityException e) {
             int fits = simulation.smallestSocketsThatFit(1024);
             throw new Rdu.UsageException(e.getMessage() + (fits > 0

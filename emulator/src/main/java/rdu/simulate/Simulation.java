@@ -108,7 +108,7 @@ public record Simulation(ModelConfig model, Chip chip, int sockets, ScheduleOpti
         long heap = Runtime.getRuntime().maxMemory();
         long hostBytes = Math.multiplyExact((long) model.numLayers(), HOST_BYTES_PER_LAYER);
         if (hostBytes > heap) {
-            throw new CapacityException(String.format(Locale.ROOT, "the emulator's description of %,d layers does not"
+            throw new HostMemoryException(String.format(Locale.ROOT, "the emulator's description of %,d layers does not"
                     + " fit in this JVM's heap (give it more with RDU_JAVA_OPTS=-Xmx<size>)", model.numLayers()),
                     hostBytes, heap);
         }

@@ -64,7 +64,8 @@ class SimulationTest {
         var run = new Simulation(tiny, SN40L, 1, ScheduleOptions.defaults(), DType.BF16, 0, 16, true, null, false,
                 null);
         assertTrue(run.bytesPerSocket(1) < SN40L.hbmBytes() + SN40L.ddrBytes(), "fits the chip");
-        var e = bounded(Duration.ofSeconds(5), 50_000_000, () -> assertThrows(CapacityException.class, run::compile));
+        var e = bounded(Duration.ofSeconds(5), 50_000_000, () -> assertThrows(HostMemoryException.class,
+                run::compile));
         assertTrue(e.getMessage().contains("heap") && e.getMessage().contains("-Xmx")
                 && e.getMessage().contains("available"), e.getMessage());
     }
