@@ -1,6 +1,7 @@
 package rdu.cli;
 
 import java.io.PrintWriter;
+import java.util.Locale;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import rdu.chip.ChipException;
@@ -50,8 +51,8 @@ public final class Rdu {
         if (userError) {
             err.println("rdu: error: " + e.getMessage());
         } else if (failure instanceof OutOfMemoryError) {
-            err.printf(java.util.Locale.ROOT, "rdu: internal error: the JVM ran out of memory (%s) with a heap limit of %,d MB; give it more"
-                    + " with RDU_JAVA_OPTS=-Xmx<size> (e.g. RDU_JAVA_OPTS=-Xmx16g scripts/rdu ...)%n",
+            err.printf(Locale.ROOT, "rdu: internal error: the JVM ran out of memory (%s) with a heap limit of %,d MB;"
+                    + " give it more with RDU_JAVA_OPTS=-Xmx<size> (e.g. RDU_JAVA_OPTS=-Xmx16g scripts/rdu ...)%n",
                     failure.getMessage(), Runtime.getRuntime().maxMemory() >> 20);
         } else {
             err.println("rdu: internal error (please report it with the command line you ran; RDU_JAVA_OPTS="

@@ -78,7 +78,6 @@ public final class TensorParallel {
         return uneven.isEmpty() ? null : String.join(" and ", uneven) + " over " + sockets + " sockets";
     }
 
-
     /** One socket's shard of {@code config} with {@code dtype} weights, as shapes without data (timing-only runs). */
     public static Shard describe(ModelConfig config, DType dtype, int sockets) {
         return describe(config, null, false, dtype, sockets);
@@ -116,7 +115,6 @@ public final class TensorParallel {
                     + " must be at most hidden_size " + s.hiddenSize());
         }
         String tag = sockets == 1 ? "" : " [1/" + sockets + "]";
-        int h = s.hiddenSize();
         List<LayerWeights> layers = new ArrayList<>();
         Map<Integer, RoutedExperts> routed = new HashMap<>();
         Map<Integer, LatentAttention> latent = new HashMap<>();
@@ -130,12 +128,17 @@ public final class TensorParallel {
                 latent.put(l, layer.latent());
             }
         }
-        Tensor embedding = Tensor.describe("model.embed_tokens.weight", dtype, config.vocabSize(), h);
+        return new Shard(s, around(layers, config, s, dtype, sockets, tag), sockets, routed, latent);
+    }
+
+    /** A shard's weights: its {@code layers} between the embedding (whole), and the final norm and classifier. */
+    private static LlamaWeights around(List<LayerWeights> layers, ModelConfig config, ModelConfig s, DType dtype,
+                                       int sockets, String tag) {
+        Tensor embedding = Tensor.describe("model.embed_tokens.weight", dtype, config.vocabSize(), s.hiddenSize());
         Tensor classifier = sockets == 1 && s.tiedEmbeddings() ? embedding
-                : Tensor.describe("lm_head.weight" + tag, dtype, s.vocabSize(), h);
-        var weights = new LlamaWeights(embedding, layers, Tensor.describe("model.norm.weight", dtype, h), classifier,
-                RopeLayout.HALF);
-        return new Shard(s, weights, sockets, routed, latent);
+                : Tensor.describe("lm_head.weight" + tag, dtype, s.vocabSize(), s.hiddenSize());
+        return new LlamaWeights(embedding, layers, Tensor.describe("model.norm.weight", dtype, s.hiddenSize()),
+                classifier, RopeLayout.HALF);
     }
 
     /** A tensor of a shard, and how many tensors of its shape the shard holds (one per layer of its kind). */
@@ -164,19 +167,11 @@ public final class TensorParallel {
             layer(dense, s, moe, mla, expertParallel, dtype, sockets, tag).tensors()
                     .forEach(t -> tensors.add(new Repeated(t, s.numLayers() - moeLayers)));
         }
-        tensors.add(new Repeated(Tensor.describe("model.embed_tokens.weight", dtype, config.vocabSize(),
-                s.hiddenSize()), 1));
-        if (sockets > 1 || !s.tiedEmbeddings()) {
-            tensors.add(new Repeated(Tensor.describe("lm_head.weight" + tag, dtype, s.vocabSize(), s.hiddenSize()), 1));
-        }
-        tensors.add(new Repeated(Tensor.describe("model.norm.weight", dtype, s.hiddenSize()), 1));
+        around(List.of(), config, s, dtype, sockets, tag).all().forEach(t -> tensors.add(new Repeated(t, 1)));
         return tensors;
     }
 
-    /**
-     * Layer {@code l} of a shard of sizes {@code s}: its weights, and its routed experts and latent attention where
-     * it has them (null otherwise).
-     */
+    /** One decoder layer of a shard: its weights, and its routed experts and latent attention (null if none). */
     private record Layer(LayerWeights weights, RoutedExperts routed, LatentAttention latent) {
 
         /** Every tensor of the layer. */
@@ -197,6 +192,7 @@ public final class TensorParallel {
         }
     }
 
+    /** Layer {@code l} of a shard of sizes {@code s}. */
     private static Layer layer(int l, ModelConfig s, MoeConfig moe, MlaConfig mla, boolean expertParallel,
                                DType dtype, int sockets, String tag) {
         String p = "model.layers." + l + ".";
