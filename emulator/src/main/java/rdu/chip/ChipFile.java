@@ -1,15 +1,19 @@
 package rdu.chip;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.math.BigDecimal;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -24,6 +28,10 @@ public final class ChipFile {
     /** Every chip shipped with the emulator. */
     public static final List<String> SHIPPED = List.of("sn40l", "dgx-h100");
 
+    /** Numbers are read exactly as written (1e300 is not infinity, 0.1 is not 0.1000000000000000055), for ranges. */
+    private static final ObjectMapper JSON = new ObjectMapper()
+            .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
+
     private ChipFile() {
     }
 
@@ -33,7 +41,7 @@ public final class ChipFile {
         InputStream shipped = ChipFile.class.getResourceAsStream(resource);
         if (shipped != null && !resource.contains("/")) {
             try (shipped) {
-                return parse(new ObjectMapper().readTree(shipped), "chip " + resource + " (shipped)");
+                return parse(JSON.readTree(shipped), "chip " + resource + " (shipped)");
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
@@ -44,7 +52,7 @@ public final class ChipFile {
         }
         JsonNode root;
         try {
-            root = new ObjectMapper().readTree(file.toFile());
+            root = JSON.readTree(file.toFile());
         } catch (JsonProcessingException e) {
             throw new ChipException(file.toString(), "not valid JSON: " + e.getOriginalMessage());
         } catch (IOException e) {
@@ -66,32 +74,34 @@ public final class ChipFile {
             throw new ChipException(origin, "field \"parameters\": expected an object, found " + params);
         }
         Map<String, Parameter> all = new LinkedHashMap<>();
+        Map<String, BigDecimal> written = new HashMap<>();
         for (var entry : params.properties()) {
             all.put(entry.getKey(), parameter(origin, entry.getKey(), entry.getValue()));
+            written.put(entry.getKey(), entry.getValue().get("value").decimalValue());
         }
-        var reader = new Reader(origin, all);
+        var reader = new Reader(origin, all, written);
         Chip chip = new Chip(
                 name.asText(),
                 execution(origin, root.get("execution")),
-                (int) reader.positive("pcus", Quantity.COUNT),
-                (int) reader.positive("pmus", Quantity.COUNT),
-                (long) reader.positive("pmu_capacity", Quantity.BYTES),
-                (long) reader.positive("hbm_capacity", Quantity.BYTES),
-                reader.positive("hbm_bandwidth", Quantity.BANDWIDTH),
-                (long) reader.positive("ddr_capacity", Quantity.BYTES),
-                reader.positive("ddr_bandwidth", Quantity.BANDWIDTH),
-                reader.positive("clock", Quantity.FREQUENCY),
-                (int) reader.positive("pcu_lanes", Quantity.COUNT),
-                (int) reader.positive("pcu_stages", Quantity.COUNT),
-                reader.nonNegative("program_load", Quantity.TIME) * 1e9,
-                reader.nonNegative("argument_load", Quantity.TIME) * 1e9,
-                reader.nonNegative("software_launch", Quantity.TIME) * 1e9,
-                reader.nonNegative("hardware_launch", Quantity.TIME) * 1e9,
-                reader.nonNegative("kernel_sync", Quantity.TIME) * 1e9,
-                reader.nonNegative("host_step", Quantity.TIME) * 1e9,
-                reader.nonNegative("agcu_step", Quantity.TIME) * 1e9,
-                reader.positive("p2p_bandwidth", Quantity.BANDWIDTH),
-                reader.nonNegative("p2p_latency", Quantity.TIME) * 1e9,
+                (int) reader.read("pcus"),
+                (int) reader.read("pmus"),
+                (long) reader.read("pmu_capacity"),
+                (long) reader.read("hbm_capacity"),
+                reader.read("hbm_bandwidth"),
+                (long) reader.read("ddr_capacity"),
+                reader.read("ddr_bandwidth"),
+                reader.read("clock"),
+                (int) reader.read("pcu_lanes"),
+                (int) reader.read("pcu_stages"),
+                reader.read("program_load") * 1e9,
+                reader.read("argument_load") * 1e9,
+                reader.read("software_launch") * 1e9,
+                reader.read("hardware_launch") * 1e9,
+                reader.read("kernel_sync") * 1e9,
+                reader.read("host_step") * 1e9,
+                reader.read("agcu_step") * 1e9,
+                reader.read("p2p_bandwidth"),
+                reader.read("p2p_latency") * 1e9,
                 all);
         reader.rejectUnknown();
         return chip;
@@ -130,39 +140,99 @@ public final class ChipFile {
         return new Parameter(name, value.asDouble(), unit.asText(), source.asText(), Double.NaN);
     }
 
-    /** Looks up the parameters the Chip record needs, checking unit and range. */
-    private record Reader(String origin, Map<String, Parameter> all) {
+    /** What a parameter measures and the range its value must lie in, in the quantity's base unit. */
+    private record Range(Quantity quantity, double min, double max) {
 
-        /** A time that may be zero: a cost the chip does not have (a GPU loads no program). */
-        double nonNegative(String name, Quantity quantity) {
-            return read(name, quantity, true);
+        /** Counts and byte sizes are whole numbers. */
+        boolean whole() {
+            return quantity == Quantity.COUNT || quantity == Quantity.BYTES;
         }
 
-        double positive(String name, Quantity quantity) {
-            return read(name, quantity, false);
+        @Override
+        public String toString() {
+            return "a " + quantity.name().toLowerCase(Locale.ROOT) + " from " + format(min) + " to " + format(max)
+                    + (quantity == Quantity.COUNT ? "" : " " + quantity.baseUnit());
         }
 
-        private double read(String name, Quantity quantity, boolean zeroAllowed) {
+        private static String format(double bound) {
+            return bound < 1e5 ? BigDecimal.valueOf(bound).stripTrailingZeros().toPlainString()
+                    : String.format(Locale.ROOT, "%.0e", bound).replaceFirst("e\\+0*", "e");
+        }
+    }
+
+    /** A number as a JSON file writes it: its digits as read, with a lower-case exponent (1e300, 6.45e-8). */
+    private static String asWritten(BigDecimal value) {
+        return value.toString().replace("E+", "e").replace('E', 'e');
+    }
+
+    /**
+     * Every parameter's range. The bounds are physical: every chip built lies well inside them, so a value outside is
+     * a mistake (a wrong unit, an extra exponent), and every size and time the emulator derives from them stays
+     * within a long and finite.
+     */
+    private static final Map<String, Range> RANGES = Map.ofEntries(
+            // the largest chip built, a wafer-scale engine (Cerebras WSE-3), has 900,000 cores
+            Map.entry("pcus", new Range(Quantity.COUNT, 1, 1e6)),
+            Map.entry("pmus", new Range(Quantity.COUNT, 1, 1e6)),
+            // one unit's SIMD lanes (SN40L 32; an H100 SM's 512 in dgx-h100.json) and pipeline stages (SN40L 6)
+            Map.entry("pcu_lanes", new Range(Quantity.COUNT, 1, 65536)),
+            Map.entry("pcu_stages", new Range(Quantity.COUNT, 1, 1024)),
+            // one unit's SRAM: SN40L 512 KiB, an H100 SM 228 KiB; 1 GB is 2000x the largest
+            Map.entry("pmu_capacity", new Range(Quantity.BYTES, 1, 1e9)),
+            // a socket's memories: 1 PB is over 600x the 1.5 TB of DDR beside an SN40L, and thousands of sockets of
+            // it still count their bytes within a long
+            Map.entry("hbm_capacity", new Range(Quantity.BYTES, 1, 1e15)),
+            Map.entry("ddr_capacity", new Range(Quantity.BYTES, 1, 1e15)),
+            // HBM3e gives a GPU about 8 TB/s: 1 PB/s is over 100x any memory or link; below 1 MB/s is none
+            Map.entry("hbm_bandwidth", new Range(Quantity.BANDWIDTH, 1e6, 1e15)),
+            Map.entry("ddr_bandwidth", new Range(Quantity.BANDWIDTH, 1e6, 1e15)),
+            Map.entry("p2p_bandwidth", new Range(Quantity.BANDWIDTH, 1e6, 1e15)),
+            // no logic is clocked above about 10 GHz, nor an accelerator below 1 MHz
+            Map.entry("clock", new Range(Quantity.FREQUENCY, 1e6, 1e11)),
+            // launch, load, sync and step costs are microseconds on real systems, and 0 for a cost a chip does not
+            // have (a GPU loads no program); a second is beyond any of them
+            Map.entry("program_load", new Range(Quantity.TIME, 0, 1)),
+            Map.entry("argument_load", new Range(Quantity.TIME, 0, 1)),
+            Map.entry("software_launch", new Range(Quantity.TIME, 0, 1)),
+            Map.entry("hardware_launch", new Range(Quantity.TIME, 0, 1)),
+            Map.entry("kernel_sync", new Range(Quantity.TIME, 0, 1)),
+            Map.entry("host_step", new Range(Quantity.TIME, 0, 1)),
+            Map.entry("agcu_step", new Range(Quantity.TIME, 0, 1)),
+            Map.entry("p2p_latency", new Range(Quantity.TIME, 0, 1)));
+
+    /**
+     * Looks up the parameters the Chip record needs, checking unit and range on the value as written (exactly: a
+     * fraction of a byte is not rounded away).
+     */
+    private record Reader(String origin, Map<String, Parameter> all, Map<String, BigDecimal> written) {
+
+        /** The parameter's value in its quantity's base unit (count, bytes, B/s, Hz, s). */
+        double read(String name) {
+            Range range = RANGES.get(name);
+            Quantity quantity = range.quantity();
             Parameter p = all.get(name);
             if (p == null) {
-                throw new ChipException(origin, "missing parameter \"" + name + "\" (a " + quantity.name().toLowerCase()
-                        + " in one of " + quantity.units() + ")");
+                throw new ChipException(origin, "missing parameter \"" + name + "\" (a "
+                        + quantity.name().toLowerCase() + " in one of " + quantity.units() + ")");
             }
             Double factor = quantity.factor(p.unit());
             if (factor == null) {
                 throw new ChipException(origin, "parameter \"" + name + "\": expected a unit of "
                         + quantity.name().toLowerCase() + " " + quantity.units() + ", found \"" + p.unit() + "\"");
             }
-            double base = p.value() * factor;
-            if (!(base > 0 || zeroAllowed && base == 0) || Double.isInfinite(base)) {
-                throw new ChipException(origin, "parameter \"" + name + "\": expected a " + (zeroAllowed ? "non-negative"
-                        : "positive") + " value, found " + p.value());
+            BigDecimal value = written.get(name);
+            BigDecimal base = value.multiply(BigDecimal.valueOf(factor));
+            String found = ", found " + asWritten(value) + " " + p.unit();
+            if (base.compareTo(BigDecimal.valueOf(range.min())) < 0
+                    || base.compareTo(BigDecimal.valueOf(range.max())) > 0) {
+                throw new ChipException(origin, "parameter \"" + name + "\": expected " + range + found);
             }
-            if (quantity == Quantity.COUNT && base != Math.rint(base)) {
-                throw new ChipException(origin, "parameter \"" + name + "\": expected a whole count, found " + p.value());
+            if (range.whole() && base.stripTrailingZeros().scale() > 0) {
+                throw new ChipException(origin, "parameter \"" + name + "\": expected a whole number of "
+                        + (quantity == Quantity.COUNT ? "units" : "bytes") + found);
             }
-            all.put(name, new Parameter(name, p.value(), p.unit(), p.source(), base));
-            return base;
+            all.put(name, new Parameter(name, p.value(), p.unit(), p.source(), base.doubleValue()));
+            return base.doubleValue();
         }
 
         /** A parameter nobody reads is most likely a typo: say so instead of ignoring it. */

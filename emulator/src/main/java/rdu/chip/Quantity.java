@@ -7,17 +7,24 @@ import java.util.Map;
  * (bytes, bytes per second, hertz, seconds, plain count). Decimal prefixes mean powers of ten, binary ones powers of two.
  */
 public enum Quantity {
-    COUNT(Map.of("count", 1.0)),
-    BYTES(Map.of("B", 1.0, "KB", 1e3, "MB", 1e6, "GB", 1e9, "TB", 1e12,
+    COUNT("count", Map.of("count", 1.0)),
+    BYTES("B", Map.of("B", 1.0, "KB", 1e3, "MB", 1e6, "GB", 1e9, "TB", 1e12,
             "KiB", 1024.0, "MiB", 1024.0 * 1024, "GiB", 1024.0 * 1024 * 1024, "TiB", 1024.0 * 1024 * 1024 * 1024)),
-    BANDWIDTH(Map.of("B/s", 1.0, "MB/s", 1e6, "GB/s", 1e9, "TB/s", 1e12)),
-    FREQUENCY(Map.of("Hz", 1.0, "MHz", 1e6, "GHz", 1e9)),
-    TIME(Map.of("s", 1.0, "ms", 1e-3, "us", 1e-6, "ns", 1e-9));
+    BANDWIDTH("B/s", Map.of("B/s", 1.0, "MB/s", 1e6, "GB/s", 1e9, "TB/s", 1e12)),
+    FREQUENCY("Hz", Map.of("Hz", 1.0, "MHz", 1e6, "GHz", 1e9)),
+    TIME("s", Map.of("s", 1.0, "ms", 1e-3, "us", 1e-6, "ns", 1e-9));
 
+    private final String baseUnit;
     private final Map<String, Double> unitFactors;
 
-    Quantity(Map<String, Double> unitFactors) {
+    Quantity(String baseUnit, Map<String, Double> unitFactors) {
+        this.baseUnit = baseUnit;
         this.unitFactors = unitFactors;
+    }
+
+    /** The unit whose factor is 1. */
+    String baseUnit() {
+        return baseUnit;
     }
 
     /** The factor that turns a value in {@code unit} into the base unit, or null if the unit does not measure this. */

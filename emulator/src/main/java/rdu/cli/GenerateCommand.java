@@ -95,6 +95,12 @@ final class GenerateCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new Rdu.UsageException(e.getMessage());
         }
+        if (traceFile != null) {
+            OutputFile.requireWritable("--trace", traceFile);
+        }
+        if (csvFile != null) {
+            OutputFile.requireWritable("--timing-csv", csvFile);
+        }
         Chip chip = ChipFile.load(chipName);
         Path modelPath = ModelLocator.locate(model);
         PrintStream out = System.out;
@@ -113,12 +119,16 @@ final class GenerateCommand implements Callable<Integer> {
             var hbm = generator.schedule().memory().tier(Tier.HBM);
             err.printf(Locale.ROOT, "placed in %s socket 0 HBM: %,d of %,d bytes%n", chip.name(), hbm.used(),
                     hbm.capacity());
-            if (!noEcho) {
-                out.print(prompt);
-                out.flush();
-            }
             TokenListener stream = new TokenListener() {
                 StepTiming lastStep;
+
+                @Override
+                public void onStart(int[] promptIds) {
+                    if (!noEcho) { // only now: a prompt the tokenizer or the run refuses prints nothing
+                        out.print(prompt);
+                        out.flush();
+                    }
+                }
 
                 @Override
                 public void onTiming(StepTiming timing, int token, boolean generated) {

@@ -67,6 +67,7 @@ final class GoldenCommand {
             if (maxTokens < 0) {
                 throw new Rdu.UsageException("--max-tokens must be >= 0, found " + maxTokens);
             }
+            OutputFile.requireWritable("--out", out);
             ScheduleOptions options = schedule.options(ChipFile.load(chip));
             List<String> lines;
             try {

@@ -3,13 +3,13 @@ package rdu.cli;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import java.util.stream.IntStream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import rdu.catalog.ModelCatalog;
 import rdu.chip.Chip;
 import rdu.chip.ChipFile;
+import rdu.graph.TensorParallel;
 import rdu.memory.CapacityException;
 import rdu.model.HfConfig;
 import rdu.model.ModelConfig;
@@ -17,6 +17,7 @@ import rdu.moe.MoeConfig;
 import rdu.report.TimingCsv;
 import rdu.report.TimingSummary;
 import rdu.schedule.Schedule;
+import rdu.simulate.HostMemoryException;
 import rdu.simulate.Simulation;
 import rdu.tensor.DType;
 import rdu.trace.ChromeTrace;
@@ -92,6 +93,12 @@ final class SimulateCommand implements Callable<Integer> {
         if (sockets < 1 || batch < 1 || context < 0 || tokens < 1) {
             throw new Rdu.UsageException("--sockets, --batch and --tokens must be >= 1 and --context >= 0");
         }
+        if (traceFile != null) {
+            OutputFile.requireWritable("--trace", traceFile);
+        }
+        if (csvFile != null) {
+            OutputFile.requireWritable("--timing-csv", csvFile);
+        }
         Chip chip = ChipFile.load(chipName);
         int maxPositions = HfConfig.read(ModelCatalog.config(model), HfConfig.LLAMA_LIKE).maxPositions();
         if ((long) context + tokens > maxPositions) {
@@ -110,6 +117,8 @@ final class SimulateCommand implements Callable<Integer> {
             schedule = simulation.compile();
         } catch (IllegalArgumentException e) {
             throw new Rdu.UsageException(model + " cannot be split this way: " + e.getMessage());
+        } catch (HostMemoryException e) {
+            throw e; // the host's heap: no socket count helps
         } catch (CapacityException e) {
             int fits = simulation.smallestSocketsThatFit(1024);
             throw new Rdu.UsageException(e.getMessage() + (fits > 0
@@ -117,6 +126,11 @@ final class SimulateCommand implements Callable<Integer> {
                     : "; it does not fit in HBM even on 1024 sockets") + ", or pass --allow-ddr to spill to DDR");
         }
 
+        String uneven = TensorParallel.unevenSplit(full, sockets);
+        if (uneven != null) {
+            System.err.println("rdu: note: " + uneven + "; modeled by the largest shard, which sets the pace (rdu"
+                    + " generate refuses such a split)");
+        }
         long hostStart = System.nanoTime();
         TimingSummary summary;
         try (ChromeTrace trace = traceFile == null ? null : new ChromeTrace(traceFile, chip.name());
@@ -137,7 +151,7 @@ final class SimulateCommand implements Callable<Integer> {
                 simulation.weightBytes() / 1e9);
         if (moe != null) {
             out.printf(Locale.ROOT, "Mixture of Experts: %d of %d layers, top %d of %d experts, %d shared; each socket"
-                            + " holds %s%n", IntStream.range(0, full.numLayers()).filter(moe::isMoeLayer).count(),
+                            + " holds %s%n", moe.moeLayers(full.numLayers()),
                     full.numLayers(), moe.expertsPerToken(), moe.experts(), moe.sharedExperts(),
                     expertParallel ? "whole experts" : "a slice of every expert");
         }

@@ -17,21 +17,25 @@ import rdu.schedule.Schedule;
  */
 public final class FunctionalExecutor {
 
-    private final List<Schedule> schedules;
     private final List<List<Node>> nodes = new ArrayList<>();
     private final List<SocketExecutor> sockets = new ArrayList<>();
+    private final int positions;
     private final Sampler sampler;
     private final float[] logits;
     /** The sampler may scale logits in place; it works on this copy so the logits stay as computed. */
     private final float[] samplingScratch;
 
-    /** @param schedules one per socket, of the same structure (socket s's tensor-parallel shard) */
-    public FunctionalExecutor(List<Schedule> schedules, RopeLayout ropeLayout, Sampler sampler, int vocabSize) {
-        this.schedules = List.copyOf(schedules);
+    /**
+     * @param schedules one per socket, of the same structure (socket s's tensor-parallel shard)
+     * @param positions the positions this run may reach, at most the model's context: the host KV cache's bound
+     */
+    public FunctionalExecutor(List<Schedule> schedules, RopeLayout ropeLayout, Sampler sampler, int vocabSize,
+                              int positions) {
+        this.positions = positions;
         for (Schedule schedule : schedules) {
             // a looped call lists every layer's operators in turn
             nodes.add(schedule.calls().stream().flatMap(call -> call.nodes().stream()).toList());
-            sockets.add(new SocketExecutor(schedule, ropeLayout));
+            sockets.add(new SocketExecutor(schedule, ropeLayout, positions));
         }
         this.sampler = sampler;
         this.logits = new float[vocabSize];
@@ -46,9 +50,8 @@ public final class FunctionalExecutor {
      * @return the next token, or -1 when not sampled
      */
     public int step(int token, int pos, boolean sample) {
-        int maxPositions = schedules.getFirst().config().maxPositions();
-        if (pos < 0 || pos >= maxPositions) {
-            throw new IllegalArgumentException("position " + pos + " outside the context of " + maxPositions);
+        if (pos < 0 || pos >= positions) {
+            throw new IllegalArgumentException("position " + pos + " outside the " + positions + " positions of this run");
         }
         int next = -1;
         List<Node> plan = nodes.getFirst();

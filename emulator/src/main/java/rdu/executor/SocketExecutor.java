@@ -34,13 +34,14 @@ final class SocketExecutor {
     private final KvCache kvCache;
     private final Rope rope;
 
-    SocketExecutor(Schedule schedule, RopeLayout ropeLayout) {
+    /** @param positions the positions the run may reach: the host KV cache's bound */
+    SocketExecutor(Schedule schedule, RopeLayout ropeLayout, int positions) {
         this.config = schedule.config();
         this.memory = schedule.memory();
         for (Activation a : Activation.values()) {
             buffers.put(a, new float[a.size(config)]);
         }
-        this.kvCache = new KvCache(config.numLayers(), config.maxPositions(), config.kvDim());
+        this.kvCache = new KvCache(config.numLayers(), positions, config.kvDim());
         this.rope = new Rope(config.headDim(), config.ropeTheta(), config.ropeScaling(), ropeLayout);
     }
 

@@ -2,10 +2,10 @@ package rdu.generate;
 
 import java.io.ByteArrayOutputStream;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.EnumSet;
 import java.util.Set;
+import java.util.stream.IntStream;
 import rdu.chip.Chip;
 import rdu.executor.FunctionalExecutor;
 import rdu.graph.TensorParallel;
@@ -113,11 +113,20 @@ public final class Generator {
         if (engine != null) {
             engine.reset();
         }
-        var executor = new FunctionalExecutor(schedules, checkpoint.weights().ropeLayout(), sampler,
-                config.vocabSize());
+        // the positions this run can reach, not the model's whole context (which may be billions): the host KV cache
+        // holds only these, and the generated ids grow as they come, however large maxTokens is
+        int positions = (int) Math.min(config.maxPositions(), (long) promptIds.length + maxTokens);
+        FunctionalExecutor executor;
+        try {
+            executor = new FunctionalExecutor(schedules, checkpoint.weights().ropeLayout(), sampler,
+                    config.vocabSize(), positions);
+        } catch (IllegalArgumentException e) {
+            throw new GenerationException("a prompt of " + promptIds.length + " tokens and " + maxTokens
+                    + " max tokens: " + e.getMessage());
+        }
         StreamingDecoder decoder = checkpoint.tokenizer().streamAfter(promptIds);
         var text = new ByteArrayOutputStream();
-        int[] generated = new int[maxTokens];
+        IntStream.Builder generated = IntStream.builder();
         int count = 0;
         StopReason reason = StopReason.MAX_TOKENS;
         long hostNanos = 0;
@@ -125,6 +134,7 @@ public final class Generator {
         double modeledNs = 0;
         long timingNanos = 0;
 
+        listener.onStart(promptIds);
         int token = promptIds[0];
         for (int pos = 0; count < maxTokens; pos++) {
             if (pos == config.maxPositions()) {
@@ -148,6 +158,7 @@ public final class Generator {
                 token = promptIds[pos + 1];
                 continue;
             }
+            requireFinite(executor.logits(), pos);
             if (config.eosTokenIds().contains(sampled)) {
                 listener.onStopToken(sampled, executor.logits());
                 reason = StopReason.STOP_TOKEN;
@@ -156,13 +167,28 @@ public final class Generator {
             byte[] piece = decoder.next(sampled);
             text.writeBytes(piece);
             listener.onToken(count, sampled, executor.logits(), piece);
-            generated[count++] = sampled;
+            generated.add(sampled);
+            count++;
             token = sampled;
         }
         byte[] rest = decoder.finish();
         text.writeBytes(rest);
         listener.onEnd(rest);
-        return new Generation(promptIds, Arrays.copyOf(generated, count), text.toByteArray(), reason,
+        return new Generation(promptIds, generated.build().toArray(), text.toByteArray(), reason,
                 steps, hostNanos, timingNanos);
+    }
+
+    /**
+     * A checkpoint with NaN or infinite weights gives logits no token can be chosen from (greedy would print token 0
+     * forever): refuse at the first such step instead of printing garbage.
+     */
+    private static void requireFinite(float[] logits, int step) {
+        for (int id = 0; id < logits.length; id++) {
+            if (!Float.isFinite(logits[id])) {
+                throw new GenerationException("step " + step + ": the checkpoint produced non-finite logits (NaN or"
+                        + " infinity; token " + id + "'s is " + logits[id] + "), so no token can be chosen: its"
+                        + " weights are broken");
+            }
+        }
     }
 }

@@ -14,6 +14,10 @@ public interface TokenListener {
      */
     void onToken(int index, int token, float[] logits, byte[] text);
 
+    /** The prompt is encoded and the run set up: nothing the input could make fail remains before the first step. */
+    default void onStart(int[] promptIds) {
+    }
+
     /**
      * The modeled time of a decode step, before its token is reported (when timing is on).
      *

@@ -1,9 +1,11 @@
 package rdu.graph;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import rdu.model.LayerWeights;
 import rdu.model.LlamaWeights;
 import rdu.mla.MlaConfig;
@@ -46,15 +48,34 @@ public final class TensorParallel {
         if (sockets < 1) {
             throw new IllegalArgumentException("sockets must be >= 1, found " + sockets);
         }
-        int kvHeads = c.numKvHeads() >= sockets ? ceilDiv(c.numKvHeads(), sockets) : 1;
-        return new ModelConfig(c.architecture(), c.hiddenSize(), ceilDiv(c.intermediateSize(), sockets),
-                c.numLayers(), ceilDiv(c.numHeads(), sockets), kvHeads, c.headDim(), ceilDiv(c.vocabSize(), sockets),
+        int kvHeads = c.numKvHeads() >= sockets ? Math.ceilDiv(c.numKvHeads(), sockets) : 1;
+        return new ModelConfig(c.architecture(), c.hiddenSize(), Math.ceilDiv(c.intermediateSize(), sockets),
+                c.numLayers(), Math.ceilDiv(c.numHeads(), sockets), kvHeads, c.headDim(),
+                Math.ceilDiv(c.vocabSize(), sockets),
                 c.maxPositions(), c.rmsNormEps(), c.ropeTheta(), c.ropeScaling(), c.tiedEmbeddings(), c.bosTokenId(),
                 c.eosTokenIds());
     }
 
-    private static int ceilDiv(int a, int b) {
-        return (a + b - 1) / b;
+    /**
+     * The one rule on how a model splits, which both kinds of run state. A functional run ({@code rdu generate})
+     * computes with views on the checkpoint's tensors, so each socket needs an equal block of whole query heads, and
+     * the KV heads must split evenly or replicate evenly (each socket keeping the one KV head its queries read). A
+     * timing-only run ({@code rdu simulate}) models any split: sizes round up to the largest shard, which sets the
+     * pace, and where sockets outnumber query heads a head is replicated (the published runs put qwen2.5-0.5b's 14
+     * heads on 16 sockets).
+     *
+     * @return why functional tensor parallelism cannot split {@code c} over {@code sockets}, or null if it can
+     */
+    public static String unevenSplit(ModelConfig c, int sockets) {
+        List<String> uneven = new ArrayList<>();
+        if (c.numHeads() % sockets != 0) {
+            uneven.add("the " + c.numHeads() + " query heads do not split evenly");
+        }
+        boolean kvSplit = c.numKvHeads() >= sockets;
+        if (kvSplit ? c.numKvHeads() % sockets != 0 : sockets % c.numKvHeads() != 0) {
+            uneven.add("the " + c.numKvHeads() + " KV heads do not " + (kvSplit ? "split" : "replicate") + " evenly");
+        }
+        return uneven.isEmpty() ? null : String.join(" and ", uneven) + " over " + sockets + " sockets";
     }
 
     /** One socket's shard of {@code config} with {@code dtype} weights, as shapes without data (timing-only runs). */
@@ -94,48 +115,117 @@ public final class TensorParallel {
                     + " must be at most hidden_size " + s.hiddenSize());
         }
         String tag = sockets == 1 ? "" : " [1/" + sockets + "]";
-        int h = s.hiddenSize();
         List<LayerWeights> layers = new ArrayList<>();
         Map<Integer, RoutedExperts> routed = new HashMap<>();
         Map<Integer, LatentAttention> latent = new HashMap<>();
         for (int l = 0; l < s.numLayers(); l++) {
-            String p = "model.layers." + l + ".";
-            if (mla != null) {
-                latent.put(l, latentAttention(p, mla, s.numHeads(), h, dtype, tag));
+            Layer layer = layer(l, s, moe, mla, expertParallel, dtype, sockets, tag);
+            layers.add(layer.weights());
+            if (layer.routed() != null) {
+                routed.put(l, layer.routed());
             }
-            // MLA has no q, k, v, and its o reads heads * v_head_dim
-            int attentionOut = mla == null ? s.qDim() : s.numHeads() * mla.vHeadDim();
-            boolean moeLayer = moe != null && moe.isMoeLayer(l);
-            // an MoE layer's gate, up and down are its shared experts' (as one MLP), null when it has none
-            int mlp = moeLayer ? ceilDiv(moe.sharedExperts() * moe.sharedIntermediate(), sockets)
-                    : s.intermediateSize();
-            String mlpName = moeLayer ? "mlp.shared_expert." : "mlp.";
-            layers.add(new LayerWeights(
-                    Tensor.describe(p + "input_layernorm.weight", dtype, h),
-                    mla != null ? null : Tensor.describe(p + "self_attn.q_proj.weight" + tag, dtype, s.qDim(), h),
-                    mla != null ? null : Tensor.describe(p + "self_attn.k_proj.weight" + tag, dtype, s.kvDim(), h),
-                    mla != null ? null : Tensor.describe(p + "self_attn.v_proj.weight" + tag, dtype, s.kvDim(), h),
-                    Tensor.describe(p + "self_attn.o_proj.weight" + tag, dtype, h, attentionOut),
-                    Tensor.describe(p + "post_attention_layernorm.weight", dtype, h),
-                    mlp == 0 ? null : Tensor.describe(p + mlpName + "gate_proj.weight" + tag, dtype, mlp, h),
-                    mlp == 0 ? null : Tensor.describe(p + mlpName + "up_proj.weight" + tag, dtype, mlp, h),
-                    mlp == 0 ? null : Tensor.describe(p + mlpName + "down_proj.weight" + tag, dtype, h, mlp)));
-            if (moeLayer) {
-                int e = moe.experts();
-                int held = expertParallel ? ceilDiv(e, sockets) : e;
-                int width = expertParallel ? moe.expertIntermediate() : ceilDiv(moe.expertIntermediate(), sockets);
-                String heldTag = expertParallel ? " [" + held + " of " + e + " experts]" : tag;
-                routed.put(l, new RoutedExperts(Tensor.describe(p + "mlp.router.weight", dtype, e, h),
-                        Tensor.describe(p + "mlp.experts.gate_up_down" + heldTag, dtype, held, 3L * width, h),
-                        e, moe.expertsPerToken()));
+            if (layer.latent() != null) {
+                latent.put(l, layer.latent());
             }
         }
-        Tensor embedding = Tensor.describe("model.embed_tokens.weight", dtype, config.vocabSize(), h);
+        return new Shard(s, around(layers, config, s, dtype, sockets, tag), sockets, routed, latent);
+    }
+
+    /** A shard's weights: its {@code layers} between the embedding (whole), and the final norm and classifier. */
+    private static LlamaWeights around(List<LayerWeights> layers, ModelConfig config, ModelConfig s, DType dtype,
+                                       int sockets, String tag) {
+        Tensor embedding = Tensor.describe("model.embed_tokens.weight", dtype, config.vocabSize(), s.hiddenSize());
         Tensor classifier = sockets == 1 && s.tiedEmbeddings() ? embedding
-                : Tensor.describe("lm_head.weight" + tag, dtype, s.vocabSize(), h);
-        var weights = new LlamaWeights(embedding, layers, Tensor.describe("model.norm.weight", dtype, h), classifier,
-                RopeLayout.HALF);
-        return new Shard(s, weights, sockets, routed, latent);
+                : Tensor.describe("lm_head.weight" + tag, dtype, s.vocabSize(), s.hiddenSize());
+        return new LlamaWeights(embedding, layers, Tensor.describe("model.norm.weight", dtype, s.hiddenSize()),
+                classifier, RopeLayout.HALF);
+    }
+
+    /** A tensor of a shard, and how many tensors of its shape the shard holds (one per layer of its kind). */
+    public record Repeated(Tensor tensor, int times) {
+    }
+
+    /**
+     * The tensors {@link #describe(ModelConfig, MoeConfig, MlaConfig, boolean, DType, int)} gives one socket, each
+     * once (a tied classifier is the embedding), counted instead of built layer by layer: the layers of one kind
+     * (dense or Mixture-of-Experts) are alike, so one of each kind stands for all of them. It costs the same for
+     * a billion layers as for one, so sizes can be checked before anything as large as the model is built.
+     */
+    public static List<Repeated> tensors(ModelConfig config, MoeConfig moe, MlaConfig mla, boolean expertParallel,
+                                         DType dtype, int sockets) {
+        ModelConfig s = shardConfig(config, sockets);
+        String tag = sockets == 1 ? "" : " [1/" + sockets + "]";
+        int moeLayers = moe == null ? 0 : moe.moeLayers(s.numLayers());
+        List<Repeated> tensors = new ArrayList<>();
+        if (moeLayers > 0) {
+            layer(moe.firstMoeLayer(), s, moe, mla, expertParallel, dtype, sockets, tag).tensors()
+                    .forEach(t -> tensors.add(new Repeated(t, moeLayers)));
+        }
+        if (moeLayers < s.numLayers()) {
+            // layer 0 is dense, or else MoE layers start at 0 with a step and layer 1 is dense
+            int dense = moe == null || !moe.isMoeLayer(0) ? 0 : 1;
+            layer(dense, s, moe, mla, expertParallel, dtype, sockets, tag).tensors()
+                    .forEach(t -> tensors.add(new Repeated(t, s.numLayers() - moeLayers)));
+        }
+        around(List.of(), config, s, dtype, sockets, tag).all().forEach(t -> tensors.add(new Repeated(t, 1)));
+        return tensors;
+    }
+
+    /** One decoder layer of a shard: its weights, and its routed experts and latent attention (null if none). */
+    private record Layer(LayerWeights weights, RoutedExperts routed, LatentAttention latent) {
+
+        /** Every tensor of the layer. */
+        List<Tensor> tensors() {
+            List<Tensor> all = new ArrayList<>();
+            LayerWeights w = weights;
+            all.addAll(Arrays.asList(w.attentionNorm(), w.wq(), w.wk(), w.wv(), w.wo(), w.ffnNorm(), w.gate(), w.up(),
+                    w.down()));
+            if (routed != null) {
+                all.addAll(List.of(routed.router(), routed.experts()));
+            }
+            if (latent != null) {
+                all.addAll(List.of(latent.qA(), latent.qNorm(), latent.qB(), latent.kvA(), latent.kvNorm(),
+                        latent.kvB()));
+            }
+            all.removeIf(Objects::isNull);
+            return all;
+        }
+    }
+
+    /** Layer {@code l} of a shard of sizes {@code s}. */
+    private static Layer layer(int l, ModelConfig s, MoeConfig moe, MlaConfig mla, boolean expertParallel,
+                               DType dtype, int sockets, String tag) {
+        String p = "model.layers." + l + ".";
+        int h = s.hiddenSize();
+        LatentAttention latent = mla == null ? null : latentAttention(p, mla, s.numHeads(), h, dtype, tag);
+        // MLA has no q, k, v, and its o reads heads * v_head_dim
+        int attentionOut = mla == null ? s.qDim() : s.numHeads() * mla.vHeadDim();
+        boolean moeLayer = moe != null && moe.isMoeLayer(l);
+        // an MoE layer's gate, up and down are its shared experts' (as one MLP), null when it has none
+        int mlp = moeLayer ? Math.ceilDiv(moe.sharedExperts() * moe.sharedIntermediate(), sockets)
+                : s.intermediateSize();
+        String mlpName = moeLayer ? "mlp.shared_expert." : "mlp.";
+        var weights = new LayerWeights(
+                Tensor.describe(p + "input_layernorm.weight", dtype, h),
+                mla != null ? null : Tensor.describe(p + "self_attn.q_proj.weight" + tag, dtype, s.qDim(), h),
+                mla != null ? null : Tensor.describe(p + "self_attn.k_proj.weight" + tag, dtype, s.kvDim(), h),
+                mla != null ? null : Tensor.describe(p + "self_attn.v_proj.weight" + tag, dtype, s.kvDim(), h),
+                Tensor.describe(p + "self_attn.o_proj.weight" + tag, dtype, h, attentionOut),
+                Tensor.describe(p + "post_attention_layernorm.weight", dtype, h),
+                mlp == 0 ? null : Tensor.describe(p + mlpName + "gate_proj.weight" + tag, dtype, mlp, h),
+                mlp == 0 ? null : Tensor.describe(p + mlpName + "up_proj.weight" + tag, dtype, mlp, h),
+                mlp == 0 ? null : Tensor.describe(p + mlpName + "down_proj.weight" + tag, dtype, h, mlp));
+        RoutedExperts routed = null;
+        if (moeLayer) {
+            int e = moe.experts();
+            int held = expertParallel ? Math.ceilDiv(e, sockets) : e;
+            int width = expertParallel ? moe.expertIntermediate() : Math.ceilDiv(moe.expertIntermediate(), sockets);
+            String heldTag = expertParallel ? " [" + held + " of " + e + " experts]" : tag;
+            routed = new RoutedExperts(Tensor.describe(p + "mlp.router.weight", dtype, e, h),
+                    Tensor.describe(p + "mlp.experts.gate_up_down" + heldTag, dtype, held, 3L * width, h),
+                    e, moe.expertsPerToken());
+        }
+        return new Layer(weights, routed, latent);
     }
 
     /** One layer's MLA tensors, with DeepSeek V3's names, for {@code heads} query heads of this socket. */
@@ -161,10 +251,10 @@ public final class TensorParallel {
         if (sockets == 1) {
             return new Shard(c, w, 1, Map.of(), Map.of());
         }
-        if (c.numHeads() % sockets != 0 || (c.numKvHeads() >= sockets ? c.numKvHeads() % sockets
-                : sockets % c.numKvHeads()) != 0) {
-            throw new IllegalArgumentException("functional tensor parallelism over " + sockets + " sockets needs the "
-                    + c.numHeads() + " query heads and " + c.numKvHeads() + " KV heads to split (or replicate) evenly");
+        String uneven = unevenSplit(c, sockets);
+        if (uneven != null) {
+            throw new IllegalArgumentException("functional tensor parallelism needs an even split: " + uneven
+                    + " (rdu simulate models such a split by its largest shard)");
         }
         int d = c.headDim();
         int heads = c.numHeads() / sockets;

@@ -47,7 +47,8 @@ public final class MemoryTier {
         return new Placement(name, socket, tier, address, bytes);
     }
 
-    static long aligned(long bytes) {
-        return (bytes + ALIGNMENT - 1) / ALIGNMENT * ALIGNMENT;
+    /** The bytes a region of {@code bytes} takes: rounded up to the alignment. */
+    public static long aligned(long bytes) {
+        return Math.multiplyExact(Math.ceilDiv(bytes, ALIGNMENT), ALIGNMENT);
     }
 }

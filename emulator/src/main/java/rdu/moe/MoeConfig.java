@@ -35,6 +35,11 @@ public record MoeConfig(int experts, int expertsPerToken, int expertIntermediate
         return layer >= firstMoeLayer && (layer - firstMoeLayer) % moeLayerStep == 0;
     }
 
+    /** How many of a model's first {@code layers} layers are MoE layers (those {@link #isMoeLayer} says are). */
+    public int moeLayers(int layers) {
+        return layers <= firstMoeLayer ? 0 : (layers - 1 - firstMoeLayer) / moeLayerStep + 1;
+    }
+
     /**
      * The MoE part of a Hugging Face config.json, or null for a dense model. Reads each family's field names:
      * Mixtral and gpt-oss route every layer, with intermediate_size per expert; Llama 4 (under "text_config") makes

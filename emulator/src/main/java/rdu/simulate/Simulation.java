@@ -1,11 +1,13 @@
 package rdu.simulate;
 
-import java.util.Objects;
+import java.util.Locale;
 import java.util.function.Consumer;
 import rdu.catalog.ModelCatalog;
 import rdu.chip.Chip;
+import rdu.cost.CostModel;
 import rdu.graph.TensorParallel;
 import rdu.memory.CapacityException;
+import rdu.memory.MemoryTier;
 import rdu.memory.SocketMemory;
 import rdu.mla.MlaConfig;
 import rdu.model.HfConfig;
@@ -15,7 +17,6 @@ import rdu.report.TimingSummary;
 import rdu.schedule.Schedule;
 import rdu.schedule.ScheduleOptions;
 import rdu.tensor.DType;
-import rdu.tensor.Tensor;
 import rdu.timing.StepTiming;
 import rdu.timing.TimingEngine;
 
@@ -33,6 +34,13 @@ import rdu.timing.TimingEngine;
  */
 public record Simulation(ModelConfig model, Chip chip, int sockets, ScheduleOptions options, DType dtype, int context,
                          int tokens, boolean allowDdr, MoeConfig moe, boolean expertParallel, MlaConfig mla) {
+
+    /**
+     * Host memory the emulator spends on a decoder layer of a shard (tensors, graph nodes, kernel calls, placements,
+     * per-operator timing state): 3-4.5 KB measured after compiling and running 20,000 layers (dense, MoE, MoE with
+     * MLA), counted as 16 KB to leave room for what a run builds and drops on the way.
+     */
+    static final long HOST_BYTES_PER_LAYER = 16_000;
 
     public Simulation {
         if (expertParallel && moe == null) {
@@ -79,13 +87,31 @@ public record Simulation(ModelConfig model, Chip chip, int sockets, ScheduleOpti
 
     /** Bytes of all the model's weights, on all sockets together. */
     public long weightBytes() {
-        return TensorParallel.graph(TensorParallel.describe(model, moe, mla, false, dtype, 1)).nodes().stream()
-                .map(n -> n.op().weightTensor()).filter(Objects::nonNull).distinct().mapToLong(Tensor::byteSize)
-                .sum();
+        long bytes = 0;
+        for (var t : TensorParallel.tensors(model, moe, mla, false, dtype, 1)) {
+            bytes = Math.addExact(bytes, Math.multiplyExact(t.times(), t.tensor().byteSize()));
+        }
+        return bytes;
     }
 
-    /** Places and compiles one socket's shard; a model that does not fit says so, with the shortfall. */
+    /**
+     * Places and compiles one socket's shard. A model that does not fit says so, with the shortfall, before anything
+     * as large as the model is built (a config may ask for a billion layers).
+     */
     public Schedule compile() {
+        long capacity = capacity(allowDdr);
+        long needed = bytesPerSocket(sockets);
+        if (needed > capacity) {
+            throw new CapacityException("model (weights + KV cache for batch " + options.batch() + ") does not fit in "
+                    + (allowDdr ? "the HBM + DDR" : "the HBM") + " of socket 0", needed, capacity);
+        }
+        long heap = Runtime.getRuntime().maxMemory();
+        long hostBytes = Math.multiplyExact((long) model.numLayers(), HOST_BYTES_PER_LAYER);
+        if (hostBytes > heap) {
+            throw new HostMemoryException(String.format(Locale.ROOT, "the emulator's description of %,d layers does not"
+                    + " fit in this JVM's heap (give it more with RDU_JAVA_OPTS=-Xmx<size>)", model.numLayers()),
+                    hostBytes, heap);
+        }
         var shard = TensorParallel.describe(model, moe, mla, expertParallel, dtype, sockets);
         var memory = new SocketMemory(0, chip.hbmBytes(), allowDdr ? chip.ddrBytes() : 0);
         return Schedule.compile(TensorParallel.graph(shard), options, memory);
@@ -94,15 +120,38 @@ public record Simulation(ModelConfig model, Chip chip, int sockets, ScheduleOpti
     /** The smallest socket count whose HBM holds the model, or -1 if none up to {@code limit}. */
     public int smallestSocketsThatFit(int limit) {
         for (int n = 1; n <= limit; n++) {
-            try {
-                new Simulation(model, chip, n, options, dtype, context, tokens, false, moe, expertParallel, mla)
-                        .compile();
+            if (bytesPerSocket(n) <= capacity(false)) {
                 return n;
-            } catch (CapacityException tooBig) {
-                // try one more socket
             }
         }
         return -1;
+    }
+
+    /** A socket's memory: its HBM, and its DDR too when weights may spill there. */
+    private long capacity(boolean withDdr) {
+        return chip.hbmBytes() + (withDdr ? chip.ddrBytes() : 0);
+    }
+
+    /**
+     * Bytes one socket of {@code n} holds, counted from the config as memory places them (each tensor and the KV
+     * cache at an aligned address): its shard of the weights, and of the KV cache for the batch and every position.
+     * Long.MAX_VALUE when the count overflows a long: no memory holds that.
+     */
+    long bytesPerSocket(int n) {
+        try {
+            long bytes = 0;
+            for (var t : TensorParallel.tensors(model, moe, mla, expertParallel, dtype, n)) {
+                bytes = Math.addExact(bytes, Math.multiplyExact(t.times(), MemoryTier.aligned(t.tensor().byteSize())));
+            }
+            ModelConfig shard = TensorParallel.shardConfig(model, n);
+            // what each layer's KvWrite caches per position and sample: K and V of its KV heads, or MLA's latent
+            long values = mla == null ? 2L * shard.kvDim() : mla.latentWidth();
+            long kv = Math.multiplyExact(Math.multiplyExact(Math.multiplyExact(values, shard.numLayers()),
+                    Math.multiplyExact((long) options.batch(), shard.maxPositions())), CostModel.ACTIVATION_BYTES);
+            return Math.addExact(bytes, MemoryTier.aligned(kv));
+        } catch (ArithmeticException beyondALong) {
+            return Long.MAX_VALUE;
+        }
     }
 
     /** Runs every step; the summary is per socket (each socket streams its own shard at its own bandwidth). */

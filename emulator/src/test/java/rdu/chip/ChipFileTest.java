@@ -4,14 +4,20 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 class ChipFileTest {
 
@@ -63,12 +69,70 @@ class ChipFileTest {
     void impossibleValuesAreRejected() throws IOException {
         Path negative = write(shippedText().replace("\"value\": 64,", "\"value\": -64,"));
         var e = assertThrows(ChipException.class, () -> ChipFile.load(negative.toString()));
-        assertTrue(e.getMessage().contains("hbm_capacity") && e.getMessage().contains("positive"), e.getMessage());
+        assertTrue(e.getMessage().contains("hbm_capacity") && e.getMessage().contains("found -64 GB"), e.getMessage());
 
         Path fractional = write(shippedText().replace("\"value\": 1040, \"unit\": \"count\", \"source\": \"published: 1040 PCUs",
                 "\"value\": 1040.5, \"unit\": \"count\", \"source\": \"published: 1040 PCUs"));
         e = assertThrows(ChipException.class, () -> ChipFile.load(fractional.toString()));
         assertTrue(e.getMessage().contains("pcus") && e.getMessage().contains("whole"), e.getMessage());
+    }
+
+    /** Every parameter of the shipped file, with its unit. */
+    static List<Arguments> parameters() throws IOException {
+        List<Arguments> all = new ArrayList<>();
+        new ObjectMapper().readTree(shippedText()).get("parameters").properties()
+                .forEach(e -> all.add(Arguments.of(e.getKey(), e.getValue().get("unit").asText())));
+        return all;
+    }
+
+    /** The parameters that are a number of things or of bytes. */
+    static List<Arguments> wholeParameters() throws IOException {
+        return parameters().stream().filter(a -> Quantity.COUNT.factor((String) a.get()[1]) != null
+                || Quantity.BYTES.factor((String) a.get()[1]) != null).toList();
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("parameters")
+    void aValueBeyondAnyChipIsRefusedWithTheRangeAndTheValueAsWritten(String name, String unit) throws IOException {
+        var e = assertThrows(ChipException.class, () -> ChipFile.load(withValue(name, "1e300", unit).toString()));
+        assertTrue(e.getMessage().contains("\"" + name + "\"") && e.getMessage().contains(" to ")
+                && e.getMessage().contains("found 1e300 " + unit) && !e.getMessage().contains("positive"),
+                e.getMessage());
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("parameters")
+    void aNegativeValueIsRefusedWithTheRange(String name, String unit) throws IOException {
+        var e = assertThrows(ChipException.class, () -> ChipFile.load(withValue(name, "-1", unit).toString()));
+        assertTrue(e.getMessage().contains("\"" + name + "\"") && e.getMessage().contains(" to ")
+                && e.getMessage().contains("found -1 " + unit), e.getMessage());
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("wholeParameters")
+    void aFractionOfAThingOrOfAByteIsRefused(String name, String unit) throws IOException {
+        String baseUnit = unit.equals("count") ? "count" : "B";
+        var e = assertThrows(ChipException.class, () -> ChipFile.load(withValue(name, "1.5", baseUnit).toString()));
+        assertTrue(e.getMessage().contains("\"" + name + "\"") && e.getMessage().contains("whole")
+                && e.getMessage().contains("found 1.5 " + baseUnit), e.getMessage());
+    }
+
+    @Test
+    void aTrillionPcusIsRefused() throws IOException {
+        var e = assertThrows(ChipException.class, () -> ChipFile.load(withValue("pcus", "1e12", "count").toString()));
+        assertTrue(e.getMessage().contains("\"pcus\"") && e.getMessage().contains("found 1e12 count"),
+                e.getMessage());
+    }
+
+    /** The shipped SN40L file with one parameter's value and unit replaced, the value written as given. */
+    private Path withValue(String name, String value, String unit) throws IOException {
+        String text = shippedText().replaceFirst(
+                "(\"" + name + "\":\\s*\\{\\s*\"value\":\\s*)[^,]*,\\s*\"unit\":\\s*\"[^\"]*\"",
+                "$1" + value + ", \"unit\": \"" + unit + "\"");
+        if (text.equals(shippedText())) {
+            fail("no \"" + name + "\": {\"value\": ..., \"unit\": ...} in sn40l.json");
+        }
+        return write(text);
     }
 
     @Test

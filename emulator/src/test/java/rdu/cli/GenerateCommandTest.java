@@ -13,6 +13,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
+import rdu.graph.TensorParallel;
+import rdu.model.HfConfig;
 
 /** The rdu command as a user runs it: text on stdout, figures on stderr, one clear line per user error. */
 class GenerateCommandTest {
@@ -96,6 +98,21 @@ class GenerateCommandTest {
         Run run = rdu("generate", "--model", sharedModel("models/stories260K-hf").toString(), "--prompt", prompt);
         assertEquals(1, run.exitCode(), run.stderr());
         assertTrue(run.stderr().contains("context") && run.stderr().contains("512"), run.stderr());
+        assertEquals("", run.stdout(), "a refused prompt is not echoed");
+    }
+
+    @Test
+    void generateRefusesAnUnevenSplitThatSimulateModelsAndBothStateTheSameRule() {
+        Path model = sharedModel("models/stories260K-hf");
+        String rule = TensorParallel.unevenSplit(HfConfig.read(model.resolve("config.json"), HfConfig.LLAMA_LIKE), 9);
+        Run generate = rdu("generate", "--model", model.toString(), "--sockets", "9", "--max-tokens", "1");
+        Run simulate = rdu("simulate", "--model", model.resolve("config.json").toString(), "--sockets", "9",
+                "--context", "0", "--tokens", "1");
+        assertEquals(1, generate.exitCode(), generate.stderr());
+        assertTrue(generate.stderr().contains(rule), generate.stderr());
+        assertEquals(0, simulate.exitCode(), simulate.stderr());
+        assertTrue(simulate.stderr().contains(rule), "simulate says which rule generate applies: "
+                + simulate.stderr());
     }
 
     @Test

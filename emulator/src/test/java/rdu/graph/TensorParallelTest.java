@@ -3,6 +3,8 @@ package rdu.graph;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Arrays;
 import java.util.List;
@@ -85,6 +87,25 @@ class TensorParallelTest {
                 new Op.Residual(Activation.XB2, Activation.XB),
                 new Op.AllReduce(Activation.XB2, 4),
                 new Op.Residual(Activation.X, Activation.XB2)), mlp);
+    }
+
+    @Test
+    void aFunctionalSplitNeedsEvenHeadsAndSaysSoByTheRuleTimingRunsState() {
+        var weights = TensorParallel.describe(LLAMA_8B, DType.BF16, 1).weights();
+        String uneven = TensorParallel.unevenSplit(LLAMA_8B, 1000);
+        assertTrue(uneven.contains("1000") && uneven.contains("32"), uneven);
+        var e = assertThrows(IllegalArgumentException.class, () -> TensorParallel.slice(LLAMA_8B, weights, 1000, 0));
+        assertTrue(e.getMessage().contains(uneven), e.getMessage());
+        assertNull(TensorParallel.unevenSplit(LLAMA_8B, 16), "8 KV heads replicate evenly over 16 sockets");
+        assertEquals(1, TensorParallel.describe(LLAMA_8B, DType.BF16, 1000).config().numHeads(),
+                "a timing-only run replicates a head where sockets outnumber them");
+    }
+
+    @Test
+    void anyPositiveSocketCountRoundsUpWithoutOverflow() {
+        ModelConfig shard = TensorParallel.shardConfig(LLAMA_8B, Integer.MAX_VALUE);
+        assertEquals(List.of(1, 1, 1, 1), List.of(shard.numHeads(), shard.numKvHeads(), shard.intermediateSize(),
+                shard.vocabSize()));
     }
 
     @Test

@@ -32,6 +32,17 @@ class MoeConfigTest {
     }
 
     @Test
+    void theMoeLayerCountIsTheLayersIsMoeLayerPicks() {
+        for (MoeConfig m : List.of(new MoeConfig(8, 2, 64, 0, 0, 1, 0), new MoeConfig(8, 2, 64, 1, 64, 2, 1),
+                new MoeConfig(8, 2, 64, 1, 64, 1, 3), new MoeConfig(8, 2, 64, 1, 64, 3, 0))) {
+            for (int layers : new int[] {0, 1, 2, 3, 4, 5, 61, 62}) {
+                assertEquals(IntStream.range(0, layers).filter(m::isMoeLayer).count(), m.moeLayers(layers),
+                        m + " over " + layers + " layers");
+            }
+        }
+    }
+
+    @Test
     void mixtralRoutesEveryLayerToTwoOfEightExperts() {
         assertEquals(new MoeConfig(8, 2, 14336, 0, 0, 1, 0), moe("mixtral-8x7b"));
         ModelConfig c = dense("mixtral-8x7b");

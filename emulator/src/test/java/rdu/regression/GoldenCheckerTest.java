@@ -2,8 +2,10 @@ package rdu.regression;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -133,6 +135,14 @@ class GoldenCheckerTest {
     void aNegativeToleranceIsRefused() {
         assertThrows(IllegalArgumentException.class, () -> new GoldenChecker(SharedModels.root(), -1e-9));
         assertThrows(IllegalArgumentException.class, () -> new GoldenChecker(SharedModels.root(), Double.NaN));
+    }
+
+    @Test
+    void aRecordAskingForTwoBillionTokensRunsToItsStopTokenWithoutSizingAnythingByIt() {
+        var unbounded = new GoldenRecord(dog.model(), dog.chip(), dog.options(), Integer.MAX_VALUE, dog.prompt(),
+                dog.promptIds(), dog.generatedIds(), dog.generatedBytes(), dog.stopReason(), dog.stepNs(),
+                dog.totalNs(), dog.hbmBytes());
+        assertEquals(List.of(), assertTimeoutPreemptively(Duration.ofSeconds(60), () -> check(unbounded, 1e-9)));
     }
 
     private static GoldenRecord copy(GoldenRecord r, int[] generatedIds, StopReason stopReason, double[] stepNs,

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -12,6 +13,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
@@ -30,6 +32,20 @@ class GoldenRecordTest {
 
     @TempDir
     Path dir;
+
+    @Test
+    void aNamedPipeOrADirectoryIsRefusedForWhatItIsWithoutWaiting() throws Exception {
+        Path fifo = dir.resolve("golden.jsonl");
+        assertEquals(0, new ProcessBuilder("mkfifo", fifo.toString()).inheritIO().start().waitFor(), "mkfifo");
+        var e = assertTimeoutPreemptively(Duration.ofSeconds(5),
+                () -> assertThrows(GoldenFileException.class, () -> GoldenRecord.readAll(fifo)));
+        assertEquals(fifo + ": is a special file (a named pipe, device or socket), expected a regular file",
+                e.getMessage());
+        e = assertThrows(GoldenFileException.class, () -> GoldenRecord.readAll(dir));
+        assertEquals(dir + ": is a directory, expected a regular file", e.getMessage());
+        e = assertThrows(GoldenFileException.class, () -> GoldenRecord.readAll(dir.resolve("absent.jsonl")));
+        assertEquals(dir.resolve("absent.jsonl") + ": no such file", e.getMessage());
+    }
 
     @Test
     void writeThenReadKeepsEveryFieldExactly() throws IOException {

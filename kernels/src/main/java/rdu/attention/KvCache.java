@@ -10,8 +10,8 @@ import java.util.Arrays;
 public final class KvCache {
 
     private static final int INITIAL_POSITIONS = 16;
-    /** One layer's keys (or values) for the whole context live in one Java array: the largest one the JVM allocates. */
-    public static final int MAX_FLOATS_PER_LAYER = Integer.MAX_VALUE - 8;
+    /** One layer's keys (or values) for every position live in one Java array: the largest one the JVM allocates. */
+    private static final int MAX_FLOATS_PER_LAYER = Integer.MAX_VALUE - 8;
 
     private final int layers;
     private final int maxPositions;

@@ -4,7 +4,6 @@ import java.lang.foreign.Arena;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
-import rdu.attention.KvCache;
 import rdu.llama2c.Llama2cCheckpoint;
 import rdu.safetensors.SafeTensorsDirectory;
 import rdu.safetensors.SafeTensorsFile;
@@ -49,9 +48,7 @@ public record Checkpoint(Path source, ModelConfig config, LlamaWeights weights, 
 
     /** {@code source} is the model directory or one .safetensors file; {@code dir} holds config.json and tokenizer.json. */
     private static Checkpoint openHf(Path source, Path dir) {
-        Path configJson = dir.resolve("config.json");
-        ModelConfig config = HfConfig.read(configJson);
-        checkHostKvCache(configJson, "max_position_embeddings", config);
+        ModelConfig config = HfConfig.read(dir.resolve("config.json"));
         Path tokenizerJson = dir.resolve("tokenizer.json");
         if (!Files.exists(tokenizerJson)) {
             throw new CheckpointException(tokenizerJson, "file not found (a Hugging Face checkpoint needs it beside config.json)");
@@ -72,26 +69,12 @@ public record Checkpoint(Path source, ModelConfig config, LlamaWeights weights, 
         Arena arena = Arena.ofShared(); // shared: kernels read the weights from many threads
         try {
             Llama2cCheckpoint checkpoint = Llama2cCheckpoint.read(file, arena);
-            checkHostKvCache(file, "header seq_len", checkpoint.config());
             Tokenizer tokenizer = Llama2cTokenizer.read(Llama2cCheckpoint.tokenizerBeside(file),
                     checkpoint.config().vocabSize());
             return new Checkpoint(file, checkpoint.config(), checkpoint.weights(), tokenizer, arena);
         } catch (RuntimeException e) {
             arena.close();
             throw e;
-        }
-    }
-
-    /**
-     * A context the emulator cannot hold is refused now, before a run starts and prints anything: the host keeps each
-     * layer's keys (and values) for the whole context in one Java array (growing it as positions are written).
-     */
-    private static void checkHostKvCache(Path file, String field, ModelConfig config) {
-        int longest = KvCache.MAX_FLOATS_PER_LAYER / config.kvDim();
-        if (config.maxPositions() > longest) {
-            throw new CheckpointException(file, field, "at most " + longest + " (the host's KV cache keeps one layer's"
-                    + " keys, context x kv dim " + config.kvDim() + " floats, in one Java array)",
-                    String.valueOf(config.maxPositions()));
         }
     }
 

@@ -24,7 +24,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import rdu.attention.KvCache;
 import rdu.rope.RopeLayout;
 import rdu.safetensors.SafeTensorsFile;
 import rdu.safetensors.SafeTensorsWriter;
@@ -200,24 +199,6 @@ class CheckpointTest {
         Files.delete(hf.resolve("model.safetensors"));
         Path weights = Files.createDirectory(hf.resolve("model.safetensors"));
         assertError(hf, weights, weights + ": is a directory, expected a regular file");
-    }
-
-    @Test
-    void contextLongerThanTheHostKvCacheHoldsIsRefusedWhenOpening() throws IOException {
-        Path hf = copyOfStories();
-        int kvDim = 4 * 8; // num_key_value_heads * head_dim of stories260K
-        int longest = KvCache.MAX_FLOATS_PER_LAYER / kvDim;
-        editConfig(hf, "\"max_position_embeddings\": 512", "\"max_position_embeddings\": " + longest);
-        try (Checkpoint c = Checkpoint.open(hf)) {
-            assertEquals(longest, c.config().maxPositions(), "the longest context the host holds opens");
-            new KvCache(c.config().numLayers(), c.config().maxPositions(), c.config().kvDim()); // and its cache too
-        }
-        editConfig(hf, "\"max_position_embeddings\": " + longest, "\"max_position_embeddings\": " + (longest + 1));
-        assertError(hf, hf.resolve("config.json"), "max_position_embeddings: expected at most " + longest
-                + " (the host's KV cache keeps one layer's keys, context x kv dim " + kvDim + " floats, in one Java array),"
-                + " found " + (longest + 1));
-        editConfig(hf, "\"max_position_embeddings\": " + (longest + 1), "\"max_position_embeddings\": 2147483647");
-        assertError(hf, hf.resolve("config.json"), "found 2147483647");
     }
 
     /** With a named pipe in place of {@code file}, opening {@code opened} fails naming it, rather than hangs. */

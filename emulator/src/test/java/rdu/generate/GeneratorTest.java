@@ -1,0 +1,128 @@
+package rdu.generate;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import rdu.chip.ChipFile;
+import rdu.model.Checkpoint;
+import rdu.safetensors.SafeTensorsWriter;
+import rdu.sampling.Sampler;
+import rdu.schedule.ScheduleOptions;
+import rdu.tensor.DType;
+import rdu.tensor.Tensor;
+
+/** Generation's limits: what a request may ask for beyond the model, and what a broken checkpoint produces. */
+class GeneratorTest {
+
+    private static final Sampler GREEDY = new Sampler(0, 0, 1, 1);
+    private static final TokenListener IGNORE = (index, token, logits, text) -> { };
+
+    @TempDir
+    Path dir;
+
+    static Path stories() {
+        String shared = System.getProperty("rdu.shared");
+        Path model = Path.of(shared == null ? "../shared" : shared, "models/stories260K-hf");
+        if (!Files.isDirectory(model)) {
+            fail("missing " + model + ": these tests need ../shared beside the repository");
+        }
+        return model;
+    }
+
+    private static Generation generate(Path model, String prompt, int maxTokens) {
+        try (Checkpoint checkpoint = Checkpoint.open(model)) {
+            var generator = new Generator(checkpoint, ChipFile.load(ChipFile.DEFAULT), ScheduleOptions.defaults(),
+                    Generator.Timing.ON);
+            return generator.generate(prompt, maxTokens, GREEDY, IGNORE);
+        }
+    }
+
+    @Test
+    void maxTokensBeyondTheContextIsBoundedByTheContextNotAllocated() {
+        Generation g = assertTimeoutPreemptively(Duration.ofSeconds(60),
+                () -> generate(stories(), "Once upon a time", Integer.MAX_VALUE));
+        assertNotEquals(StopReason.MAX_TOKENS, g.stopReason());
+        assertTrue(g.promptIds().length + g.generatedIds().length <= 512 + 1, "stories260K's context is 512");
+    }
+
+    @Test
+    void aContextOfTwoBillionPositionsCostsOnlyThePositionsTheRunReaches() throws IOException {
+        Path huge = copyOfStories(dir.resolve("huge-context"));
+        ObjectNode config = (ObjectNode) new ObjectMapper().readTree(huge.resolve("config.json").toFile());
+        config.put("max_position_embeddings", Integer.MAX_VALUE);
+        new ObjectMapper().writeValue(huge.resolve("config.json").toFile(), config);
+
+        Generation g = generate(huge, "Once upon a time", 8);
+        assertArrayEquals(generate(stories(), "Once upon a time", 8).generatedIds(), g.generatedIds());
+    }
+
+    @Test
+    void aRunReachingMorePositionsThanTheHostKvCacheHoldsIsRefusedBeforeItsFirstStep() throws IOException {
+        Path huge = copyOfStories(dir.resolve("huge-run"));
+        ObjectNode config = (ObjectNode) new ObjectMapper().readTree(huge.resolve("config.json").toFile());
+        config.put("max_position_embeddings", Integer.MAX_VALUE);
+        new ObjectMapper().writeValue(huge.resolve("config.json").toFile(), config);
+
+        // kv dim 32: 2^31 positions of one layer's keys are more floats than one Java array holds
+        var e = assertThrows(GenerationException.class, () -> generate(huge, "Once upon a time", Integer.MAX_VALUE));
+        assertTrue(e.getMessage().contains("max tokens") && e.getMessage().contains("largest Java array"),
+                e.getMessage());
+    }
+
+    @Test
+    void aCheckpointWhoseWeightsAreNaNIsRefusedAtItsFirstSampledStep() throws IOException {
+        Path broken = copyOfStories(dir.resolve("nan"));
+        writeNaNWeights(broken.resolve("model.safetensors"));
+
+        var e = assertThrows(GenerationException.class, () -> generate(broken, "Once upon a time", 8));
+        assertTrue(e.getMessage().contains("step 4") && e.getMessage().contains("non-finite logits")
+                && e.getMessage().contains("NaN"), e.getMessage());
+    }
+
+    /** Every file of stories260K-hf, in {@code target}. */
+    private static Path copyOfStories(Path target) throws IOException {
+        Files.createDirectories(target);
+        try (var files = Files.list(stories())) {
+            for (Path f : files.toList()) {
+                Files.copy(f, target.resolve(f.getFileName()));
+            }
+        }
+        return target;
+    }
+
+    /** Rewrites a checkpoint's safetensors file with the same tensors, every value NaN. */
+    private static void writeNaNWeights(Path file) throws IOException {
+        List<SafeTensorsWriter.Entry> entries = new ArrayList<>();
+        try (Checkpoint original = Checkpoint.open(file.getParent())) {
+            for (Tensor t : original.weights().all()) {
+                if (t.dtype() != DType.F32) {
+                    fail("expected F32 weights in stories260K-hf, found " + t.dtype());
+                }
+                long count = t.elementCount();
+                entries.add(new SafeTensorsWriter.Entry(t.name(), t.dtype(), t.shape(), out -> {
+                    byte[] nan = {0, 0, (byte) 0xc0, 0x7f}; // Float.NaN, little-endian
+                    for (long i = 0; i < count; i++) {
+                        out.write(nan);
+                    }
+                }));
+            }
+        }
+        SafeTensorsWriter.write(file, Map.of("format", "pt"), entries);
+    }
+}
