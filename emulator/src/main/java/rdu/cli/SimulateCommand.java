@@ -81,8 +81,8 @@ final class SimulateCommand implements Callable<Integer> {
     @Mixin
     ScheduleMixin scheduleOptions;
 
-    @Option(names = "--trace", paramLabel = "FILE", description = "Chrome Trace Event JSON of the modeled schedule.")
-    Path traceFile;
+    @Mixin
+    TraceMixin traceOptions;
 
     @Option(names = "--timing-csv", paramLabel = "FILE", description = "One row per decode step.")
     Path csvFile;
@@ -119,11 +119,11 @@ final class SimulateCommand implements Callable<Integer> {
 
         long hostStart = System.nanoTime();
         TimingSummary summary;
-        try (ChromeTrace trace = traceFile == null ? null : new ChromeTrace(traceFile, chip.name());
+        try (ChromeTrace trace = traceOptions.open(chip.name(), sockets, tokens);
              TimingCsv csv = csvFile == null ? null : new TimingCsv(csvFile)) {
             summary = simulation.run(schedule, trace != null, timing -> {
                 if (trace != null) {
-                    trace.step(timing.onSockets(sockets), -1, "");
+                    trace.step(timing, -1, "");
                 }
                 if (csv != null) {
                     csv.row(timing.step(), -1, "", timing);
