@@ -14,6 +14,7 @@ import rdu.memory.CapacityException;
 import rdu.model.HfConfig;
 import rdu.model.ModelConfig;
 import rdu.moe.MoeConfig;
+import rdu.progress.Progress;
 import rdu.report.TimingCsv;
 import rdu.report.TimingSummary;
 import rdu.schedule.Schedule;
@@ -120,8 +121,10 @@ final class SimulateCommand implements Callable<Integer> {
         long hostStart = System.nanoTime();
         TimingSummary summary;
         try (ChromeTrace trace = traceOptions.open(chip.name(), sockets, tokens);
-             TimingCsv csv = csvFile == null ? null : new TimingCsv(csvFile)) {
+             TimingCsv csv = csvFile == null ? null : new TimingCsv(csvFile);
+             Progress progress = Progress.onStderr("simulate")) {
             summary = simulation.run(schedule, trace != null, timing -> {
+                progress.update(timing.step() + 1, tokens, null);
                 if (trace != null) {
                     trace.step(timing, -1, "");
                 }
