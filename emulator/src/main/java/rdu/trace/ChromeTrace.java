@@ -100,8 +100,8 @@ public final class ChromeTrace implements AutoCloseable {
 
     /**
      * Appends one decode step: its slices (if it is in the window) or its summary, the bandwidth they imply and the
-     * token it produced. The step needs its slices (a traced timing), as they tell which processes ran and what they
-     * moved. It is written when the next step comes, or at {@link #close()}.
+     * token it produced. The step needs its slices (a traced timing), as they tell what each process moved. It is
+     * written when the next step comes, or at {@link #close()}.
      *
      * @throws IllegalStateException when the previous step, written in full, has a slice that partially overlaps an
      *                               earlier one on its resource, or starts before one already written there
@@ -144,9 +144,11 @@ public final class ChromeTrace implements AutoCloseable {
     private void write(Step step, boolean isLast) throws IOException {
         StepTiming timing = step.timing();
         boolean full = inFull.inFull(timing.step(), isLast);
-        // the processes that ran in the step, with the bytes each moved per counter (HBM, DDR, P2P); sockets other
+        // per process (the host and every socket), the bytes it moved per counter (HBM, DDR, P2P); sockets other
         // than 0 did the same as socket 0
         Map<Integer, long[]> moved = new TreeMap<>();
+        moved.put(HOST_PID, new long[COUNTERS.size()]);
+        moved.put(socketPid(0), new long[COUNTERS.size()]);
         for (Slice slice : timing.slices()) {
             long[] bytes = moved.computeIfAbsent(pid(slice.resource()), p -> new long[COUNTERS.size()]);
             String counter = counterName(slice.resource().name());
@@ -154,9 +156,8 @@ public final class ChromeTrace implements AutoCloseable {
                 bytes[COUNTERS.indexOf(counter)] += slice.bytes();
             }
         }
-        long[] socket0 = moved.get(socketPid(0));
-        for (int socket = 1; socket0 != null && socket < sockets; socket++) {
-            moved.put(socketPid(socket), socket0);
+        for (int socket = 1; socket < sockets; socket++) {
+            moved.put(socketPid(socket), moved.get(socketPid(0)));
         }
         for (var process : moved.entrySet()) {
             writeStepSlice(step, process.getKey(), process.getValue());

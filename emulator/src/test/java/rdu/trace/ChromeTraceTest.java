@@ -367,6 +367,22 @@ class ChromeTraceTest {
     }
 
     @Test
+    void everyStepHasAStepSliceOnTheHostAndEachSocketEvenWhereTheyDidNothing() throws IOException {
+        Path file = dir.resolve("idle.json");
+        try (var trace = new ChromeTrace(file, "SN40L", 2, TraceSteps.DEFAULT)) {
+            // an offloaded step: the AGCU moves on by itself, the host does nothing
+            trace.step(new StepTiming(1, 0, 100, 0, 0, 1, List.of(slice(AGCU0, "offloaded step", 0, 10))), 1, "x");
+        }
+        Set<Integer> processes = new HashSet<>();
+        for (JsonNode x : events(JsonMapper.builder().build().readTree(file.toFile()), "X")) {
+            if (x.get("name").asText().equals("step 1")) {
+                assertTrue(processes.add(x.get("pid").asInt()), x.toString());
+            }
+        }
+        assertEquals(Set.of(0, 1, 2), processes);
+    }
+
+    @Test
     void partialOverlapOnOneResourceIsRejectedNamingBothSlices() throws IOException {
         Path file = dir.resolve("bad.json");
         var bad = new StepTiming(0, 0, 100, 0, 0, 1, List.of(
