@@ -76,9 +76,8 @@ final class GenerateCommand implements Callable<Integer> {
                     + " the tokens are the same, the modeled time changes.")
     int sockets;
 
-    @Option(names = "--trace", paramLabel = "FILE",
-            description = "Write the modeled schedule as Chrome Trace Event JSON (open it in ui.perfetto.dev).")
-    Path traceFile;
+    @Mixin
+    TraceMixin traceOptions;
 
     @Option(names = "--timing-csv", paramLabel = "FILE",
             description = "Write one row per generated token: index, token id, text, modeled ns, HBM bytes, kernel calls.")
@@ -95,8 +94,8 @@ final class GenerateCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new Rdu.UsageException(e.getMessage());
         }
-        if (traceFile != null) {
-            OutputFile.requireWritable("--trace", traceFile);
+        if (traceOptions.file != null) {
+            OutputFile.requireWritable("--trace", traceOptions.file);
         }
         if (csvFile != null) {
             OutputFile.requireWritable("--timing-csv", csvFile);
@@ -106,7 +105,7 @@ final class GenerateCommand implements Callable<Integer> {
         PrintStream out = System.out;
         PrintStream err = System.err;
         try (Checkpoint checkpoint = Checkpoint.open(modelPath);
-             ChromeTrace trace = traceFile == null ? null : new ChromeTrace(traceFile, chip.name());
+             ChromeTrace trace = traceOptions.open(chip.name(), sockets, runSteps(checkpoint));
              TimingCsv csv = csvFile == null ? null : new TimingCsv(csvFile)) {
             ModelConfig config = checkpoint.config();
             var generator = new Generator(checkpoint, chip, scheduleOptions.options(chip),
@@ -136,7 +135,7 @@ final class GenerateCommand implements Callable<Integer> {
                     if (generated) {
                         summary.add(timing, engine.kvBytesPerSample(timing.step()));
                     } else if (trace != null) {
-                        trace.step(timing.onSockets(sockets), token, "");
+                        trace.step(timing, token, "");
                     }
                 }
 
@@ -156,7 +155,7 @@ final class GenerateCommand implements Callable<Integer> {
 
                 private void record(int index, int token, String text) {
                     if (trace != null) {
-                        trace.step(lastStep.onSockets(sockets), token, text);
+                        trace.step(lastStep, token, text);
                     }
                     if (csv != null) {
                         csv.row(index, token, text, lastStep);
@@ -175,13 +174,25 @@ final class GenerateCommand implements Callable<Integer> {
                     result.generatedIds().length, result.stopReason().name().toLowerCase(Locale.ROOT).replace('_', ' '));
             err.printf(Locale.ROOT, "schedule: %s%n", ScheduleMixin.describe(generator.schedule().options()));
             err.print(summary.format(result.hostTokensPerSecond()));
-            if (traceFile != null) {
-                err.println("trace: " + traceFile + " (open in ui.perfetto.dev)");
+            if (trace != null) {
+                err.println("trace: " + traceOptions.file + " (open in ui.perfetto.dev)");
             }
             if (csvFile != null) {
                 err.println("timing CSV: " + csvFile);
             }
         }
         return 0;
+    }
+
+    /**
+     * Decode steps of the run at most: one per prompt position after the first (BOS) and one per generated token,
+     * within the context. A stop token may end it sooner.
+     */
+    private int runSteps(Checkpoint checkpoint) {
+        if (traceOptions.file == null || maxTokens == 0) {
+            return 0; // no trace to check the steps against, or no step at all
+        }
+        long steps = checkpoint.tokenizer().encode(prompt).length - 1L + maxTokens;
+        return (int) Math.min(steps, checkpoint.config().maxPositions());
     }
 }

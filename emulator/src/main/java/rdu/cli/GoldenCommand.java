@@ -12,6 +12,7 @@ import picocli.CommandLine.Parameters;
 import rdu.chip.ChipFile;
 import rdu.generate.GenerationException;
 import rdu.model.Checkpoint;
+import rdu.progress.Progress;
 import rdu.regression.Difference;
 import rdu.regression.GoldenChecker;
 import rdu.regression.GoldenFileException;
@@ -121,7 +122,7 @@ final class GoldenCommand {
 
         @Override
         public Integer call() {
-            try (var checker = newChecker()) {
+            try (var checker = newChecker(); var progress = Progress.besideStdoutLines("golden check")) {
                 List<GoldenRecord> records;
                 try {
                     records = GoldenRecord.readAll(golden);
@@ -130,6 +131,7 @@ final class GoldenCommand {
                 }
                 int failed = 0;
                 for (int i = 0; i < records.size(); i++) {
+                    progress.update(i, records.size(), "line " + (i + 1));
                     List<Difference> differences;
                     try {
                         differences = checker.check(records.get(i));

@@ -14,6 +14,7 @@ import rdu.memory.CapacityException;
 import rdu.model.HfConfig;
 import rdu.model.ModelConfig;
 import rdu.moe.MoeConfig;
+import rdu.progress.Progress;
 import rdu.report.TimingCsv;
 import rdu.report.TimingSummary;
 import rdu.schedule.Schedule;
@@ -82,8 +83,8 @@ final class SimulateCommand implements Callable<Integer> {
     @Mixin
     ScheduleMixin scheduleOptions;
 
-    @Option(names = "--trace", paramLabel = "FILE", description = "Chrome Trace Event JSON of the modeled schedule.")
-    Path traceFile;
+    @Mixin
+    TraceMixin traceOptions;
 
     @Option(names = "--timing-csv", paramLabel = "FILE", description = "One row per decode step.")
     Path csvFile;
@@ -93,8 +94,8 @@ final class SimulateCommand implements Callable<Integer> {
         if (sockets < 1 || batch < 1 || context < 0 || tokens < 1) {
             throw new Rdu.UsageException("--sockets, --batch and --tokens must be >= 1 and --context >= 0");
         }
-        if (traceFile != null) {
-            OutputFile.requireWritable("--trace", traceFile);
+        if (traceOptions.file != null) {
+            OutputFile.requireWritable("--trace", traceOptions.file);
         }
         if (csvFile != null) {
             OutputFile.requireWritable("--timing-csv", csvFile);
@@ -133,11 +134,13 @@ final class SimulateCommand implements Callable<Integer> {
         }
         long hostStart = System.nanoTime();
         TimingSummary summary;
-        try (ChromeTrace trace = traceFile == null ? null : new ChromeTrace(traceFile, chip.name());
-             TimingCsv csv = csvFile == null ? null : new TimingCsv(csvFile)) {
+        try (ChromeTrace trace = traceOptions.open(chip.name(), sockets, tokens);
+             TimingCsv csv = csvFile == null ? null : new TimingCsv(csvFile);
+             Progress progress = Progress.onStderr("simulate")) {
             summary = simulation.run(schedule, trace != null, timing -> {
+                progress.update(timing.step() + 1, tokens, null);
                 if (trace != null) {
-                    trace.step(timing.onSockets(sockets), -1, "");
+                    trace.step(timing, -1, "");
                 }
                 if (csv != null) {
                     csv.row(timing.step(), -1, "", timing);

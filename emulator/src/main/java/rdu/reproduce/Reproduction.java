@@ -4,7 +4,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.function.DoubleFunction;
+import java.util.function.Supplier;
 import rdu.chip.Chip;
+import rdu.progress.Progress;
 import rdu.report.TimingSummary;
 import rdu.schedule.Schedule;
 import rdu.schedule.ScheduleOptions;
@@ -80,11 +82,17 @@ public final class Reproduction {
             throw new IllegalArgumentException("tokens must be >= 1, found " + tokens);
         }
         var r = new Reproduction(sn40l, gpu, tokens);
-        List<Row> rows = List.of(r.row1(), r.row4(), r.row5(), r.row6(), r.row7(), r.row8(), r.row9(), r.row10(),
-                r.row11(), r.row12a(), r.row12b(), r.row13(), r.row14a(), r.row14b(), r.row15(), r.row15All(),
-                r.row15b(),
-                r.row16(), r.row17(), r.row23(), r.row23All());
-        return new Result(rows, r.plots);
+        List<Supplier<Row>> all = List.of(r::row1, r::row4, r::row5, r::row6, r::row7, r::row8, r::row9, r::row10,
+                r::row11, r::row12a, r::row12b, r::row13, r::row14a, r::row14b, r::row15, r::row15All, r::row15b,
+                r::row16, r::row17, r::row23, r::row23All);
+        List<Row> rows = new ArrayList<>();
+        try (var progress = Progress.onStderr("reproduce")) { // the rows take seconds in all
+            for (Supplier<Row> row : all) {
+                rows.add(row.get());
+                progress.update(rows.size(), all.size(), "row " + rows.getLast().id());
+            }
+        }
+        return new Result(List.copyOf(rows), r.plots);
     }
 
     private Row row1() {

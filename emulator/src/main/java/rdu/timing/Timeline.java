@@ -1,6 +1,7 @@
 package rdu.timing;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -47,6 +48,7 @@ final class Timeline {
      * slices into {@code trace} unless that is null (an untraced run records no slices).
      */
     double use(double earliestNs, double durationNs, String name, Map<String, Object> args, List<Slice> trace) {
+        int firstPiece = trace == null ? 0 : trace.size();
         double remaining = durationNs;
         double end = earliestNs;
         for (int i = firstGapEndingAfter(earliestNs); backfills && remaining > 0 && i < gaps.size(); ) {
@@ -67,7 +69,32 @@ final class Timeline {
             record(trace, name, start, remaining, args);
             end = freeAtNs;
         }
+        if (trace != null && trace.size() - firstPiece > 1) {
+            shareBytes(trace.subList(firstPiece, trace.size()), durationNs);
+        }
         return end;
+    }
+
+    /**
+     * Gives each piece of a split transfer its share of the bytes, in proportion to its time: a trace's bandwidth
+     * counter reads bytes / duration per slice, and would multiply the rate if every piece carried them all.
+     */
+    private static void shareBytes(List<Slice> pieces, double durationNs) {
+        if (!(pieces.getFirst().args().get("bytes") instanceof Number bytes)) {
+            return;
+        }
+        long total = bytes.longValue();
+        long given = 0;
+        double elapsed = 0;
+        for (int i = 0; i < pieces.size(); i++) {
+            Slice piece = pieces.get(i);
+            elapsed += piece.durationNs();
+            long upTo = i == pieces.size() - 1 ? total : Math.round(total * elapsed / durationNs);
+            var args = new HashMap<>(piece.args());
+            args.put("bytes", upTo - given);
+            given = upTo;
+            pieces.set(i, new Slice(piece.resource(), piece.name(), piece.startNs(), piece.durationNs(), args));
+        }
     }
 
     /** Marks [start, end) of gap i busy; returns the index of the next gap to look at. */

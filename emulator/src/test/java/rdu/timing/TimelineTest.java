@@ -32,6 +32,18 @@ class TimelineTest {
     }
 
     @Test
+    void aSplitTransferGivesEachPieceItsShareOfTheBytes() {
+        var hbm = new Timeline(new Resource(0, "HBM"), true);
+        List<Slice> trace = new ArrayList<>();
+        hbm.use(10, 5, "late", Map.of("bytes", 500L), trace); // leaves [0, 10) idle
+        // 800 bytes in 8 ns from 4 on: 6 ns in the gap [4, 10), 2 ns at the end [15, 17); a bandwidth counter
+        // reads bytes / duration, so each piece must carry its share (600 and 200), not the whole 800
+        hbm.use(4, 8, "split", Map.of("bytes", 800L), trace);
+        assertEquals(List.of("late 500", "split 600", "split 200"),
+                trace.stream().map(s -> s.name() + " " + s.bytes()).toList());
+    }
+
+    @Test
     void forgottenGapsAreNotFilled() {
         var hbm = new Timeline(new Resource(0, "HBM"), true);
         hbm.use(10, 5, "late", Map.of(), null);
