@@ -43,7 +43,7 @@ public final class ChipFile {
             try (shipped) {
                 return parse(JSON.readTree(shipped), "chip " + resource + " (shipped)");
             } catch (IOException e) {
-                throw new UncheckedIOException(e);
+                throw new UncheckedIOException("reading the shipped chip " + resource, e);
             }
         }
         Path file = Path.of(nameOrPath);

@@ -16,6 +16,7 @@ import rdu.generate.GenerationException;
 import rdu.memory.CapacityException;
 import rdu.pcu.AllocationException;
 import rdu.model.CheckpointException;
+import rdu.model.CheckpointFiles;
 
 /** The {@code rdu} command: entry point of the emulator. */
 @Command(name = "rdu", mixinStandardHelpOptions = true, version = "rdu-emu 0.1.0",
@@ -90,7 +91,9 @@ public final class Rdu {
         boolean userError = e instanceof CheckpointException || e instanceof ChipException
                 || e instanceof CapacityException || e instanceof GenerationException
                 || e instanceof UsageException || e instanceof AllocationException || e instanceof java.io.UncheckedIOException;
-        if (userError) {
+        if (e instanceof java.io.UncheckedIOException io) { // its message says what was being done; the cause says why
+            err.println("rdu: error: " + io.getMessage() + ": " + CheckpointFiles.reason(io.getCause()));
+        } else if (userError) {
             err.println("rdu: error: " + e.getMessage());
         } else if (failure instanceof OutOfMemoryError) {
             err.printf(Locale.ROOT, "rdu: internal error: the JVM ran out of memory (%s) with a heap limit of %,d MB;"

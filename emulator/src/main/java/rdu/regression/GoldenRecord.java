@@ -9,22 +9,21 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AccessDeniedException;
-import java.nio.file.FileSystemException;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import rdu.generate.StopReason;
+import rdu.model.CheckpointException;
+import rdu.model.CheckpointFiles;
 import rdu.schedule.Schedule;
 import rdu.schedule.ScheduleOptions;
 
@@ -89,7 +88,7 @@ public record GoldenRecord(String model, String chip, ScheduleOptions options, i
         try {
             Files.write(file, records.stream().map(GoldenRecord::toJson).toList(), StandardCharsets.UTF_8, mode);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + file + ": " + reason(e), e);
+            throw new UncheckedIOException("cannot write " + file, e);
         }
     }
 
@@ -108,35 +107,18 @@ public record GoldenRecord(String model, String chip, ScheduleOptions options, i
 
     /** The lines of a UTF-8 text file, or an error naming the file (golden and prompts files alike). */
     static List<String> readLines(Path file) {
-        BasicFileAttributes attributes;
+        byte[] bytes;
         try {
-            attributes = Files.readAttributes(file, BasicFileAttributes.class);
-        } catch (NoSuchFileException e) {
-            throw new GoldenFileException(file, "no such file");
-        } catch (IOException e) {
-            throw new GoldenFileException(file, "cannot read: " + reason(e));
-        }
-        if (!attributes.isRegularFile()) {
-            // opening a named pipe would wait for a writer that may never come
-            throw new GoldenFileException(file, "is " + (attributes.isDirectory() ? "a directory"
-                    : "a special file (a named pipe, device or socket)") + ", expected a regular file");
+            bytes = CheckpointFiles.readBytes(file); // refuses a named pipe, a directory or an oversized file, in words
+        } catch (CheckpointException e) {
+            throw new GoldenFileException(e);
         }
         try {
-            return Files.readAllLines(file, StandardCharsets.UTF_8);
+            String text = StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(bytes)).toString();
+            return text.lines().toList();
         } catch (CharacterCodingException e) {
             throw new GoldenFileException(file, "not UTF-8 text");
-        } catch (IOException e) {
-            throw new GoldenFileException(file, "cannot read: " + reason(e));
         }
-    }
-
-    /** What went wrong with a file, in the operating system's words, without the exception's class. */
-    private static String reason(IOException e) {
-        return switch (e) {
-            case AccessDeniedException denied -> "permission denied";
-            case FileSystemException other when other.getReason() != null -> other.getReason();
-            default -> String.valueOf(e.getMessage());
-        };
     }
 
     static GoldenRecord parse(String text, Path file, int line) {

@@ -6,6 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.io.UncheckedIOException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -95,6 +98,16 @@ class RduTest {
         assertEquals(1, run.stderr().lines().count(), run.stderr());
         assertTrue(run.stderr().contains("ran out of memory") && run.stderr().contains("RDU_JAVA_OPTS=-Xmx"),
                 run.stderr());
+    }
+
+    @Test
+    void anInputOutputFailureSaysWhatWasBeingDoneAndWhyInWords() {
+        var run = failWith(new UncheckedIOException("writing trace /tmp/t.json",
+                new FileSystemException("/tmp/t.json", null, "No space left on device")));
+        assertEquals(1, run.exitCode(), run.stderr());
+        assertEquals("rdu: error: writing trace /tmp/t.json: No space left on device", run.stderr().strip());
+        run = failWith(new UncheckedIOException("writing /tmp/c.csv", new AccessDeniedException("/tmp/c.csv")));
+        assertEquals("rdu: error: writing /tmp/c.csv: permission denied", run.stderr().strip());
     }
 
     @Test

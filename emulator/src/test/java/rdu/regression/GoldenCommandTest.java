@@ -104,13 +104,13 @@ class GoldenCommandTest {
     @Test
     void userErrorsAreOneClearLine() throws IOException {
         Path missing = dir.resolve("missing.jsonl");
-        assertError(missing + ": no such file", "golden", "check", missing.toString());
+        assertError(missing + ": file not found", "golden", "check", missing.toString());
 
         Path bad = Files.writeString(dir.resolve("bad.jsonl"), "{\"format\":\"rdu-golden/1\"}\n");
         assertError(bad + " line 1: field \"", "golden", "check", bad.toString());
 
         Path prompts = dir.resolve("no-prompts.txt");
-        assertError(prompts + ": no such file", "golden", "record", "--model", SharedModels.STORIES, "--prompts",
+        assertError(prompts + ": file not found", "golden", "record", "--model", SharedModels.STORIES, "--prompts",
                 prompts.toString(), "--out", dir.resolve("out.jsonl").toString());
 
         assertError("--time-tolerance: the time tolerance must be a finite number >= 0, found -1.0", "golden",

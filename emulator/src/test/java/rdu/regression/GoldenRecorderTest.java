@@ -87,7 +87,7 @@ class GoldenRecorderTest {
     @Test
     void unusablePromptsFilesAreNamed() throws IOException {
         Path file = dir.resolve("p.txt");
-        assertEquals(file + ": no such file",
+        assertEquals(file + ": file not found",
                 assertThrows(GoldenFileException.class, () -> GoldenRecorder.readPrompts(file)).getMessage());
         Files.write(file, new byte[0]);
         assertTrue(assertThrows(GoldenFileException.class, () -> GoldenRecorder.readPrompts(file)).getMessage()
