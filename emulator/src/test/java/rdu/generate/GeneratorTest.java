@@ -63,22 +63,14 @@ class GeneratorTest {
 
     @Test
     void aContextOfTwoBillionPositionsCostsOnlyThePositionsTheRunReaches() throws IOException {
-        Path huge = copyOfStories(dir.resolve("huge-context"));
-        ObjectNode config = (ObjectNode) new ObjectMapper().readTree(huge.resolve("config.json").toFile());
-        config.put("max_position_embeddings", Integer.MAX_VALUE);
-        new ObjectMapper().writeValue(huge.resolve("config.json").toFile(), config);
-
+        Path huge = storiesWithTwoBillionPositions();
         Generation g = generate(huge, "Once upon a time", 8);
         assertArrayEquals(generate(stories(), "Once upon a time", 8).generatedIds(), g.generatedIds());
     }
 
     @Test
     void aRunReachingMorePositionsThanTheHostKvCacheHoldsIsRefusedBeforeItsFirstStep() throws IOException {
-        Path huge = copyOfStories(dir.resolve("huge-run"));
-        ObjectNode config = (ObjectNode) new ObjectMapper().readTree(huge.resolve("config.json").toFile());
-        config.put("max_position_embeddings", Integer.MAX_VALUE);
-        new ObjectMapper().writeValue(huge.resolve("config.json").toFile(), config);
-
+        Path huge = storiesWithTwoBillionPositions();
         // kv dim 32: 2^31 positions of one layer's keys are more floats than one Java array holds
         var e = assertThrows(GenerationException.class, () -> generate(huge, "Once upon a time", Integer.MAX_VALUE));
         assertTrue(e.getMessage().contains("max tokens") && e.getMessage().contains("largest Java array"),
@@ -93,6 +85,15 @@ class GeneratorTest {
         var e = assertThrows(GenerationException.class, () -> generate(broken, "Once upon a time", 8));
         assertTrue(e.getMessage().contains("step 4") && e.getMessage().contains("non-finite logits")
                 && e.getMessage().contains("NaN"), e.getMessage());
+    }
+
+    /** A copy of stories260K-hf whose config claims a context of 2^31 - 1 positions. */
+    private Path storiesWithTwoBillionPositions() throws IOException {
+        Path huge = copyOfStories(dir.resolve("huge-context"));
+        ObjectNode config = (ObjectNode) new ObjectMapper().readTree(huge.resolve("config.json").toFile());
+        config.put("max_position_embeddings", Integer.MAX_VALUE);
+        new ObjectMapper().writeValue(huge.resolve("config.json").toFile(), config);
+        return huge;
     }
 
     /** Every file of stories260K-hf, in {@code target}. */
