@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import java.io.CharConversionException;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -59,6 +60,9 @@ public final class CheckpointFiles {
             node = JSON.readTree(json);
         } catch (JacksonException e) {
             throw new CheckpointException(file, field, "a JSON object", "invalid JSON (" + e.getOriginalMessage() + ")");
+        } catch (CharConversionException e) {
+            // Jackson guesses UTF-16/32 from zero bytes at the start, then finds characters that cannot be
+            throw new CheckpointException(file, field, "a JSON object", "invalid JSON (" + e.getMessage() + ")");
         } catch (IOException e) {
             throw readError(file, e);
         }
