@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import java.io.CharConversionException;
 import java.io.IOException;
@@ -58,6 +59,10 @@ public final class CheckpointFiles {
         JsonNode node;
         try {
             node = JSON.readTree(json);
+        } catch (MismatchedInputException e) {
+            // readTree binds nothing, so this is FAIL_ON_TRAILING_TOKENS, whose own message names Jackson's classes
+            throw new CheckpointException(file, field, "a JSON object", "invalid JSON (more after its end, at line "
+                    + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")");
         } catch (JacksonException e) {
             throw new CheckpointException(file, field, "a JSON object", "invalid JSON (" + e.getOriginalMessage() + ")");
         } catch (CharConversionException e) {
