@@ -1,6 +1,6 @@
 package rdu.chip;
 
-import static rdu.model.OneLineError.assertOneLine;
+import static rdu.model.OneLineError.assertReturnsOrRefuses;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import java.io.IOException;
@@ -22,10 +22,6 @@ class ChipFileFuzzTest {
     @Timeout(10)
     void loadAnyChip(byte[] bytes) throws IOException {
         Path file = Files.write(dir.resolve("chip.json"), bytes);
-        try {
-            ChipFile.load(file.toString());
-        } catch (ChipException e) {
-            assertOneLine(e, bytes);
-        }
+        assertReturnsOrRefuses(ChipException.class, bytes, () -> ChipFile.load(file.toString()));
     }
 }

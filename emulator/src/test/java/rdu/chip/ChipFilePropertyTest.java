@@ -45,13 +45,8 @@ class ChipFilePropertyTest {
             byte[] bytes = cases.get(i);
             Files.write(file, bytes);
             String what = "chip file of case " + i + " (seed " + SEED + ")";
-            long allocated = AnyBytes.allocatedDuring(() -> {
-                try {
-                    ChipFile.load(file.toString());
-                } catch (ChipException e) {
-                    OneLineError.assertOneLine(e, bytes);
-                }
-            });
+            long allocated = AnyBytes.allocatedDuring(
+                    () -> OneLineError.assertReturnsOrRefuses(ChipException.class, bytes, () -> ChipFile.load(file.toString())));
             assertTrue(allocated <= HEAP_BOUND, () -> what + " took " + allocated + " bytes of heap");
         }
     }

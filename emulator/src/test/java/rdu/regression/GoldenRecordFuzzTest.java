@@ -1,7 +1,7 @@
 package rdu.regression;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static rdu.model.OneLineError.assertOneLine;
+import static rdu.model.OneLineError.assertReturnsOrRefuses;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import java.io.IOException;
@@ -24,13 +24,11 @@ class GoldenRecordFuzzTest {
     @Timeout(10)
     void readAnyGoldenFile(byte[] bytes) throws IOException {
         Path file = Files.write(dir.resolve("golden.jsonl"), bytes);
-        try {
+        assertReturnsOrRefuses(GoldenFileException.class, bytes, () -> {
             for (GoldenRecord record : GoldenRecord.readAll(file)) {
                 String json = record.toJson();
                 assertEquals(json, GoldenRecord.parse(json, file, 1).toJson());
             }
-        } catch (GoldenFileException e) {
-            assertOneLine(e, bytes);
-        }
+        });
     }
 }

@@ -1,6 +1,6 @@
 package rdu.llama2c;
 
-import static rdu.model.OneLineError.assertOneLine;
+import static rdu.model.OneLineError.assertReturnsOrRefuses;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import java.io.IOException;
@@ -31,11 +31,11 @@ class Llama2cCheckpointFuzzTest {
     void readAnyCheckpoint(byte[] bytes) throws IOException {
         Path file = Files.write(dir.resolve("model.bin"), bytes);
         padToTheSizeTheHeaderImplies(file, bytes);
-        try (Arena arena = Arena.ofConfined()) {
-            Llama2cCheckpoint.read(file, arena);
-        } catch (CheckpointException e) {
-            assertOneLine(e, bytes);
-        }
+        assertReturnsOrRefuses(CheckpointException.class, bytes, () -> {
+            try (Arena arena = Arena.ofConfined()) {
+                Llama2cCheckpoint.read(file, arena);
+            }
+        });
     }
 
     /**

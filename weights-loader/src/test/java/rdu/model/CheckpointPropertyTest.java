@@ -94,13 +94,11 @@ class CheckpointPropertyTest {
             fail(e);
         }
         String what = name + " of case " + index + " (seed " + SEED + ")";
-        long allocated = AnyBytes.allocatedDuring(() -> {
+        long allocated = AnyBytes.allocatedDuring(() -> OneLineError.assertReturnsOrRefuses(CheckpointException.class, bytes, () -> {
             try (Checkpoint checkpoint = Checkpoint.open(model)) {
                 assertEquals(checkpoint.config().vocabSize(), checkpoint.tokenizer().vocabSize(), what);
-            } catch (CheckpointException e) {
-                OneLineError.assertOneLine(e, bytes);
             }
-        });
+        }));
         assertTrue(allocated <= HEAP_BOUND, () -> what + " took " + allocated + " bytes of heap");
     }
 

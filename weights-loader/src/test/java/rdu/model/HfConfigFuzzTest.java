@@ -1,7 +1,7 @@
 package rdu.model;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static rdu.model.OneLineError.assertOneLine;
+import static rdu.model.OneLineError.assertReturnsOrRefuses;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import java.io.IOException;
@@ -32,15 +32,11 @@ class HfConfigFuzzTest {
     @Timeout(10)
     void readAnyConfig(byte[] bytes) throws IOException {
         Path config = Files.write(model.resolve("config.json"), bytes);
-        try {
-            HfConfig.read(config, HfConfig.LLAMA_LIKE);
-        } catch (CheckpointException e) {
-            assertOneLine(e, bytes);
-        }
-        try (Checkpoint checkpoint = Checkpoint.open(model)) {
-            assertEquals(checkpoint.config().vocabSize(), checkpoint.tokenizer().vocabSize());
-        } catch (CheckpointException e) {
-            assertOneLine(e, bytes);
-        }
+        assertReturnsOrRefuses(CheckpointException.class, bytes, () -> HfConfig.read(config, HfConfig.LLAMA_LIKE));
+        assertReturnsOrRefuses(CheckpointException.class, bytes, () -> {
+            try (Checkpoint checkpoint = Checkpoint.open(model)) {
+                assertEquals(checkpoint.config().vocabSize(), checkpoint.tokenizer().vocabSize());
+            }
+        });
     }
 }

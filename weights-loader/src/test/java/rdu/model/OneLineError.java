@@ -20,6 +20,21 @@ public final class OneLineError {
     private OneLineError() {
     }
 
+    /**
+     * Runs {@code parse} of {@code input}, which may return or throw {@code refusal} with one line; any other exception
+     * goes on to fail the test.
+     */
+    public static void assertReturnsOrRefuses(Class<? extends RuntimeException> refusal, byte[] input, Runnable parse) {
+        try {
+            parse.run();
+        } catch (RuntimeException e) {
+            if (!refusal.isInstance(e)) {
+                throw e;
+            }
+            assertOneLine(e, input);
+        }
+    }
+
     public static void assertOneLine(RuntimeException refusal, byte[] input) {
         String message = refusal.getMessage();
         assertNotNull(message, "a refusal without a message");

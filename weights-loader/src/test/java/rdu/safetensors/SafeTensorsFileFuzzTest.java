@@ -1,6 +1,6 @@
 package rdu.safetensors;
 
-import static rdu.model.OneLineError.assertOneLine;
+import static rdu.model.OneLineError.assertReturnsOrRefuses;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import java.io.IOException;
@@ -24,10 +24,10 @@ class SafeTensorsFileFuzzTest {
     @Timeout(10)
     void openAnyFile(byte[] bytes) throws IOException {
         Path file = Files.write(dir.resolve("model.safetensors"), bytes);
-        try (Arena arena = Arena.ofConfined()) {
-            SafeTensorsFile.open(file, arena);
-        } catch (CheckpointException e) {
-            assertOneLine(e, bytes);
-        }
+        assertReturnsOrRefuses(CheckpointException.class, bytes, () -> {
+            try (Arena arena = Arena.ofConfined()) {
+                SafeTensorsFile.open(file, arena);
+            }
+        });
     }
 }

@@ -1,14 +1,11 @@
 package rdu.tokenizer;
 
-import static rdu.model.OneLineError.assertOneLine;
-
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
-import rdu.model.CheckpointException;
 
 /**
  * Any bytes as the tokenizer.json of a 512-token model: a tokenizer that encodes and decodes, or one line. The corpus
@@ -23,10 +20,6 @@ class HfTokenizerFuzzTest {
     @Timeout(10)
     void loadEncodeDecode(byte[] bytes) throws IOException {
         Path file = Files.write(dir.resolve("tokenizer.json"), bytes);
-        try (HfTokenizer tokenizer = HfTokenizer.open(file, 512)) {
-            TokenizerProbe.exercise(tokenizer, bytes);
-        } catch (CheckpointException e) {
-            assertOneLine(e, bytes);
-        }
+        TokenizerProbe.loadEncodeDecode(bytes, () -> HfTokenizer.open(file, 512));
     }
 }

@@ -1,14 +1,11 @@
 package rdu.tokenizer;
 
-import static rdu.model.OneLineError.assertOneLine;
-
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
-import rdu.model.CheckpointException;
 
 /**
  * Any bytes as the tokenizer.bin of a 512-token llama2.c model: a tokenizer that encodes and decodes, or one line.
@@ -24,10 +21,6 @@ class Llama2cTokenizerFuzzTest {
     @Timeout(10)
     void readEncodeDecode(byte[] bytes) throws IOException {
         Path file = Files.write(dir.resolve("tokenizer.bin"), bytes);
-        try (Llama2cTokenizer tokenizer = Llama2cTokenizer.read(file, 512)) {
-            TokenizerProbe.exercise(tokenizer, bytes);
-        } catch (CheckpointException e) {
-            assertOneLine(e, bytes);
-        }
+        TokenizerProbe.loadEncodeDecode(bytes, () -> Llama2cTokenizer.read(file, 512));
     }
 }

@@ -1,8 +1,9 @@
 package rdu.tokenizer;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static rdu.model.OneLineError.assertOneLine;
+import static rdu.model.OneLineError.assertReturnsOrRefuses;
 
+import java.util.function.Supplier;
 import java.util.stream.IntStream;
 import rdu.model.CheckpointException;
 
@@ -15,21 +16,26 @@ final class TokenizerProbe {
     private TokenizerProbe() {
     }
 
+    /** The tokenizer {@code load} makes of {@code input} (or a refusal in one line) encodes and decodes. */
+    static void loadEncodeDecode(byte[] input, Supplier<Tokenizer> load) {
+        assertReturnsOrRefuses(CheckpointException.class, input, () -> {
+            try (Tokenizer tokenizer = load.get()) {
+                encodeDecode(tokenizer, input);
+            }
+        });
+    }
+
     /** Every text encodes to ids of the vocabulary (or is refused in one line), and every id decodes. */
-    static void exercise(Tokenizer tokenizer, byte[] input) {
+    private static void encodeDecode(Tokenizer tokenizer, byte[] input) {
         int vocab = tokenizer.vocabSize();
         for (String text : TEXTS) {
-            int[] ids;
-            try {
-                ids = tokenizer.encode(text);
-            } catch (CheckpointException e) {
-                assertOneLine(e, input);
-                continue;
-            }
-            for (int id : ids) {
-                assertTrue(id >= 0 && id < vocab, () -> "\"" + text + "\" encodes to id " + id + " of " + vocab);
-            }
-            tokenizer.decode(new int[0], ids);
+            assertReturnsOrRefuses(CheckpointException.class, input, () -> {
+                int[] ids = tokenizer.encode(text);
+                for (int id : ids) {
+                    assertTrue(id >= 0 && id < vocab, () -> "\"" + text + "\" encodes to id " + id + " of " + vocab);
+                }
+                tokenizer.decode(new int[0], ids);
+            });
         }
         int[] all = IntStream.range(0, vocab).toArray();
         tokenizer.decode(new int[0], all);
