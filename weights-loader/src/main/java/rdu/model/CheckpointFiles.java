@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.TextNode;
 import java.io.CharConversionException;
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -93,6 +94,11 @@ public final class CheckpointFiles {
             throw new CheckpointException(file, field, expected, describe(node));
         }
         return node.intValue();
+    }
+
+    /** Text from a file (a tensor or field name) as a JSON string, so that a message stays one line whatever it holds. */
+    public static String quoted(String text) {
+        return TextNode.valueOf(text).toString();
     }
 
     /** A JSON value as an error message shows it: the value (shortened) and its JSON type. */

@@ -1,6 +1,5 @@
 package rdu.tokenizer;
 
-import com.fasterxml.jackson.databind.node.TextNode;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -81,7 +80,7 @@ public final class Llama2cTokenizer implements Tokenizer {
             if (id >= vocabSize || !expected.equals(new String(pieces[id], StandardCharsets.ISO_8859_1))) {
                 throw new CheckpointException(file, "token " + id, "the byte-fallback piece \"" + expected + "\"",
                         id >= vocabSize ? "vocabulary of " + vocabSize + " tokens"
-                                : TextNode.valueOf(new String(pieces[id], StandardCharsets.UTF_8)).toString());
+                                : CheckpointFiles.quoted(new String(pieces[id], StandardCharsets.UTF_8)));
             }
         }
         Llama2cTokenizer tokenizer = new Llama2cTokenizer(pieces, scores);
