@@ -2,6 +2,7 @@ package rdu.tokenizer;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -56,6 +57,19 @@ class HfTokenizerTest {
                 {"version": "1.0", "model": {"type": "NoSuchModel", "vocab": {"a": 0, "b": 1}}}"""), 2,
                 "Hugging Face tokenizers cannot load it: ");
         assertError(dir.resolve("absent.json"), 512, "absent.json: file not found");
+    }
+
+    /**
+     * Found by HfTokenizerFuzzTest: the Rust library reads a template naming a special token it does not define, then
+     * aborts the whole JVM (exit 134, no message) on the first encode.
+     */
+    @Test
+    void aPostProcessorTemplateMayNameOnlyTheSpecialTokensItDefines() throws IOException {
+        String json = Files.readString(SharedFiles.model("stories260K-hf/tokenizer.json"));
+        String renamed = json.replaceFirst("(\"special_tokens\": \\{\\s*)\"<s>\":", "$1\"<0>\":");
+        assertNotEquals(json, renamed, "the shared tokenizer.json defines <s> for its template");
+        assertError(Files.writeString(dir.resolve("t.json"), renamed), 512,
+                "post_processor.single: expected special tokens defined in post_processor.special_tokens, found \"<s>\"");
     }
 
     private static void assertError(Path file, int vocabSize, String fragment) {
