@@ -67,7 +67,7 @@ public final class CheckpointFiles {
         } catch (JacksonException e) {
             throw new CheckpointException(file, field, "a JSON object", "invalid JSON (" + e.getOriginalMessage() + ")");
         } catch (CharConversionException e) {
-            // Jackson guesses UTF-16/32 from zero bytes at the start, then finds characters that cannot be
+            // zero bytes at the start make Jackson read UTF-16 or UTF-32, and the rest is not valid in it
             throw new CheckpointException(file, field, "a JSON object", "invalid JSON (" + e.getMessage() + ")");
         } catch (IOException e) {
             throw readError(file, e);
