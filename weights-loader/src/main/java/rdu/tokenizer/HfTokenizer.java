@@ -34,6 +34,7 @@ public final class HfTokenizer implements Tokenizer {
                     String.valueOf(size));
         }
         checkTemplates(tokenizerJson, root.path("post_processor"));
+        checkStrips(tokenizerJson, root.path("decoder"));
         // DJL probes the EC2 metadata service for telemetry unless opted out; reading a local file must not touch the network.
         if (System.getProperty("OPT_OUT_TRACKING") == null) {
             System.setProperty("OPT_OUT_TRACKING", "true");
@@ -89,6 +90,21 @@ public final class HfTokenizer implements Tokenizer {
                             "special tokens defined in post_processor.special_tokens", CheckpointFiles.quoted(id.textValue()));
                 }
             }
+        }
+    }
+
+    /**
+     * The tokenizers library bundled with DJL aborts the whole JVM when a Strip decoder that strips from the end meets
+     * an empty text, and decoding meets one on every call; the usual SentencePiece Strip strips only from the start.
+     */
+    private static void checkStrips(Path file, JsonNode decoder) {
+        for (JsonNode inner : decoder.path("decoders")) { // a "Sequence" decoder
+            checkStrips(file, inner);
+        }
+        JsonNode stop = decoder.path("stop");
+        if (decoder.path("type").asText().equals("Strip") && !(stop.isIntegralNumber() && stop.longValue() == 0)) {
+            throw new CheckpointException(file, "decoder Strip stop",
+                    "0 (stripping from the end aborts the tokenizers library)", CheckpointFiles.describe(stop));
         }
     }
 

@@ -72,6 +72,19 @@ class HfTokenizerTest {
                 "post_processor.single: expected special tokens defined in post_processor.special_tokens, found \"<s>\"");
     }
 
+    /**
+     * Found by HfTokenizerFuzzTest: the Rust library bundled with DJL aborts the whole JVM when a Strip decoder that
+     * strips from the end (stop > 0) meets an empty text, which decoding does on every call.
+     */
+    @Test
+    void aStripDecoderMayNotStripFromTheEnd() throws IOException {
+        String json = Files.readString(SharedFiles.model("stories260K-hf/tokenizer.json"));
+        String stripsTheEnd = json.replaceFirst("(\"type\": \"Strip\",[^}]*\"stop\": )0", "$11");
+        assertNotEquals(json, stripsTheEnd, "the shared tokenizer.json has a Strip decoder with stop 0");
+        assertError(Files.writeString(dir.resolve("t.json"), stripsTheEnd), 512,
+                "decoder Strip stop: expected 0 (stripping from the end aborts the tokenizers library), found 1 (number)");
+    }
+
     private static void assertError(Path file, int vocabSize, String fragment) {
         CheckpointException e = assertThrows(CheckpointException.class, () -> HfTokenizer.open(file, vocabSize));
         assertEquals(file, e.file());
