@@ -46,7 +46,8 @@ public final class HfTokenizer implements Tokenizer {
         } catch (IOException e) {
             throw new CheckpointException(tokenizerJson, "cannot read: " + e, e);
         } catch (RuntimeException e) {
-            throw new CheckpointException(tokenizerJson, "Hugging Face tokenizers cannot load it: " + e.getMessage(), e);
+            throw new CheckpointException(tokenizerJson, "Hugging Face tokenizers cannot load it: "
+                    + CheckpointFiles.quoted(String.valueOf(e.getMessage())), e);
         }
     }
 

@@ -85,6 +85,16 @@ class HfTokenizerTest {
                 "decoder Strip stop: expected 0 (stripping from the end aborts the tokenizers library), found 1 (number)");
     }
 
+    /** Found by HfTokenizerFuzzTest: the library's own complaint quoted a token with a line break in it. */
+    @Test
+    void theLibrarysComplaintIsQuotedInOneLine() throws IOException {
+        String json = Files.readString(SharedFiles.model("stories260K-hf/tokenizer.json"));
+        String badMerge = json.replaceFirst("\"merges\": \\[", "\"merges\": [[\"a\\\\nb\", \"c\"],");
+        assertNotEquals(json, badMerge, "the shared tokenizer.json has merges");
+        assertError(Files.writeString(dir.resolve("t.json"), badMerge), 512,
+                "Hugging Face tokenizers cannot load it: \"Token `a\\nb` out of vocabulary");
+    }
+
     private static void assertError(Path file, int vocabSize, String fragment) {
         CheckpointException e = assertThrows(CheckpointException.class, () -> HfTokenizer.open(file, vocabSize));
         assertEquals(file, e.file());
