@@ -65,10 +65,7 @@ class HfTokenizerTest {
      */
     @Test
     void aPostProcessorTemplateMayNameOnlyTheSpecialTokensItDefines() throws IOException {
-        String json = Files.readString(SharedFiles.model("stories260K-hf/tokenizer.json"));
-        String renamed = json.replaceFirst("(\"special_tokens\": \\{\\s*)\"<s>\":", "$1\"<0>\":");
-        assertNotEquals(json, renamed, "the shared tokenizer.json defines <s> for its template");
-        assertError(Files.writeString(dir.resolve("t.json"), renamed), 512,
+        assertEditRefused("(\"special_tokens\": \\{\\s*)\"<s>\":", "$1\"<0>\":",
                 "post_processor.single: expected special tokens defined in post_processor.special_tokens, found \"<s>\"");
     }
 
@@ -78,21 +75,23 @@ class HfTokenizerTest {
      */
     @Test
     void aStripDecoderMayNotStripFromTheEnd() throws IOException {
-        String json = Files.readString(SharedFiles.model("stories260K-hf/tokenizer.json"));
-        String stripsTheEnd = json.replaceFirst("(\"type\": \"Strip\",[^}]*\"stop\": )0", "$11");
-        assertNotEquals(json, stripsTheEnd, "the shared tokenizer.json has a Strip decoder with stop 0");
-        assertError(Files.writeString(dir.resolve("t.json"), stripsTheEnd), 512,
+        assertEditRefused("(\"type\": \"Strip\",[^}]*\"stop\": )0", "$11",
                 "decoder Strip stop: expected 0 (stripping from the end aborts the tokenizers library), found 1 (number)");
     }
 
     /** Found by HfTokenizerFuzzTest: the library's own complaint quoted a token with a line break in it. */
     @Test
     void theLibrarysComplaintIsQuotedInOneLine() throws IOException {
-        String json = Files.readString(SharedFiles.model("stories260K-hf/tokenizer.json"));
-        String badMerge = json.replaceFirst("\"merges\": \\[", "\"merges\": [[\"a\\\\nb\", \"c\"],");
-        assertNotEquals(json, badMerge, "the shared tokenizer.json has merges");
-        assertError(Files.writeString(dir.resolve("t.json"), badMerge), 512,
+        assertEditRefused("\"merges\": \\[", "\"merges\": [[\"a\\\\nb\", \"c\"],",
                 "Hugging Face tokenizers cannot load it: \"Token `a\\nb` out of vocabulary");
+    }
+
+    /** The shared tokenizer.json with the first match of {@code regex} replaced is refused with {@code fragment}. */
+    private void assertEditRefused(String regex, String replacement, String fragment) throws IOException {
+        String json = Files.readString(SharedFiles.model("stories260K-hf/tokenizer.json"));
+        String edited = json.replaceFirst(regex, replacement);
+        assertNotEquals(json, edited, () -> regex + " matches nothing in the shared tokenizer.json");
+        assertError(Files.writeString(dir.resolve("edited.json"), edited), 512, fragment);
     }
 
     private static void assertError(Path file, int vocabSize, String fragment) {
