@@ -1,5 +1,7 @@
 package rdu.chip;
 
+import static rdu.model.CheckpointFiles.quoted;
+
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -122,19 +124,19 @@ public final class ChipFile {
     private static Parameter parameter(String origin, String name, JsonNode node) {
         String field = "parameters." + name;
         if (!node.isObject()) {
-            throw new ChipException(origin, "field \"" + field + "\": expected {\"value\", \"unit\", \"source\"}, found " + node);
+            throw new ChipException(origin, "field " + quoted(field) + ": expected {\"value\", \"unit\", \"source\"}, found " + node);
         }
         JsonNode value = node.get("value");
         JsonNode unit = node.get("unit");
         JsonNode source = node.get("source");
         if (value == null || !value.isNumber()) {
-            throw new ChipException(origin, "field \"" + field + ".value\": expected a number, found " + value);
+            throw new ChipException(origin, "field " + quoted(field + ".value") + ": expected a number, found " + value);
         }
         if (unit == null || !unit.isTextual()) {
-            throw new ChipException(origin, "field \"" + field + ".unit\": expected a unit string, found " + unit);
+            throw new ChipException(origin, "field " + quoted(field + ".unit") + ": expected a unit string, found " + unit);
         }
         if (source == null || !source.isTextual() || source.asText().isBlank()) {
-            throw new ChipException(origin, "field \"" + field + ".source\": expected where the number comes from"
+            throw new ChipException(origin, "field " + quoted(field + ".source") + ": expected where the number comes from"
                     + " (a published result, or an assumption and what it is calibrated against), found " + source);
         }
         return new Parameter(name, value.asDouble(), unit.asText(), source.asText(), Double.NaN);
@@ -218,7 +220,7 @@ public final class ChipFile {
             Double factor = quantity.factor(p.unit());
             if (factor == null) {
                 throw new ChipException(origin, "parameter \"" + name + "\": expected a unit of "
-                        + quantity.name().toLowerCase() + " " + quantity.units() + ", found \"" + p.unit() + "\"");
+                        + quantity.name().toLowerCase() + " " + quantity.units() + ", found " + quoted(p.unit()));
             }
             BigDecimal value = written.get(name);
             BigDecimal base = value.multiply(BigDecimal.valueOf(factor));
@@ -239,7 +241,7 @@ public final class ChipFile {
         void rejectUnknown() {
             for (Parameter p : all.values()) {
                 if (Double.isNaN(p.baseValue())) {
-                    throw new ChipException(origin, "unknown parameter \"" + p.name() + "\" (known: "
+                    throw new ChipException(origin, "unknown parameter " + quoted(p.name()) + " (known: "
                             + all.values().stream().filter(q -> !Double.isNaN(q.baseValue())).map(Parameter::name).toList()
                             + ")");
                 }

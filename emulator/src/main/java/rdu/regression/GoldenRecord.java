@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
@@ -128,6 +129,10 @@ public record GoldenRecord(String model, String chip, ScheduleOptions options, i
         JsonNode root;
         try {
             root = MAPPER.readTree(text);
+        } catch (MismatchedInputException e) {
+            // readTree binds nothing, so this is FAIL_ON_TRAILING_TOKENS, whose own message names Jackson's classes
+            throw new GoldenFileException(file, line, "not JSON: more after the end of the record, at column "
+                    + e.getLocation().getColumnNr());
         } catch (JsonProcessingException e) {
             throw new GoldenFileException(file, line, "not JSON: " + e.getOriginalMessage());
         }

@@ -154,6 +154,22 @@ class ChipFileTest {
         assertTrue(e.getMessage().contains("unknown parameter \"hbm_bandwith\""), e.getMessage());
     }
 
+    /** Found by ChipFilePropertyTest: a unit or a parameter name with a line break in it broke the message in two. */
+    @Test
+    void unitsAndNamesAreQuotedAsJsonInOneLine() throws IOException {
+        Path unit = write(shippedText().replace("\"unit\": \"TB/s\"", "\"unit\": \"TB\\n/s\""));
+        var e = assertThrows(ChipException.class, () -> ChipFile.load(unit.toString()));
+        assertTrue(e.getMessage().endsWith("found \"TB\\n/s\""), e.getMessage());
+        Path name = write(shippedText().replace("\"parameters\": {",
+                "\"parameters\": {\n \"hbm\\nbandwidth\": {\"value\": 1, \"unit\": \"TB/s\"},"));
+        e = assertThrows(ChipException.class, () -> ChipFile.load(name.toString()));
+        assertTrue(e.getMessage().contains("field \"parameters.hbm\\nbandwidth.source\""), e.getMessage());
+        Path unknown = write(shippedText().replace("\"parameters\": {",
+                "\"parameters\": {\n \"hbm\\nbandwidth\": {\"value\": 1, \"unit\": \"TB/s\", \"source\": \"typo\"},"));
+        e = assertThrows(ChipException.class, () -> ChipFile.load(unknown.toString()));
+        assertTrue(e.getMessage().contains("unknown parameter \"hbm\\nbandwidth\""), e.getMessage());
+    }
+
     @Test
     void notJsonAndNoSuchFileAreClear() throws IOException {
         var e = assertThrows(ChipException.class, () -> ChipFile.load(write("{ not json").toString()));

@@ -107,6 +107,16 @@ class GoldenRecordTest {
         assertMalformed(": no records", new String[0]);
     }
 
+    /** Found by GoldenRecordFuzzTest: Jackson's complaint about trailing tokens names its own classes. */
+    @Test
+    void twoRecordsOnOneLineAreSaidWithoutJacksonsClassNames() throws IOException {
+        String line = SAMPLE.toJson() + " " + SAMPLE.toJson();
+        Path file = Files.write(dir.resolve("two.jsonl"), List.of(line), StandardCharsets.UTF_8);
+        var e = assertThrows(GoldenFileException.class, () -> GoldenRecord.readAll(file));
+        assertEquals(file + " line 1: not JSON: more after the end of the record, at column "
+                + (SAMPLE.toJson().length() + 2), e.getMessage());
+    }
+
     @Test
     void aMissingFileIsNamed() {
         Path missing = dir.resolve("nowhere.jsonl");

@@ -5,7 +5,10 @@ import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.TextNode;
+import java.io.CharConversionException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.lang.foreign.Arena;
@@ -125,8 +128,15 @@ public final class CheckpointFiles {
         JsonNode node;
         try {
             node = JSON.readTree(json);
+        } catch (MismatchedInputException e) {
+            // readTree binds nothing, so this is FAIL_ON_TRAILING_TOKENS, whose own message names Jackson's classes
+            throw new CheckpointException(file, field, "a JSON object", "invalid JSON (more after its end, at line "
+                    + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")");
         } catch (JacksonException e) {
             throw new CheckpointException(file, field, "a JSON object", "invalid JSON (" + e.getOriginalMessage() + ")");
+        } catch (CharConversionException e) {
+            // zero bytes at the start make Jackson read UTF-16 or UTF-32, and the rest is not valid in it
+            throw new CheckpointException(file, field, "a JSON object", "invalid JSON (" + e.getMessage() + ")");
         } catch (IOException e) {
             throw readError(file, e);
         }
@@ -152,6 +162,11 @@ public final class CheckpointFiles {
             throw new CheckpointException(file, field, expected, describe(node));
         }
         return node.intValue();
+    }
+
+    /** Text from a file (a tensor or field name) as a JSON string, so that a message stays one line whatever it holds. */
+    public static String quoted(String text) {
+        return TextNode.valueOf(text).toString();
     }
 
     /** A JSON value as an error message shows it: the value (shortened) and its JSON type. */

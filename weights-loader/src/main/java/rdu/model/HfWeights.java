@@ -85,7 +85,8 @@ public final class HfWeights {
                 .toList();
         if (!left.isEmpty()) {
             throw new CheckpointException(weights, "tensors not used by " + HfConfig.LLAMA + " with num_hidden_layers="
-                    + config.numLayers() + " (config.json): " + left.subList(0, Math.min(5, left.size()))
+                    + config.numLayers() + " (config.json): "
+                    + left.subList(0, Math.min(5, left.size())).stream().map(CheckpointFiles::quoted).toList()
                     + (left.size() > 5 ? " and " + (left.size() - 5) + " more" : ""));
         }
     }

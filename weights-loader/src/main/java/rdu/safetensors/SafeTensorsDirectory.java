@@ -44,7 +44,7 @@ public final class SafeTensorsDirectory {
         Map<String, SafeTensorsFile> shards = new LinkedHashMap<>();
         for (Map.Entry<String, JsonNode> listed : weightMap.properties()) {
             String tensor = listed.getKey();
-            String field = "weight_map \"" + tensor + "\"";
+            String field = "weight_map " + CheckpointFiles.quoted(tensor);
             if (!listed.getValue().isTextual()) {
                 throw new CheckpointException(index, field, "a shard file name",
                         CheckpointFiles.describe(listed.getValue()));
@@ -54,7 +54,7 @@ public final class SafeTensorsDirectory {
                     name -> SafeTensorsFile.open(dir.resolve(name), arena));
             if (!shard.tensors().containsKey(tensor)) {
                 throw new CheckpointException(index, field, "a tensor of " + shardName,
-                        "no tensor \"" + tensor + "\" in " + shardName);
+                        "no tensor " + CheckpointFiles.quoted(tensor) + " in " + shardName);
             }
         }
 
@@ -64,7 +64,7 @@ public final class SafeTensorsDirectory {
             for (Tensor t : shard.getValue().tensors().values()) {
                 String other = shardOf.putIfAbsent(t.name(), shard.getKey());
                 if (other != null) {
-                    throw new CheckpointException(index, "tensor \"" + t.name() + "\"", "in one shard",
+                    throw new CheckpointException(index, "tensor " + CheckpointFiles.quoted(t.name()), "in one shard",
                             "in both " + other + " and " + shard.getKey());
                 }
                 tensors.put(t.name(), t);

@@ -88,7 +88,7 @@ public record SafeTensorsFile(Path file, Map<String, Tensor> tensors, Map<String
         Map<String, String> metadata = new LinkedHashMap<>();
         for (Map.Entry<String, JsonNode> property : node.properties()) {
             if (!property.getValue().isTextual()) {
-                throw new CheckpointException(file, "__metadata__ \"" + property.getKey() + "\"", "a string",
+                throw new CheckpointException(file, "__metadata__ " + CheckpointFiles.quoted(property.getKey()), "a string",
                         CheckpointFiles.describe(property.getValue()));
             }
             metadata.put(property.getKey(), property.getValue().textValue());
@@ -97,7 +97,7 @@ public record SafeTensorsFile(Path file, Map<String, Tensor> tensors, Map<String
     }
 
     private static Entry entry(Path file, String name, JsonNode node, long dataSize) {
-        String field = "tensor \"" + name + "\"";
+        String field = "tensor " + CheckpointFiles.quoted(name);
         if (!node.isObject()) {
             throw new CheckpointException(file, field, "an object with dtype, shape and data_offsets",
                     CheckpointFiles.describe(node));
@@ -160,8 +160,8 @@ public record SafeTensorsFile(Path file, Map<String, Tensor> tensors, Map<String
                 continue; // an empty tensor owns no bytes
             }
             if (furthest != null && e.begin < furthest.end) {
-                throw new CheckpointException(file, "tensor \"" + e.name + "\" data_offsets",
-                        "bytes not shared with tensor \"" + furthest.name + "\" [" + furthest.begin + ", "
+                throw new CheckpointException(file, "tensor " + CheckpointFiles.quoted(e.name) + " data_offsets",
+                        "bytes not shared with tensor " + CheckpointFiles.quoted(furthest.name) + " [" + furthest.begin + ", "
                                 + furthest.end + "]",
                         "[" + e.begin + ", " + e.end + "] (overlapping)");
             }

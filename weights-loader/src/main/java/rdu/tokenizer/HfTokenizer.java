@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import rdu.model.CheckpointException;
 import rdu.model.CheckpointFiles;
@@ -30,11 +31,14 @@ public final class HfTokenizer implements Tokenizer {
     /** Loads {@code tokenizerJson}, which must cover exactly {@code vocabSize} ids (the model's vocab_size). */
     public static HfTokenizer open(Path tokenizerJson, int vocabSize) {
         byte[] json = CheckpointFiles.readBytes(tokenizerJson); // read once, here: DJL gets the bytes, not the path
-        int size = vocabSize(tokenizerJson, CheckpointFiles.parseJsonObject(tokenizerJson, "JSON", json));
+        JsonNode root = CheckpointFiles.parseJsonObject(tokenizerJson, "JSON", json);
+        int size = vocabSize(tokenizerJson, root);
         if (size != vocabSize) {
             throw new CheckpointException(tokenizerJson, "vocabulary size", vocabSize + " (vocab_size of the model)",
                     String.valueOf(size));
         }
+        checkTemplates(tokenizerJson, root.path("post_processor"));
+        checkStrips(tokenizerJson, root.path("decoder"));
         // DJL probes the EC2 metadata service for telemetry unless opted out; reading a local file must not touch the network.
         if (System.getProperty("OPT_OUT_TRACKING") == null) {
             System.setProperty("OPT_OUT_TRACKING", "true");
@@ -46,7 +50,8 @@ public final class HfTokenizer implements Tokenizer {
         } catch (IOException e) {
             throw CheckpointFiles.readError(tokenizerJson, e);
         } catch (RuntimeException e) {
-            throw new CheckpointException(tokenizerJson, "Hugging Face tokenizers cannot load it: " + e.getMessage(), e);
+            throw new CheckpointException(tokenizerJson, "Hugging Face tokenizers cannot load it: "
+                    + CheckpointFiles.quoted(String.valueOf(e.getMessage())), e);
         }
     }
 
@@ -69,6 +74,43 @@ public final class HfTokenizer implements Tokenizer {
             size = Math.max(size, added.path("id").asInt() + 1);
         }
         return size;
+    }
+
+    /**
+     * What the Rust library checks when it builds a TemplateProcessing post-processor but not when it reads one: every
+     * special token a template names is defined. An undefined one aborts the whole JVM on the first encode.
+     */
+    private static void checkTemplates(Path file, JsonNode processor) {
+        for (JsonNode inner : processor.path("processors")) { // a "Sequence" post-processor (Llama 3's)
+            checkTemplates(file, inner);
+        }
+        if (!processor.path("type").asText().equals("TemplateProcessing")) {
+            return;
+        }
+        for (String template : List.of("single", "pair")) {
+            for (JsonNode piece : processor.path(template)) {
+                JsonNode id = piece.path("SpecialToken").path("id");
+                if (id.isTextual() && !processor.path("special_tokens").has(id.textValue())) {
+                    throw new CheckpointException(file, "post_processor." + template,
+                            "special tokens defined in post_processor.special_tokens", CheckpointFiles.quoted(id.textValue()));
+                }
+            }
+        }
+    }
+
+    /**
+     * The tokenizers library bundled with DJL aborts the whole JVM when a Strip decoder that strips from the end meets
+     * an empty text, and decoding meets one on every call; the usual SentencePiece Strip strips only from the start.
+     */
+    private static void checkStrips(Path file, JsonNode decoder) {
+        for (JsonNode inner : decoder.path("decoders")) { // a "Sequence" decoder
+            checkStrips(file, inner);
+        }
+        JsonNode stop = decoder.path("stop");
+        if (decoder.path("type").asText().equals("Strip") && !(stop.isIntegralNumber() && stop.longValue() == 0)) {
+            throw new CheckpointException(file, "decoder Strip stop",
+                    "0 (stripping from the end aborts the tokenizers library)", CheckpointFiles.describe(stop));
+        }
     }
 
     @Override

@@ -80,7 +80,7 @@ public final class Llama2cTokenizer implements Tokenizer {
             if (id >= vocabSize || !expected.equals(new String(pieces[id], StandardCharsets.ISO_8859_1))) {
                 throw new CheckpointException(file, "token " + id, "the byte-fallback piece \"" + expected + "\"",
                         id >= vocabSize ? "vocabulary of " + vocabSize + " tokens"
-                                : "\"" + new String(pieces[id], StandardCharsets.UTF_8) + "\"");
+                                : CheckpointFiles.quoted(new String(pieces[id], StandardCharsets.UTF_8)));
             }
         }
         Llama2cTokenizer tokenizer = new Llama2cTokenizer(pieces, scores);

@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.lang.foreign.Arena;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
@@ -116,5 +117,26 @@ class CheckpointFilesTest {
         assertEquals(file, e.file());
         assertEquals(message, e.getMessage());
         assertFalse(e.getMessage().contains("java."), e.getMessage());
+    }
+
+    /** Found by SafeTensorsFileFuzzTest: zero bytes first make Jackson guess UTF-32, and its complaint is an IOException. */
+    @Test
+    void jsonThatLooksLikeUtf32IsInvalidJsonNotAReadError() {
+        byte[] json = "\0\0\0\0{\"__metadata__\":{}}".getBytes(StandardCharsets.ISO_8859_1);
+        CheckpointException e = assertThrows(CheckpointException.class,
+                () -> CheckpointFiles.parseJsonObject(Path.of("m.safetensors"), "header", json));
+        assertTrue(e.getMessage().startsWith("m.safetensors: header: expected a JSON object, found invalid JSON (Invalid"
+                + " UTF-32 character"), e.getMessage());
+        OneLineError.assertOneLine(e, json);
+    }
+
+    /** Found by CheckpointPropertyTest: Jackson's complaint about trailing tokens names its own classes. */
+    @Test
+    void textAfterTheObjectIsSaidWithoutJacksonsClassNames() {
+        byte[] json = "{\"a\": 1}\n 2".getBytes(StandardCharsets.UTF_8);
+        CheckpointException e = assertThrows(CheckpointException.class,
+                () -> CheckpointFiles.parseJsonObject(Path.of("config.json"), "JSON", json));
+        assertEquals("config.json: JSON: expected a JSON object, found invalid JSON (more after its end, at line 2,"
+                + " column 2)", e.getMessage());
     }
 }

@@ -134,7 +134,19 @@ class CheckpointTest {
         Path hf = copyOfStories();
         editConfig(hf, "\"num_hidden_layers\": 5", "\"num_hidden_layers\": 4");
         assertError(hf, "tensors not used by LlamaForCausalLM with num_hidden_layers=4 (config.json): "
-                + "[model.layers.4.input_layernorm.weight");
+                + "[\"model.layers.4.input_layernorm.weight\"");
+    }
+
+    /** Names from the weights are quoted as JSON strings, so that a line break in one keeps the message one line. */
+    @Test
+    void unusedTensorNamesAreQuotedInOneLine() throws IOException {
+        Path hf = rewriteWeights(tensors -> {
+            List<Tensor> more = new ArrayList<>(tensors);
+            Tensor norm = tensors.getLast();
+            more.add(new Tensor("extra\nname", norm.dtype(), norm.shape(), norm.data()));
+            return more;
+        });
+        assertError(hf, "(config.json): [\"extra\\nname\"]");
     }
 
     @Test

@@ -92,6 +92,19 @@ class SafeTensorsDirectoryTest {
         assertError(dir.resolve("model.safetensors.index.json"), "weight_map \"a\": expected a shard file name, found 3");
     }
 
+    /** Names from the index are quoted as JSON strings, so that a line break in one keeps the message one line. */
+    @Test
+    void weightMapNamesAreQuotedInOneLine() throws IOException {
+        index("""
+                {"weight_map": {"a\\nb": 3}}""");
+        assertError(dir.resolve("model.safetensors.index.json"), "weight_map \"a\\nb\": expected a shard file name");
+        twoShards();
+        index("""
+                {"weight_map": {"a\\n": "model-00001-of-00002.safetensors"}}""");
+        assertError(dir.resolve("model.safetensors.index.json"), "weight_map \"a\\n\": expected a tensor of "
+                + "model-00001-of-00002.safetensors, found no tensor \"a\\n\" in");
+    }
+
     @Test
     void directoryWithoutWeightsSaysWhatWasLookedFor() throws IOException {
         Path empty = Files.createDirectory(dir.resolve("empty"));

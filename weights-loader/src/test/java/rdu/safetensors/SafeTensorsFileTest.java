@@ -140,6 +140,18 @@ class SafeTensorsFileTest {
         assertError(raw(dir.resolve("bad.safetensors"), header.strip(), 16), message);
     }
 
+    /** Found by SafeTensorsFileFuzzTest: a line break in a tensor name broke the message in two. */
+    @Test
+    void namesFromTheHeaderAreQuotedInOneLine() throws IOException {
+        assertError(raw(dir.resolve("t.safetensors"), "{\"a\\rb\": 5}", 0), "tensor \"a\\rb\": expected an object");
+        assertError(raw(dir.resolve("m.safetensors"), "{\"__metadata__\": {\"x\\ny\": 1}}", 0),
+                "__metadata__ \"x\\ny\": expected a string");
+        assertError(raw(dir.resolve("o.safetensors"), """
+                {"a\\n": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8]},
+                 "b\\n": {"dtype": "F32", "shape": [2], "data_offsets": [4, 12]}}""", 16),
+                "tensor \"b\\n\" data_offsets: expected bytes not shared with tensor \"a\\n\" [0, 8]");
+    }
+
     @Test
     void overlapIsFoundWhicheverOrderTheHeaderListsTensors() throws IOException {
         Path file = raw(dir.resolve("o.safetensors"), """

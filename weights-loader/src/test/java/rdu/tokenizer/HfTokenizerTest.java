@@ -63,6 +63,38 @@ class HfTokenizerTest {
         assertError(dir.resolve("absent.json"), 512, "absent.json: file not found");
     }
 
+    /**
+     * Found by HfTokenizerFuzzTest: the Rust library reads a template naming a special token it does not define, then
+     * aborts the whole JVM (exit 134, no message) on the first encode.
+     */
+    @Test
+    void aPostProcessorTemplateMayNameOnlyTheSpecialTokensItDefines() throws IOException {
+        assertEditRefused("(\"special_tokens\": \\{\\s*)\"<s>\":", "$1\"<0>\":",
+                "post_processor.single: expected special tokens defined in post_processor.special_tokens, found \"<s>\"");
+    }
+
+    /**
+     * Found by HfTokenizerFuzzTest: the Rust library bundled with DJL aborts the whole JVM when a Strip decoder that
+     * strips from the end (stop > 0) meets an empty text, which decoding does on every call.
+     */
+    @Test
+    void aStripDecoderMayNotStripFromTheEnd() throws IOException {
+        assertEditRefused("(\"type\": \"Strip\",[^}]*\"stop\": )0", "$11",
+                "decoder Strip stop: expected 0 (stripping from the end aborts the tokenizers library), found 1 (number)");
+    }
+
+    /** Found by HfTokenizerFuzzTest: the library's own complaint quoted a token with a line break in it. */
+    @Test
+    void theLibrarysComplaintIsQuotedInOneLine() throws IOException {
+        assertEditRefused("\"merges\": \\[", "\"merges\": [[\"a\\\\nb\", \"c\"],",
+                "Hugging Face tokenizers cannot load it: \"Token `a\\nb` out of vocabulary");
+    }
+
+    /** The shared tokenizer.json with the first match of {@code regex} replaced is refused with {@code fragment}. */
+    private void assertEditRefused(String regex, String replacement, String fragment) throws IOException {
+        assertError(tokenizerJson(shared -> shared.replaceFirst(regex, replacement)), 512, fragment);
+    }
+
     @ParameterizedTest
     @ValueSource(longs = {512, 600, 4294967295L})
     void idOutsideTheModelVocabularyIsRefusedWhenEncoding(long bosId) throws IOException {

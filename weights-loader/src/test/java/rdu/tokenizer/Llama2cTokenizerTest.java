@@ -145,6 +145,15 @@ class Llama2cTokenizerTest {
                 "token 68: expected the byte-fallback piece \"<0x41>\", found \"<0x4G>\"");
     }
 
+    /** Found by Llama2cTokenizerFuzzTest: a line break in the piece found broke the message in two. */
+    @Test
+    void aWrongBytePieceIsQuotedInOneLine() throws IOException {
+        byte[] file = Files.readAllBytes(tokenizerFile(Map.of(" ", 0f)));
+        String text = new String(file, StandardCharsets.ISO_8859_1).replace("<0x41>", "\n0x41>");
+        assertError(write(text.getBytes(StandardCharsets.ISO_8859_1)), 260,
+                "token 68: expected the byte-fallback piece \"<0x41>\", found \"\\n0x41>\"");
+    }
+
     private Path write(byte[] bytes) throws IOException {
         return Files.write(dir.resolve("corrupt.bin"), bytes);
     }
