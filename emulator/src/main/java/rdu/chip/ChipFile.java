@@ -124,20 +124,23 @@ public final class ChipFile {
     private static Parameter parameter(String origin, String name, JsonNode node) {
         String field = "parameters." + name;
         if (!node.isObject()) {
-            throw new ChipException(origin, "field " + quoted(field) + ": expected {\"value\", \"unit\", \"source\"}, found " + node);
+            throw new ChipException(origin, "field " + quoted(field) + ": expected {\"value\", \"unit\", \"source\"},"
+                    + " found " + node);
         }
         JsonNode value = node.get("value");
         JsonNode unit = node.get("unit");
         JsonNode source = node.get("source");
         if (value == null || !value.isNumber()) {
-            throw new ChipException(origin, "field " + quoted(field + ".value") + ": expected a number, found " + value);
+            throw new ChipException(origin, "field " + quoted(field + ".value") + ": expected a number, found "
+                    + value);
         }
         if (unit == null || !unit.isTextual()) {
-            throw new ChipException(origin, "field " + quoted(field + ".unit") + ": expected a unit string, found " + unit);
+            throw new ChipException(origin, "field " + quoted(field + ".unit") + ": expected a unit string, found "
+                    + unit);
         }
         if (source == null || !source.isTextual() || source.asText().isBlank()) {
-            throw new ChipException(origin, "field " + quoted(field + ".source") + ": expected where the number comes from"
-                    + " (a published result, or an assumption and what it is calibrated against), found " + source);
+            throw new ChipException(origin, "field " + quoted(field + ".source") + ": expected where the number comes"
+                    + " from (a published result, or an assumption and what it is calibrated against), found " + source);
         }
         return new Parameter(name, value.asDouble(), unit.asText(), source.asText(), Double.NaN);
     }
