@@ -3,6 +3,7 @@ package rdu.chip;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -11,6 +12,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -173,9 +175,33 @@ class ChipFileTest {
     @Test
     void notJsonAndNoSuchFileAreClear() throws IOException {
         var e = assertThrows(ChipException.class, () -> ChipFile.load(write("{ not json").toString()));
-        assertTrue(e.getMessage().contains("not valid JSON"), e.getMessage());
+        assertTrue(e.getMessage().contains("invalid JSON"), e.getMessage());
         e = assertThrows(ChipException.class, () -> ChipFile.load(dir.resolve("absent.json").toString()));
         assertTrue(e.getMessage().contains("no such chip"), e.getMessage());
+    }
+
+    @Test
+    void textAfterTheObjectAndRepeatedKeysAreRefusedNotIgnored() throws IOException {
+        Path trailing = write(shippedText() + "\n42\n");
+        var e = assertThrows(ChipException.class, () -> ChipFile.load(trailing.toString()));
+        assertTrue(e.getMessage().startsWith(trailing + ": JSON: expected a JSON object, found invalid JSON (more after"
+                + " its end"), e.getMessage());
+        Path repeated = write(shippedText().replace("\"parameters\": {",
+                "\"parameters\": {\n \"pcus\": {\"value\": 1, \"unit\": \"count\", \"source\": \"a second pcus\"},"));
+        e = assertThrows(ChipException.class, () -> ChipFile.load(repeated.toString()));
+        assertTrue(e.getMessage().contains("Duplicate field 'pcus'"), e.getMessage());
+    }
+
+    @Test
+    void aNamedPipeOrADirectoryIsRefusedByNameWithoutWaiting() throws Exception {
+        Path fifo = dir.resolve("chip-fifo.json");
+        assertEquals(0, new ProcessBuilder("mkfifo", fifo.toString()).inheritIO().start().waitFor(), "mkfifo");
+        var e = assertTimeoutPreemptively(Duration.ofSeconds(5),
+                () -> assertThrows(ChipException.class, () -> ChipFile.load(fifo.toString())));
+        assertEquals(fifo + ": is a named pipe, expected a regular file", e.getMessage());
+        Path directory = Files.createDirectory(dir.resolve("chip-dir.json"));
+        e = assertThrows(ChipException.class, () -> ChipFile.load(directory.toString()));
+        assertEquals(directory + ": is a directory, expected a regular file", e.getMessage());
     }
 
     private Path write(String text) throws IOException {

@@ -31,7 +31,7 @@ import java.nio.file.attribute.BasicFileAttributes;
 public final class CheckpointFiles {
 
     /** Strict JSON: a duplicated key or trailing garbage means a broken file, not "last one wins". */
-    public static final ObjectMapper JSON = JsonMapper.builder()
+    public static final JsonMapper JSON = JsonMapper.builder()
             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
             .build();
@@ -125,9 +125,14 @@ public final class CheckpointFiles {
 
     /** Parses {@code json} (the part of {@code file} called {@code field}) as one JSON object. */
     public static JsonNode parseJsonObject(Path file, String field, byte[] json) {
+        return parseJsonObject(file, field, json, JSON);
+    }
+
+    /** The same, with a mapper built from {@link #JSON} with other ways of reading numbers. */
+    public static JsonNode parseJsonObject(Path file, String field, byte[] json, ObjectMapper mapper) {
         JsonNode node;
         try {
-            node = JSON.readTree(json);
+            node = mapper.readTree(json);
         } catch (MismatchedInputException e) {
             // readTree binds nothing, so this is FAIL_ON_TRAILING_TOKENS, whose own message names Jackson's classes
             throw new CheckpointException(file, field, "a JSON object", "invalid JSON (more after its end, at line "
