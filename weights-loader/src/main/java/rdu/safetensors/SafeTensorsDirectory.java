@@ -50,6 +50,10 @@ public final class SafeTensorsDirectory {
                         CheckpointFiles.describe(listed.getValue()));
             }
             String shardName = listed.getValue().textValue();
+            if (!isFileName(shardName)) { // a shard lies beside its index: "../x" or "/dev/x" would read elsewhere
+                throw new CheckpointException(index, field, "a shard file name in " + dir,
+                        CheckpointFiles.quoted(shardName));
+            }
             SafeTensorsFile shard = shards.computeIfAbsent(shardName,
                     name -> SafeTensorsFile.open(dir.resolve(name), arena));
             if (!shard.tensors().containsKey(tensor)) {
@@ -71,5 +75,11 @@ public final class SafeTensorsDirectory {
             }
         }
         return tensors;
+    }
+
+    /** A plain file name: no folder part, not "." or "..", no control characters. */
+    private static boolean isFileName(String name) {
+        return !name.isEmpty() && !name.equals(".") && !name.equals("..") && name.indexOf('/') < 0
+                && name.indexOf('\\') < 0 && name.chars().noneMatch(Character::isISOControl);
     }
 }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static rdu.safetensors.SafeTensorsFileTest.f32;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.ValueLayout;
@@ -90,6 +91,18 @@ class SafeTensorsDirectoryTest {
         index("""
                 {"weight_map": {"a": 3}}""");
         assertError(dir.resolve("model.safetensors.index.json"), "weight_map \"a\": expected a shard file name, found 3");
+    }
+
+    @Test
+    void aShardNameWithAFolderPartIsRefusedEvenWhereItLeadsToAShard() throws IOException {
+        twoShards();
+        String shard = "model-00001-of-00002.safetensors";
+        for (String name : List.of("../" + dir.getFileName() + "/" + shard, dir.resolve(shard).toString(), "", "..",
+                "a\nb.safetensors")) {
+            index("{\"weight_map\": {\"a\": " + new ObjectMapper().writeValueAsString(name) + "}}");
+            assertError(dir.resolve("model.safetensors.index.json"), "weight_map \"a\": expected a shard file name in "
+                    + dir + ", found \"");
+        }
     }
 
     /** Names from the index are quoted as JSON strings, so that a line break in one keeps the message one line. */
