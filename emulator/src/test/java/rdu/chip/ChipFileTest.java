@@ -192,6 +192,15 @@ class ChipFileTest {
         assertTrue(e.getMessage().contains("Duplicate field 'pcus'"), e.getMessage());
     }
 
+    /** Found by ChipFileFuzzTest: an exponent beyond an int escaped the exact-decimal reader as a raw exception. */
+    @Test
+    void aNumberWithAnExponentTooLargeToReadIsInvalidJson() throws IOException {
+        Path file = write(shippedText().replaceFirst("\"value\": [0-9.]+", "\"value\": 1e4444444444444"));
+        var e = assertThrows(ChipException.class, () -> ChipFile.load(file.toString()));
+        assertEquals(file + ": JSON: expected a JSON object, found invalid JSON (a number whose exponent is too large"
+                + " to read)", e.getMessage());
+    }
+
     @Test
     void aNamedPipeOrADirectoryIsRefusedByNameWithoutWaiting() throws Exception {
         Path fifo = dir.resolve("chip-fifo.json");

@@ -139,6 +139,10 @@ public final class CheckpointFiles {
                     + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")");
         } catch (JacksonException e) {
             throw new CheckpointException(file, field, "a JSON object", "invalid JSON (" + e.getOriginalMessage() + ")");
+        } catch (NumberFormatException e) {
+            // a mapper reading exact decimals refuses an exponent beyond an int; its message names BigDecimal
+            throw new CheckpointException(file, field, "a JSON object", "invalid JSON (a number whose exponent is too"
+                    + " large to read)");
         } catch (CharConversionException e) {
             // zero bytes at the start make Jackson read UTF-16 or UTF-32, and the rest is not valid in it
             throw new CheckpointException(file, field, "a JSON object", "invalid JSON (" + e.getMessage() + ")");
