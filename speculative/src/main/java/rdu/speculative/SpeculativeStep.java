@@ -53,8 +53,9 @@ public final class SpeculativeStep {
                     + " tokens, found " + length);
         }
         // Cut the draft where the request must end anyway: no position past maxLength, nothing after a stop.
-        Draft draft = drafter.propose(context, length, Math.min(k, maxLength - length - 1));
-        draft = draft.firstTokens(Math.min(maxLength - length - 1, firstStop(draft.tokens()) + 1));
+        int room = Math.min(k, maxLength - length - 1);
+        Draft draft = drafter.propose(context, length, room);
+        draft = draft.firstTokens(Math.min(room, firstStop(draft.tokens()) + 1));
 
         int[] pass = Arrays.copyOfRange(context, cached, length + draft.size());
         System.arraycopy(draft.tokens(), 0, pass, length - cached, draft.size());

@@ -185,6 +185,21 @@ class SpeculativeStepTest {
     }
 
     @Test
+    void aDraftLongerThanKIsCutToK() {
+        int[] prompt = PROMPTS[1];
+        int[] greedy = plainGreedy(target(), prompt, CONTEXT);
+        int g = prompt.length;
+        int[] proposal = Arrays.copyOfRange(greedy, g, g + 6);
+        Drafter ignoresK = (context, length, k) -> Draft.pointMasses(proposal, VOCAB);
+        TableModel target = target();
+        SpeculativeStep step = new SpeculativeStep(target, ignoresK, new GreedyVerifier(), 2, CONTEXT);
+
+        assertArrayEquals(Arrays.copyOf(proposal, 3), step.next(Arrays.copyOf(prompt, CONTEXT), g));
+        assertEquals(2, step.stats().proposed());
+        assertEquals(g + 2, target.lastPassSize());
+    }
+
+    @Test
     void statisticsCountProposedAndAcceptedTokensPerDraftPosition() {
         int[] prompt = PROMPTS[1];
         int[] greedy = plainGreedy(target(), prompt, CONTEXT);
