@@ -1,0 +1,98 @@
+package rdu.speculative;
+
+import java.util.Arrays;
+
+/**
+ * One speculative step of a request: draft up to k tokens, verify them in one target pass over the new
+ * positions, roll the target's KV cache back past the rejected ones and commit the rest. The runtime loop
+ * calls it once per step; the first call's pass also carries the prompt (prefill), later ones carry the last
+ * committed token, which the target has not seen yet, plus the draft.
+ */
+public final class SpeculativeStep {
+
+    private final LanguageModel target;
+    private final Drafter drafter;
+    private final Verifier verifier;
+    private final int k;
+    private final int maxLength;
+    private final int[] stopTokens;
+    private final SpeculationStats stats;
+    /** Positions in the target's KV cache: every committed token but the last. */
+    private int cached;
+
+    /**
+     * @param k the longest draft to verify, at least 1
+     * @param maxLength the request ends when the sequence holds this many tokens; at most the target's context
+     * @param stopTokens tokens that end the request once committed (they are committed, nothing after them)
+     */
+    public SpeculativeStep(LanguageModel target, Drafter drafter, Verifier verifier, int k, int maxLength,
+            int... stopTokens) {
+        if (k < 1) {
+            throw new IllegalArgumentException("speculation: k must be at least 1, found " + k);
+        }
+        if (maxLength > target.contextLength()) {
+            throw new IllegalArgumentException("speculation: max length " + maxLength
+                    + " is beyond the target's context of " + target.contextLength());
+        }
+        this.target = target;
+        this.drafter = drafter;
+        this.verifier = verifier;
+        this.k = k;
+        this.maxLength = maxLength;
+        this.stopTokens = stopTokens.clone();
+        this.stats = new SpeculationStats(k);
+    }
+
+    /**
+     * The tokens this step commits after context[0, length): between 1 and k + 1, fewer only where the
+     * request ends (maxLength reached or a stop token committed). The caller appends them to the context.
+     */
+    public int[] next(int[] context, int length) {
+        if (length < 1 || length >= maxLength) {
+            throw new IllegalArgumentException("speculation: a step needs a context of 1 to " + (maxLength - 1)
+                    + " tokens, found " + length);
+        }
+        // Cut the draft where the request must end anyway: no position past maxLength, nothing after a stop.
+        int room = Math.min(k, maxLength - length - 1);
+        Draft draft = drafter.propose(context, length, room);
+        draft = draft.firstTokens(Math.min(room, firstStop(draft.tokens()) + 1));
+
+        int[] pass = Arrays.copyOfRange(context, cached, length + draft.size());
+        System.arraycopy(draft.tokens(), 0, pass, length - cached, draft.size());
+        float[][] logits = target.forward(pass, cached);
+        Verdict verdict = verifier.verify(Arrays.copyOfRange(logits, length - 1 - cached, logits.length), draft);
+
+        int[] committed = Arrays.copyOf(draft.tokens(), verdict.accepted() + 1);
+        committed[verdict.accepted()] = verdict.next();
+        committed = Arrays.copyOf(committed, Math.min(committed.length, firstStop(committed) + 1));
+        // Keep the cache of every committed token but the last; the rejected draft positions go.
+        cached = length + committed.length - 1;
+        target.rollback(cached);
+        stats.record(draft.size(), verdict.accepted(), committed.length);
+        return committed;
+    }
+
+    /** Whether committing this token ends the request. */
+    public boolean isStop(int token) {
+        for (int stop : stopTokens) {
+            if (token == stop) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    public SpeculationStats stats() {
+        return stats;
+    }
+
+    /** Index of the first stop token in tokens, or tokens.length if there is none. */
+    private int firstStop(int[] tokens) {
+        for (int i = 0; i < tokens.length; i++) {
+            if (isStop(tokens[i])) {
+                return i;
+            }
+        }
+        return tokens.length;
+    }
+}
