@@ -1,7 +1,7 @@
 package rdu.timing;
 
 import java.util.ArrayList;
-import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -90,7 +90,7 @@ final class Timeline {
             Slice piece = pieces.get(i);
             elapsed += piece.durationNs();
             long upTo = i == pieces.size() - 1 ? total : Math.round(total * elapsed / durationNs);
-            var args = new HashMap<>(piece.args());
+            var args = new LinkedHashMap<>(piece.args()); // keeps the keys in the order the trace writes them
             args.put("bytes", upTo - given);
             given = upTo;
             pieces.set(i, new Slice(piece.resource(), piece.name(), piece.startNs(), piece.durationNs(), args));

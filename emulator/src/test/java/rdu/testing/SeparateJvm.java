@@ -32,6 +32,15 @@ public record SeparateJvm(int exitCode, String stdout, String stderr) {
         command.addAll(jvmOptions);
         command.add(main.getName());
         command.addAll(List.of(args));
+        return exec(env, command);
+    }
+
+    /**
+     * Runs any command (a JVM, a script) in a process of its own, in this process's environment with {@code env}
+     * added, and captures its exit code and both output streams as UTF-8.
+     */
+    public static SeparateJvm exec(Map<String, String> env, List<String> command)
+            throws IOException, InterruptedException {
         // Java encodes a child's arguments in its own locale's charset (under LC_ALL=C an emoji would leave as '?'):
         // bash is given the words as $'\xNN' escapes and passes on their UTF-8 bytes as they are
         var script = new StringBuilder("exec");

@@ -21,7 +21,7 @@ class FetchModelScriptTest {
     private Script fetchModel(Map<String, String> env, String... args) throws IOException, InterruptedException {
         var withCache = new HashMap<>(env);
         withCache.putIfAbsent("RDU_MODEL_CACHE", cache.toString());
-        return Script.run("fetch-model", withCache, cache, args);
+        return Script.run("fetch-model", withCache, args);
     }
 
     @Test

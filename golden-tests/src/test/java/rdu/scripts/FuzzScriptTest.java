@@ -11,17 +11,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** scripts/fuzz's command line; fuzzing itself takes minutes, and the fuzz tests' corpora run in every build. */
 class FuzzScriptTest {
 
-    @TempDir
-    Path temp;
-
     @Test
     void withoutArgumentsItListsEveryFuzzTestOfTheRepository() throws Exception {
-        Script r = Script.run("fuzz", Map.of(), temp);
+        Script r = Script.run("fuzz", Map.of());
         assertEquals(0, r.exitCode(), r.stderr());
         assertTrue(r.stdout().startsWith("usage: scripts/fuzz TARGET [--minutes N]"), r.stdout());
         List<String> fuzzTests = fuzzTestClasses();
@@ -29,7 +25,7 @@ class FuzzScriptTest {
         for (String name : fuzzTests) {
             assertTrue(r.stdout().contains("(" + name + ")"), name + " is not a target: " + r.stdout());
         }
-        assertEquals(r.stdout(), Script.run("fuzz", Map.of(), temp, "--help").stdout());
+        assertEquals(r.stdout(), Script.run("fuzz", Map.of(), "--help").stdout());
     }
 
     @Test
@@ -37,7 +33,7 @@ class FuzzScriptTest {
         for (List<String> args : List.of(List.of("nosuchparser"), List.of("chip", "--minutes"),
                 List.of("chip", "--minutes", "0"), List.of("chip", "--minutes", "five"), List.of("chip", "golden"),
                 List.of("chip", "--fast"))) {
-            Script r = Script.run("fuzz", Map.of(), temp, args.toArray(String[]::new));
+            Script r = Script.run("fuzz", Map.of(), args.toArray(String[]::new));
             assertEquals(2, r.exitCode(), args + ": " + r.stderr());
             assertTrue(r.stderr().startsWith("scripts/fuzz: ") && r.stderr().contains("usage:"), args + ": " + r.stderr());
             assertTrue(r.stdout().isEmpty(), "nothing fuzzed for " + args);
