@@ -3,7 +3,7 @@ package rdu.speculative;
 /**
  * The little a speculative decoder needs from a model, draft or target: one forward pass over several new
  * positions (verification is a single target pass over k + 1 positions) and a way to forget positions whose
- * tokens were rejected. The model owns its KV cache; callers keep track of how much of it is valid.
+ * tokens were rejected. The model owns its KV cache and knows how much of it is valid.
  */
 public interface LanguageModel {
 
@@ -23,4 +23,7 @@ public interface LanguageModel {
 
     /** Keeps the KV cache's first length positions and forgets the rest, so the next pass starts at length. */
     void rollback(int length);
+
+    /** Positions in the KV cache now: where the next pass starts. */
+    int cachedPositions();
 }

@@ -17,12 +17,23 @@ public final class SpeculativeStep {
     private final int maxLength;
     private final int[] stopTokens;
     private final SpeculationStats stats;
-    /** Positions in the target's KV cache: every committed token but the last. */
-    private int cached;
+
+    /**
+     * What a step committed.
+     *
+     * @param tokens   the committed tokens, 1 to k + 1
+     * @param logits   logits[i] is the target's row tokens[i] was verified or chosen from (valid until the target's
+     *                 next pass)
+     * @param drafted  draft tokens the step verified
+     * @param accepted draft tokens the target accepted
+     */
+    public record Commit(int[] tokens, float[][] logits, int drafted, int accepted) {
+    }
 
     /**
      * @param k the longest draft to verify, at least 1
-     * @param maxLength the request ends when the sequence holds this many tokens; at most the target's context
+     * @param maxLength the request ends when the sequence holds this many tokens; at most one more than the
+     *     target's context (the token chosen at the last position is never fed)
      * @param stopTokens tokens that end the request once committed (they are committed, nothing after them)
      */
     public SpeculativeStep(LanguageModel target, Drafter drafter, Verifier verifier, int k, int maxLength,
@@ -30,9 +41,9 @@ public final class SpeculativeStep {
         if (k < 1) {
             throw new IllegalArgumentException("speculation: k must be at least 1, found " + k);
         }
-        if (maxLength > target.contextLength()) {
+        if (maxLength > target.contextLength() + 1L) {
             throw new IllegalArgumentException("speculation: max length " + maxLength
-                    + " is beyond the target's context of " + target.contextLength());
+                    + " is beyond the target's context of " + target.contextLength() + " positions + 1");
         }
         this.target = target;
         this.drafter = drafter;
@@ -46,14 +57,22 @@ public final class SpeculativeStep {
     /**
      * The tokens this step commits after context[0, length): between 1 and k + 1, fewer only where the
      * request ends (maxLength reached or a stop token committed). The caller appends them to the context.
+     * The target's cache may hold any prefix of the context (none: this step's pass carries the prompt).
      */
-    public int[] next(int[] context, int length) {
-        if (length < 1 || length >= maxLength) {
-            throw new IllegalArgumentException("speculation: a step needs a context of 1 to " + (maxLength - 1)
+    public Commit next(int[] context, int length) {
+        int last = (int) Math.min(maxLength - 1L, target.contextLength());
+        if (length < 1 || length > last) {
+            throw new IllegalArgumentException("speculation: a step needs a context of 1 to " + last
                     + " tokens, found " + length);
         }
-        // Cut the draft where the request must end anyway: no position past maxLength, nothing after a stop.
-        int room = Math.min(k, maxLength - length - 1);
+        int cached = target.cachedPositions();
+        if (cached >= length) {
+            throw new IllegalStateException("speculation: the target caches " + cached + " positions of a "
+                    + length + "-token context; the last token must still be fed");
+        }
+        // Cut the draft where the request must end anyway: no token past maxLength, no position past the
+        // context, nothing after a stop.
+        int room = Math.min(k, Math.min(maxLength - length - 1, target.contextLength() - length));
         Draft draft = drafter.propose(context, length, room);
         draft = draft.firstTokens(Math.min(room, firstStop(draft.tokens()) + 1));
 
@@ -66,10 +85,11 @@ public final class SpeculativeStep {
         committed[verdict.accepted()] = verdict.next();
         committed = Arrays.copyOf(committed, Math.min(committed.length, firstStop(committed) + 1));
         // Keep the cache of every committed token but the last; the rejected draft positions go.
-        cached = length + committed.length - 1;
-        target.rollback(cached);
+        target.rollback(length + committed.length - 1);
         stats.record(draft.size(), verdict.accepted(), committed.length);
-        return committed;
+        int first = length - 1 - cached;
+        return new Commit(committed, Arrays.copyOfRange(logits, first, first + committed.length), draft.size(),
+                verdict.accepted());
     }
 
     /** Whether committing this token ends the request. */

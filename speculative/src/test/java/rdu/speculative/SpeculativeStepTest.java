@@ -40,7 +40,7 @@ class SpeculativeStepTest {
         int[] sequence = Arrays.copyOf(prompt, maxLength);
         int length = prompt.length;
         while (length < maxLength) {
-            int[] committed = step.next(sequence, length);
+            int[] committed = step.next(sequence, length).tokens();
             System.arraycopy(committed, 0, sequence, length, committed.length);
             length += committed.length;
             if (step.isStop(committed[committed.length - 1])) {
@@ -77,6 +77,35 @@ class SpeculativeStepTest {
     @ValueSource(ints = {1, 4, 8})
     void greedySpeculationEqualsPlainGreedyWithAShortMaxLength(int k) {
         checkAgainstPlainGreedy(k, prompt -> prompt.length + 3, prompt -> new int[0], false);
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {1, 4, 8})
+    void greedySpeculationEqualsPlainGreedyWhenTheLastPositionIsFed(int k) {
+        // the token chosen at the context's last position is committed, never fed: one more token than positions
+        checkAgainstPlainGreedy(k, prompt -> CONTEXT + 1, prompt -> new int[0], false);
+    }
+
+    @Test
+    void eachCommittedTokenComesWithTheTargetLogitsItWasVerifiedFrom() {
+        TableModel target = target();
+        var drafter = new DraftModelDrafter(target.perturbed(5, 0.7), 0, new SplittableRandom(1));
+        SpeculativeStep step = new SpeculativeStep(target, drafter, new GreedyVerifier(), 4, CONTEXT);
+        int[] sequence = Arrays.copyOf(PROMPTS[2], CONTEXT);
+        int length = PROMPTS[2].length;
+        int multiple = 0;
+        while (length < CONTEXT - 1) {
+            SpeculativeStep.Commit commit = step.next(sequence, length);
+            System.arraycopy(commit.tokens(), 0, sequence, length, commit.tokens().length);
+            float[][] expected = target().forward(Arrays.copyOf(sequence, length + commit.tokens().length - 1), 0);
+            for (int i = 0; i < commit.tokens().length; i++) {
+                // token i is chosen at position length - 1 + i, from the row of the token before it
+                assertArrayEquals(expected[length - 1 + i], commit.logits()[i], "step at " + length + ", token " + i);
+            }
+            multiple += commit.tokens().length > 1 ? 1 : 0;
+            length += commit.tokens().length;
+        }
+        assertTrue(multiple > 0, "some step committed several tokens");
     }
 
     @ParameterizedTest
@@ -122,7 +151,7 @@ class SpeculativeStepTest {
         int length = PROMPTS[2].length;
         int rejections = 0;
         for (int s = 0; s < 6; s++) {
-            int[] committed = step.next(sequence, length);
+            int[] committed = step.next(sequence, length).tokens();
             System.arraycopy(committed, 0, sequence, length, committed.length);
             length += committed.length;
             // The target has seen every committed token but the last; the rejected draft positions are gone.
@@ -165,7 +194,7 @@ class SpeculativeStepTest {
         TableModel target = target();
         SpeculativeStep step = new SpeculativeStep(target, scripted, new GreedyVerifier(), 4, CONTEXT, stop);
 
-        assertArrayEquals(new int[] {greedy[g], stop}, step.next(Arrays.copyOf(prompt, CONTEXT), g));
+        assertArrayEquals(new int[] {greedy[g], stop}, step.next(Arrays.copyOf(prompt, CONTEXT), g).tokens());
         // The pass held the prompt and the two draft tokens up to the stop, not the two after it.
         assertEquals(g + 2, target.lastPassSize());
     }
@@ -178,7 +207,7 @@ class SpeculativeStepTest {
         TableModel target = new TableModel(VOCAB, prompt.length + 2, 11, 2.0);
         SpeculativeStep step = new SpeculativeStep(target, scripted, new GreedyVerifier(), 6, prompt.length + 2);
 
-        int[] committed = step.next(Arrays.copyOf(prompt, prompt.length + 2), prompt.length);
+        int[] committed = step.next(Arrays.copyOf(prompt, prompt.length + 2), prompt.length).tokens();
 
         assertTrue(committed.length <= 2, "committed " + committed.length + " tokens where 2 remained");
         assertEquals(1, step.stats().proposed());
@@ -194,7 +223,7 @@ class SpeculativeStepTest {
         TableModel target = target();
         SpeculativeStep step = new SpeculativeStep(target, ignoresK, new GreedyVerifier(), 2, CONTEXT);
 
-        assertArrayEquals(Arrays.copyOf(proposal, 3), step.next(Arrays.copyOf(prompt, CONTEXT), g));
+        assertArrayEquals(Arrays.copyOf(proposal, 3), step.next(Arrays.copyOf(prompt, CONTEXT), g).tokens());
         assertEquals(2, step.stats().proposed());
         assertEquals(g + 2, target.lastPassSize());
     }
@@ -208,7 +237,7 @@ class SpeculativeStepTest {
         Drafter scripted = (context, length, k) -> Draft.pointMasses(new int[] {greedy[g], wrong, 0}, VOCAB);
         SpeculativeStep step = new SpeculativeStep(target(), scripted, new GreedyVerifier(), 3, CONTEXT);
 
-        assertArrayEquals(new int[] {greedy[g], greedy[g + 1]}, step.next(Arrays.copyOf(prompt, CONTEXT), g));
+        assertArrayEquals(new int[] {greedy[g], greedy[g + 1]}, step.next(Arrays.copyOf(prompt, CONTEXT), g).tokens());
 
         SpeculationStats stats = step.stats();
         assertEquals(1, stats.steps());

@@ -80,7 +80,7 @@ class StochasticVerifierTest {
             int[] sequence = Arrays.copyOf(PROMPT, CONTEXT);
             int length = PROMPT.length;
             while (length < PROMPT.length + 2) {
-                int[] committed = step.next(sequence, length);
+                int[] committed = step.next(sequence, length).tokens();
                 System.arraycopy(committed, 0, sequence, length, committed.length);
                 length += committed.length;
             }

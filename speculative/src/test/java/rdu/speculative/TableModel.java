@@ -90,6 +90,11 @@ final class TableModel implements LanguageModel {
     }
 
     @Override
+    public int cachedPositions() {
+        return length;
+    }
+
+    @Override
     public void rollback(int keep) {
         if (keep < 0 || keep > length) {
             throw new IllegalStateException("rollback to " + keep + " with " + length + " positions cached");
