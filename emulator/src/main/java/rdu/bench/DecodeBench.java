@@ -47,7 +47,8 @@ public record DecodeBench(Path model, double[] tokensPerSecond, long weightBytes
 
     public static DecodeBench run(Path model, Chip chip, Generator.Timing timing, int tokens, int warmups, int runs) {
         try (Checkpoint checkpoint = Checkpoint.open(model)) {
-            var generator = new Generator(checkpoint, chip, ScheduleOptions.defaults(), timing);
+            var generator = new Generator(checkpoint,
+                    Generator.Setup.of(chip, ScheduleOptions.defaults()).withTiming(timing));
             int[] bos = {checkpoint.config().bosTokenId()};
             var greedy = new Sampler(0, 0, 1, 1);
             double[] speeds = new double[runs];

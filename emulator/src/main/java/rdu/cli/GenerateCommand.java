@@ -12,13 +12,17 @@ import rdu.chip.Chip;
 import rdu.chip.ChipFile;
 import rdu.generate.Generation;
 import rdu.generate.Generator;
+import rdu.generate.Speculation;
 import rdu.generate.TokenListener;
 import rdu.memory.Tier;
 import rdu.model.Checkpoint;
 import rdu.model.ModelConfig;
 import rdu.report.TimingCsv;
 import rdu.report.TimingSummary;
+import rdu.runtime.GenerationException;
+import rdu.runtime.StepRecord;
 import rdu.sampling.Sampler;
+import rdu.timing.Pass;
 import rdu.timing.StepTiming;
 import rdu.timing.TimingEngine;
 import rdu.trace.ChromeTrace;
@@ -80,14 +84,40 @@ final class GenerateCommand implements Callable<Integer> {
     TraceMixin traceOptions;
 
     @Option(names = "--timing-csv", paramLabel = "FILE",
-            description = "Write one row per generated token: index, token id, text, modeled ns, HBM bytes, kernel calls.")
+            description = "Write one row per generated token: its step (phase, tokens committed, draft accepted),"
+                    + " modeled step time and end time (the first token's is the time to first token), HBM bytes,"
+                    + " kernel calls.")
     Path csvFile;
+
+    @Mixin
+    PrefillMixin prefill;
+
+    @Option(names = "--draft", paramLabel = "PATH",
+            description = "Speculate with this draft model (a checkpoint like --model's, sharing its tokenizer).")
+    Path draftPath;
+
+    @Option(names = "--spec", paramLabel = "ngram[:N]|layerskip:L",
+            description = {"Speculate without a second model: ngram[:N] drafts the tokens that followed the last"
+                    + " earlier occurrence of the context's last N tokens (prompt lookup, N default "
+                    + DEFAULT_NGRAM + "); layerskip:L drafts with the model's first L layers and its classifier.",
+                    "Greedy speculation gives exactly the tokens of plain greedy decoding; only the modeled time"
+                            + " changes."})
+    String spec;
+
+    @Mixin
+    SpecKMixin specK;
+
+    static final int DEFAULT_NGRAM = 2;
 
     @Override
     public Integer call() {
         if (maxTokens < 0) {
             throw new Rdu.UsageException("--max-tokens must be >= 0, found " + maxTokens);
         }
+        if (draftPath != null && spec != null) {
+            throw new Rdu.UsageException("--draft and --spec are two drafting methods: give one");
+        }
+        int k = specK.k(draftPath != null || spec != null);
         Sampler sampler;
         try {
             sampler = new Sampler(temperature, topK, topP, seed);
@@ -101,79 +131,40 @@ final class GenerateCommand implements Callable<Integer> {
             OutputFile.requireWritable("--timing-csv", csvFile);
         }
         Chip chip = ChipFile.load(chipName);
+        int chunk = prefill.chunk(chip);
         Path modelPath = ModelLocator.locate(model);
-        PrintStream out = System.out;
         PrintStream err = System.err;
         try (Checkpoint checkpoint = Checkpoint.open(modelPath);
+             Checkpoint draft = draftPath == null ? null : Checkpoint.open(ModelLocator.locate(draftPath));
              ChromeTrace trace = traceOptions.open(chip.name(), sockets, runSteps(checkpoint));
              TimingCsv csv = csvFile == null ? null : new TimingCsv(csvFile)) {
             ModelConfig config = checkpoint.config();
-            var generator = new Generator(checkpoint, chip, scheduleOptions.options(chip),
-                    trace == null ? Generator.Timing.ON : Generator.Timing.TRACED, sockets);
+            Speculation speculation = draft != null ? Speculation.draftModel(draft, k) : parseSpec(spec, k);
+            var generator = new Generator(checkpoint, Generator.Setup.of(chip, scheduleOptions.options(chip))
+                    .withTiming(trace == null ? Generator.Timing.ON : Generator.Timing.TRACED).withSockets(sockets)
+                    .withPrefillChunk(chunk).withSpeculation(speculation));
             TimingEngine engine = generator.timingEngine();
-            var summary = new TimingSummary(chip.name(), 1, chip.hbmBandwidth(), engine.weightBytesPerStep());
+            var summary = new TimingSummary(chip.name(), 1, chip.hbmBandwidth(), engine.weightBytesPerStep(),
+                    speculation == null ? 0 : k);
             err.printf(Locale.ROOT, "model %s: %d layers, hidden %d, %d heads (%d KV), vocab %d, context %d%n",
                     modelPath, config.numLayers(), config.hiddenSize(), config.numHeads(), config.numKvHeads(),
                     config.vocabSize(), config.maxPositions());
             var hbm = generator.schedule().memory().tier(Tier.HBM);
-            err.printf(Locale.ROOT, "placed in %s socket 0 HBM: %,d of %,d bytes%n", chip.name(), hbm.used(),
-                    hbm.capacity());
-            TokenListener stream = new TokenListener() {
-                StepTiming lastStep;
-
-                @Override
-                public void onStart(int[] promptIds) {
-                    if (!noEcho) { // only now: a prompt the tokenizer or the run refuses prints nothing
-                        out.print(prompt);
-                        out.flush();
-                    }
-                }
-
-                @Override
-                public void onTiming(StepTiming timing, int token, boolean generated) {
-                    lastStep = timing;
-                    if (generated) {
-                        summary.add(timing, engine.kvBytesPerSample(timing.step()));
-                    } else if (trace != null) {
-                        trace.step(timing, token, "");
-                    }
-                }
-
-                @Override
-                public void onToken(int index, int token, float[] logits, byte[] text) {
-                    out.write(text, 0, text.length);
-                    out.flush();
-                    if (trace != null || csv != null) {
-                        record(index, token, new String(text, StandardCharsets.UTF_8));
-                    }
-                }
-
-                @Override
-                public void onStopToken(int token, float[] logits) {
-                    record(-1, token, "");
-                }
-
-                private void record(int index, int token, String text) {
-                    if (trace != null) {
-                        trace.step(lastStep, token, text);
-                    }
-                    if (csv != null) {
-                        csv.row(index, token, text, lastStep);
-                    }
-                }
-
-                @Override
-                public void onEnd(byte[] heldBack) {
-                    out.write(heldBack, 0, heldBack.length);
-                    out.println();
-                    out.flush();
-                }
-            };
+            err.printf(Locale.ROOT, "placed in %s socket 0 HBM: %,d of %,d bytes%s%n", chip.name(), hbm.used(),
+                    hbm.capacity(), generator.draftSchedule() == null ? "" : " (target and draft together)");
+            var stream = new Stream(summary, engine, trace, csv);
             Generation result = generator.generate(prompt, maxTokens, sampler, stream);
             err.printf(Locale.ROOT, "prompt %d tokens, generated %d tokens, stopped: %s%n", result.promptIds().length,
                     result.generatedIds().length, result.stopReason().name().toLowerCase(Locale.ROOT).replace('_', ' '));
-            err.printf(Locale.ROOT, "schedule: %s%n", ScheduleMixin.describe(generator.schedule().options()));
+            err.printf(Locale.ROOT, "schedule: %s; prefill chunk %d%s%n",
+                    ScheduleMixin.describe(generator.schedule().options()), chunk,
+                    speculation == null ? "" : "; speculation: " + describe(speculation));
             err.print(summary.format(result.hostTokensPerSecond()));
+            if (speculation != null && summary.steps() > 0) {
+                TimingSummary plain = generator.plainTiming(result.promptIds().length, result.generatedIds().length);
+                err.printf(Locale.ROOT, "modeled %s without speculation: %.1f tokens/s -> speculation %.2fx%n",
+                        chip.name(), plain.tokensPerSecond(), summary.tokensPerSecond() / plain.tokensPerSecond());
+            }
             if (trace != null) {
                 err.println("trace: " + traceOptions.file + " (open in ui.perfetto.dev)");
             }
@@ -184,15 +175,139 @@ final class GenerateCommand implements Callable<Integer> {
         return 0;
     }
 
+    /** Streams text to stdout as it comes and books each step in the summary, the trace and the CSV. */
+    private final class Stream implements TokenListener {
+        private final PrintStream out = System.out;
+        private final TimingSummary summary;
+        private final TimingEngine engine;
+        private final ChromeTrace trace;
+        private final TimingCsv csv;
+        private StepRecord step;
+        /** The step's last pass, written to the trace once its tokens are known. */
+        private StepTiming pendingPass;
+        private final StringBuilder pendingText = new StringBuilder();
+        private int pendingToken = -1;
+
+        Stream(TimingSummary summary, TimingEngine engine, ChromeTrace trace, TimingCsv csv) {
+            this.summary = summary;
+            this.engine = engine;
+            this.trace = trace;
+            this.csv = csv;
+        }
+
+        @Override
+        public void onStart(int[] promptIds) {
+            if (!noEcho) { // only now: a prompt the tokenizer or the run refuses prints nothing
+                out.print(prompt);
+                out.flush();
+            }
+        }
+
+        @Override
+        public void onStep(StepRecord record) {
+            flushTrace();
+            step = record;
+            Pass last = record.step().passes().getLast();
+            summary.add(record, engine.kvBytesPerSample(last.position() + last.positions() - 1));
+            if (trace != null) {
+                for (int p = 0; p < record.timings().size() - 1; p++) {
+                    trace.step(record.timings().get(p), -1, "");
+                }
+                pendingPass = record.timings().getLast();
+            }
+        }
+
+        @Override
+        public void onToken(int index, int token, float[] logits, byte[] text) {
+            out.write(text, 0, text.length);
+            out.flush();
+            String piece = new String(text, StandardCharsets.UTF_8);
+            pendingText.append(piece);
+            pendingToken = token;
+            if (csv != null) {
+                csv.row(index, token, piece, step);
+            }
+        }
+
+        @Override
+        public void onStopToken(int token, float[] logits) {
+            pendingToken = token;
+            if (csv != null) {
+                csv.row(-1, token, "", step);
+            }
+        }
+
+        @Override
+        public void onEnd(byte[] heldBack) {
+            flushTrace();
+            out.write(heldBack, 0, heldBack.length);
+            out.println();
+            out.flush();
+        }
+
+        private void flushTrace() {
+            if (pendingPass != null) {
+                trace.step(pendingPass, pendingToken, pendingText.toString());
+                pendingPass = null;
+            }
+            pendingText.setLength(0);
+            pendingToken = -1;
+        }
+    }
+
+    /** {@code --spec}: ngram[:N] or layerskip:L; null without it. */
+    static Speculation parseSpec(String spec, int k) {
+        if (spec == null) {
+            return null;
+        }
+        String[] parts = spec.split(":", -1);
+        try {
+            return switch (parts[0]) {
+                case "ngram" -> {
+                    if (parts.length > 2) {
+                        throw new Rdu.UsageException("--spec " + spec + ": expected ngram or ngram:N");
+                    }
+                    yield Speculation.ngram(parts.length == 1 ? DEFAULT_NGRAM : number(spec, parts[1]), k);
+                }
+                case "layerskip" -> {
+                    if (parts.length != 2) {
+                        throw new Rdu.UsageException("--spec " + spec + ": expected layerskip:L (the draft's layers)");
+                    }
+                    yield Speculation.layerSkip(number(spec, parts[1]), k);
+                }
+                default -> throw new Rdu.UsageException("--spec " + spec + ": expected ngram[:N] or layerskip:L");
+            };
+        } catch (GenerationException e) {
+            throw new Rdu.UsageException("--spec " + spec + ": " + e.getMessage());
+        }
+    }
+
+    private static int number(String spec, String text) {
+        try {
+            return Integer.parseInt(text);
+        } catch (NumberFormatException e) {
+            throw new Rdu.UsageException("--spec " + spec + ": \"" + text + "\" is not a whole number");
+        }
+    }
+
+    private static String describe(Speculation s) {
+        return switch (s.method()) {
+            case DRAFT_MODEL -> "draft model " + s.draft().source();
+            case NGRAM -> "prompt lookup ngram:" + s.n();
+            case LAYER_SKIP -> "layer skip, the first " + s.layers() + " layers";
+        } + ", k " + s.k();
+    }
+
     /**
-     * Decode steps of the run at most: one per prompt position after the first (BOS) and one per generated token,
-     * within the context. A stop token may end it sooner.
+     * Steps of the run at most: the prefill, then one per generated token after the first, within the context (a
+     * speculative step commits one or more). A stop token may end it sooner.
      */
     private int runSteps(Checkpoint checkpoint) {
         if (traceOptions.file == null || maxTokens == 0) {
             return 0; // no trace to check the steps against, or no step at all
         }
-        long steps = checkpoint.tokenizer().encode(prompt).length - 1L + maxTokens;
-        return (int) Math.min(steps, checkpoint.config().maxPositions());
+        long steps = maxTokens;
+        long room = checkpoint.config().maxPositions() + 1L - checkpoint.tokenizer().encode(prompt).length;
+        return (int) Math.max(1, Math.min(steps, room));
     }
 }

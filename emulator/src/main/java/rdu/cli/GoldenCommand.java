@@ -10,7 +10,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import rdu.chip.ChipFile;
-import rdu.generate.GenerationException;
+import rdu.runtime.GenerationException;
 import rdu.model.Checkpoint;
 import rdu.progress.Progress;
 import rdu.regression.Difference;

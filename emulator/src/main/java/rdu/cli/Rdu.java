@@ -12,7 +12,7 @@ import java.util.Locale;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import rdu.chip.ChipException;
-import rdu.generate.GenerationException;
+import rdu.runtime.GenerationException;
 import rdu.memory.CapacityException;
 import rdu.pcu.AllocationException;
 import rdu.model.CheckpointException;

@@ -17,10 +17,11 @@ import rdu.moe.MoeConfig;
 import rdu.progress.Progress;
 import rdu.report.TimingCsv;
 import rdu.report.TimingSummary;
-import rdu.schedule.Schedule;
 import rdu.simulate.HostMemoryException;
 import rdu.simulate.Simulation;
+import rdu.speculative.AcceptanceProfile;
 import rdu.tensor.DType;
+import rdu.timing.StepTiming;
 import rdu.trace.ChromeTrace;
 
 /**
@@ -65,8 +66,33 @@ final class SimulateCommand implements Callable<Integer> {
     int context;
 
     @Option(names = "--tokens", defaultValue = "128", paramLabel = "T",
-            description = "Decode steps to model (default: ${DEFAULT-VALUE}).")
+            description = "Tokens to generate (default: ${DEFAULT-VALUE}): decode steps, or with --prompt-tokens the"
+                    + " prefill's token and T-1 decode steps.")
     int tokens;
+
+    @Option(names = "--prompt-tokens", defaultValue = "0", paramLabel = "P",
+            description = "Prefill a prompt of P tokens (after the --context ones) before decoding, in passes of"
+                    + " --prefill-chunk positions; the summary gives the time to first token (default: none).")
+    int promptTokens;
+
+    @Mixin
+    PrefillMixin prefill;
+
+    @Option(names = "--draft", paramLabel = "NAME|config.json",
+            description = "Speculate with this draft model (a catalog name or config.json), placed beside the target;"
+                    + " needs --acceptance.")
+    String draft;
+
+    @Option(names = "--acceptance", paramLabel = "RATE|FILE",
+            description = {"How many draft tokens the target accepts, instead of real generation: one rate in [0, 1]"
+                    + " for every draft position, or a file of per-position acceptance probabilities (the i-th given"
+                    + " that the ones before it were accepted; '#' starts a comment). rdu generate --acceptance-out"
+                    + " writes one from a real run; published profiles are in speculative/src/main/resources.",
+                    "Use the same profile for the runs you compare."})
+    String acceptance;
+
+    @Mixin
+    SpecKMixin specK;
 
     @Option(names = "--dtype", defaultValue = "BF16", description = "Weight storage type: ${COMPLETION-CANDIDATES}"
             + " (default: ${DEFAULT-VALUE}).")
@@ -86,13 +112,15 @@ final class SimulateCommand implements Callable<Integer> {
     @Mixin
     TraceMixin traceOptions;
 
-    @Option(names = "--timing-csv", paramLabel = "FILE", description = "One row per decode step.")
+    @Option(names = "--timing-csv", paramLabel = "FILE", description = "One row per generated token (token ids are"
+            + " unknown, -1), with its step's modeled time, as rdu generate writes.")
     Path csvFile;
 
     @Override
     public Integer call() {
-        if (sockets < 1 || batch < 1 || context < 0 || tokens < 1) {
-            throw new Rdu.UsageException("--sockets, --batch and --tokens must be >= 1 and --context >= 0");
+        if (sockets < 1 || batch < 1 || context < 0 || tokens < 1 || promptTokens < 0) {
+            throw new Rdu.UsageException("--sockets, --batch and --tokens must be >= 1, --context and --prompt-tokens"
+                    + " >= 0");
         }
         if (traceOptions.file != null) {
             OutputFile.requireWritable("--trace", traceOptions.file);
@@ -102,18 +130,39 @@ final class SimulateCommand implements Callable<Integer> {
         }
         Chip chip = ChipFile.load(chipName);
         int maxPositions = HfConfig.read(ModelCatalog.config(model), HfConfig.LLAMA_LIKE).maxPositions();
-        if ((long) context + tokens > maxPositions) {
-            throw new Rdu.UsageException("--context " + context + " + --tokens " + tokens + " positions exceed " + model
-                    + "'s context of " + maxPositions + " (max_position_embeddings)");
+        if ((long) context + promptTokens + tokens > maxPositions) {
+            throw new Rdu.UsageException("--context " + context + (promptTokens > 0 ? " + --prompt-tokens "
+                    + promptTokens : "") + " + --tokens " + tokens + " positions exceed " + model + "'s context of "
+                    + maxPositions + " (max_position_embeddings)");
+        }
+        int chunk = prefill.chunk(chip);
+        int k = specK.k(draft != null);
+        if ((draft == null) != (acceptance == null)) {
+            throw new Rdu.UsageException(draft == null ? "--acceptance needs --draft (the model that drafts)"
+                    : "--draft needs --acceptance RATE|FILE (how many draft tokens the target accepts)");
+        }
+        AcceptanceProfile profile;
+        try {
+            profile = acceptance == null ? null : AcceptanceProfile.of(acceptance);
+        } catch (IllegalArgumentException e) {
+            throw new Rdu.UsageException("--acceptance " + acceptance + ": " + e.getMessage());
         }
         ModelConfig full = Simulation.loadModel(model, context, tokens);
         MoeConfig moe = Simulation.loadMoe(model);
         if (expertParallel && moe == null) {
             throw new Rdu.UsageException("--expert-parallel needs a Mixture-of-Experts model; " + model + " is dense");
         }
-        var simulation = new Simulation(full, chip, sockets, scheduleOptions.options(chip).withBatch(batch),
-                dtype.dtype, context, tokens, allowDdr, moe, expertParallel, Simulation.loadMla(model));
-        Schedule schedule;
+        Simulation simulation = new Simulation(full, chip, sockets, scheduleOptions.options(chip).withBatch(batch),
+                dtype.dtype, context, tokens, allowDdr, moe, expertParallel, Simulation.loadMla(model), 0, chunk, null)
+                .withPrompt(promptTokens);
+        if (draft != null) {
+            try {
+                simulation = simulation.withSpeculation(draft, k, profile);
+            } catch (IllegalArgumentException e) {
+                throw new Rdu.UsageException(e.getMessage());
+            }
+        }
+        Simulation.Compiled schedule;
         try {
             schedule = simulation.compile();
         } catch (IllegalArgumentException e) {
@@ -137,14 +186,20 @@ final class SimulateCommand implements Callable<Integer> {
         try (ChromeTrace trace = traceOptions.open(chip.name(), sockets, tokens);
              TimingCsv csv = csvFile == null ? null : new TimingCsv(csvFile);
              Progress progress = Progress.onStderr("simulate")) {
-            summary = simulation.run(schedule, trace != null, timing -> {
-                progress.update(timing.step() + 1, tokens, null);
-                if (trace != null) {
-                    trace.step(timing, -1, "");
+            int[] generated = {0};
+            summary = simulation.run(schedule, trace != null, step -> {
+                for (StepTiming pass : step.timings()) {
+                    if (trace != null) {
+                        trace.step(pass, -1, "");
+                    }
                 }
-                if (csv != null) {
-                    csv.row(timing.step(), -1, "", timing);
+                for (int i = 0; i < step.tokens(); i++) {
+                    if (csv != null) {
+                        csv.row(generated[0], -1, "", step);
+                    }
+                    generated[0]++;
                 }
+                progress.update(generated[0], tokens, null);
             });
         }
         double hostSeconds = (System.nanoTime() - hostStart) / 1e9;
@@ -158,8 +213,9 @@ final class SimulateCommand implements Callable<Integer> {
                     full.numLayers(), moe.expertsPerToken(), moe.experts(), moe.sharedExperts(),
                     expertParallel ? "whole experts" : "a slice of every expert");
         }
-        out.printf(Locale.ROOT, "%d socket(s) of %s, batch %d, context %d, %d decode steps; schedule: %s%n", sockets,
-                chip.name(), batch, context, tokens, ScheduleMixin.describe(simulation.options()));
+        out.printf(Locale.ROOT, "%d socket(s) of %s, batch %d, context %d, %s%d tokens; schedule: %s%n", sockets,
+                chip.name(), batch, context, promptTokens == 0 ? "" : "prompt " + promptTokens + " (prefill chunk "
+                        + chunk + "), ", tokens, ScheduleMixin.describe(simulation.options()));
         out.print(summary.format("host time of this simulation", tokens * batch / hostSeconds));
         return 0;
     }

@@ -1,14 +1,18 @@
 package rdu.generate;
 
+import rdu.runtime.StopReason;
+import rdu.speculative.SpeculationStats;
+
 /**
  * What one generation produced.
  *
- * @param steps     decode steps run (one token each: prompt positions and generated ones)
- * @param hostNanos wall-clock time the host spent in those decode steps
+ * @param steps       steps run: the prefill, then one per decode or speculative step
+ * @param hostNanos   wall-clock time the host spent in those steps
  * @param timingNanos the part of hostNanos spent in the timing model
+ * @param speculation the acceptance figures of a speculative run; null for plain decoding
  */
 public record Generation(int[] promptIds, int[] generatedIds, byte[] text, StopReason stopReason, int steps,
-                         long hostNanos, long timingNanos) {
+                         long hostNanos, long timingNanos, SpeculationStats speculation) {
 
     /** Host time of the timing model relative to the functional work it times. */
     public double timingOverhead() {
@@ -16,8 +20,8 @@ public record Generation(int[] promptIds, int[] generatedIds, byte[] text, StopR
         return functional == 0 ? 0 : (double) timingNanos / functional;
     }
 
-    /** Host decode speed: tokens through the model per second of host time. */
+    /** Host speed: generated tokens per second of host time (the prefill included). */
     public double hostTokensPerSecond() {
-        return hostNanos == 0 ? 0 : steps * 1e9 / hostNanos;
+        return hostNanos == 0 ? 0 : generatedIds.length * 1e9 / hostNanos;
     }
 }

@@ -2,10 +2,11 @@ package rdu.generate;
 
 import java.io.ByteArrayOutputStream;
 import java.util.ArrayList;
-import java.util.List;
 import java.util.EnumSet;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
-import java.util.stream.IntStream;
+import java.util.SplittableRandom;
 import rdu.chip.Chip;
 import rdu.executor.FunctionalExecutor;
 import rdu.graph.TensorParallel;
@@ -13,19 +14,37 @@ import rdu.memory.SocketMemory;
 import rdu.model.Checkpoint;
 import rdu.model.CheckpointException;
 import rdu.model.ModelConfig;
+import rdu.report.TimingSummary;
+import rdu.runtime.ChipModel;
+import rdu.runtime.Decoder;
+import rdu.runtime.GenerationException;
+import rdu.runtime.PlainDecoder;
+import rdu.runtime.SpeculativeDecoder;
+import rdu.runtime.StepListener;
+import rdu.runtime.StepLoop;
+import rdu.runtime.StepRecord;
 import rdu.sampling.Sampler;
 import rdu.schedule.Schedule;
 import rdu.schedule.ScheduleOptions;
+import rdu.simulate.Simulation;
+import rdu.speculative.DraftModelDrafter;
+import rdu.speculative.Drafter;
+import rdu.speculative.GreedyVerifier;
+import rdu.speculative.NgramDrafter;
+import rdu.speculative.SpeculativeStep;
+import rdu.speculative.StochasticVerifier;
+import rdu.speculative.Verifier;
 import rdu.tensor.DType;
 import rdu.tensor.Tensor;
-import rdu.timing.StepTiming;
+import rdu.timing.SocketTimelines;
 import rdu.timing.TimingEngine;
 import rdu.tokenizer.StreamingDecoder;
 
 /**
- * Autoregressive generation on the emulated chip, with llama2.c run.c's semantics: the prompt (BOS first) is fed one
- * position at a time; from the last prompt position on, each step's sampled token is the next input; generation
- * stops at {@code maxTokens} generated tokens, at a stop token (not emitted), or when the context is full.
+ * Generation on the emulated chip: places the checkpoint (and the draft, when speculating) in the sockets' memory,
+ * compiles their schedules, and runs each request through the one {@link StepLoop} with a decoder on the real
+ * weights. Greedy tokens are those of llama2.c run.c: the prompt (BOS first) is prefilled, each generated token is
+ * fed back; generation stops at max tokens, at a stop token (not emitted) or when the context is full.
  */
 public final class Generator {
 
@@ -36,61 +55,143 @@ public final class Generator {
         TRACED
     }
 
-    private final Checkpoint checkpoint;
-    private final List<Schedule> schedules = new ArrayList<>();
-    private final Timing timing;
-    private final TimingEngine engine;
+    /**
+     * How a generator runs.
+     *
+     * @param sockets      sockets the model is split over by tensor parallelism
+     * @param prefillChunk the widest pass: the prompt is prefilled in passes of at most this many positions
+     * @param speculation  how steps speculate; null for plain decoding
+     */
+    public record Setup(Chip chip, ScheduleOptions options, Timing timing, int sockets, int prefillChunk,
+                        Speculation speculation) {
+
+        /** Timed, one socket, the chip's prefill chunk, no speculation. */
+        public static Setup of(Chip chip, ScheduleOptions options) {
+            return new Setup(chip, options, Timing.ON, 1, PrefillChunk.defaultFor(chip), null);
+        }
+
+        public Setup withTiming(Timing timing) {
+            return new Setup(chip, options, timing, sockets, prefillChunk, speculation);
+        }
+
+        public Setup withSockets(int sockets) {
+            return new Setup(chip, options, timing, sockets, prefillChunk, speculation);
+        }
+
+        public Setup withPrefillChunk(int prefillChunk) {
+            return new Setup(chip, options, timing, sockets, prefillChunk, speculation);
+        }
+
+        public Setup withSpeculation(Speculation speculation) {
+            return new Setup(chip, options, timing, sockets, prefillChunk, speculation);
+        }
+    }
 
     /** The weight dtypes the functional kernels widen to FP32. */
     static final Set<DType> COMPUTABLE = EnumSet.of(DType.F32, DType.BF16, DType.F16);
 
-    /** Places the checkpoint in socket 0's memory and compiles its decode schedule. */
-    public Generator(Checkpoint checkpoint, Chip chip, ScheduleOptions options, Timing timing) {
-        this(checkpoint, chip, options, timing, 1);
-    }
+    private final Checkpoint checkpoint;
+    private final Setup setup;
+    private final List<Schedule> schedules = new ArrayList<>();
+    /** The draft's schedules, one per socket, placed beside the target's; empty without a draft model. */
+    private final List<Schedule> draftSchedules = new ArrayList<>();
+    private final TimingEngine engine;
+    private final TimingEngine draftEngine;
 
     /**
-     * Splits the checkpoint over {@code sockets} sockets by tensor parallelism (views on its tensors, no copies),
-     * places each socket's shard in that socket's memory and compiles each socket's schedule. Sockets are alike, so
-     * socket 0's schedule is the one timed.
+     * Splits the checkpoint (and the draft) over the sockets by tensor parallelism (views on the tensors, no copies),
+     * places each socket's shards together in that socket's memory, so they must fit together, and compiles each
+     * socket's schedules. Sockets are alike, so socket 0's schedules are the ones timed.
      */
-    public Generator(Checkpoint checkpoint, Chip chip, ScheduleOptions options, Timing timing, int sockets) {
-        for (Tensor t : checkpoint.weights().all()) {
-            if (!COMPUTABLE.contains(t.dtype())) {
-                throw new CheckpointException(checkpoint.source(), "tensor \"" + t.name() + "\" dtype",
-                        "one of " + COMPUTABLE + " for functional generation", t.dtype().toString());
+    public Generator(Checkpoint checkpoint, Setup setup) {
+        requireComputable(checkpoint);
+        if (setup.options().batch() != 1) {
+            throw new GenerationException("functional generation decodes one sequence (batch 1); found batch "
+                    + setup.options().batch());
+        }
+        if (setup.sockets() < 1) {
+            throw new GenerationException("sockets must be >= 1, found " + setup.sockets());
+        }
+        if (setup.prefillChunk() < 1) {
+            throw new GenerationException("--prefill-chunk must be at least 1 position, found " + setup.prefillChunk());
+        }
+        Speculation speculation = setup.speculation();
+        if (speculation != null) {
+            speculation.requireFits(checkpoint);
+            if (speculation.draft() != null) {
+                requireComputable(speculation.draft());
             }
         }
         this.checkpoint = checkpoint;
-        if (options.batch() != 1) {
-            throw new GenerationException("functional generation decodes one sequence (batch 1); found batch "
-                    + options.batch());
-        }
-        if (sockets < 1) {
-            throw new GenerationException("sockets must be >= 1, found " + sockets);
-        }
-        for (int s = 0; s < sockets; s++) {
-            TensorParallel.Shard shard;
-            try {
-                shard = TensorParallel.slice(checkpoint.config(), checkpoint.weights(), sockets, s);
-            } catch (IllegalArgumentException e) {
-                throw new GenerationException(e.getMessage());
-            }
+        this.setup = setup;
+        Chip chip = setup.chip();
+        for (int s = 0; s < setup.sockets(); s++) {
             var memory = new SocketMemory(s, chip.hbmBytes(), chip.ddrBytes());
-            schedules.add(Schedule.compile(TensorParallel.graph(shard), options, memory));
+            TensorParallel.Shard shard = shard(checkpoint, s);
+            schedules.add(Schedule.compile(TensorParallel.graph(shard), setup.options(), memory));
+            TensorParallel.Shard draft = speculation == null ? null : switch (speculation.method()) {
+                case DRAFT_MODEL -> shard(speculation.draft(), s);
+                case LAYER_SKIP -> shard.firstLayers(speculation.layers());
+                case NGRAM -> null;
+            };
+            if (draft != null) {
+                draftSchedules.add(Schedule.compile(TensorParallel.graph(draft), setup.options(), memory));
+            }
         }
-        this.timing = timing;
-        this.engine = timing == Timing.OFF ? null : new TimingEngine(chip, schedules.getFirst());
+        if (setup.timing() == Timing.OFF) {
+            engine = null;
+            draftEngine = null;
+        } else {
+            var socket = new SocketTimelines();
+            engine = new TimingEngine(chip, schedules.getFirst(), socket);
+            draftEngine = draftSchedules.isEmpty() ? null : new TimingEngine(chip, draftSchedules.getFirst(), socket);
+        }
     }
 
-    /** Socket 0's schedule: the one timed. */
+    private TensorParallel.Shard shard(Checkpoint c, int socket) {
+        try {
+            return TensorParallel.slice(c.config(), c.weights(), setup.sockets(), socket);
+        } catch (IllegalArgumentException e) {
+            throw new GenerationException(c.source() + ": " + e.getMessage());
+        }
+    }
+
+    private static void requireComputable(Checkpoint c) {
+        for (Tensor t : c.weights().all()) {
+            if (!COMPUTABLE.contains(t.dtype())) {
+                throw new CheckpointException(c.source(), "tensor \"" + t.name() + "\" dtype",
+                        "one of " + COMPUTABLE + " for functional generation", t.dtype().toString());
+            }
+        }
+    }
+
+    /** Socket 0's schedule of the target: the one timed. */
     public Schedule schedule() {
         return schedules.getFirst();
     }
 
-    /** The timing engine, or null when timing is off. */
+    /** Socket 0's schedule of the draft, or null when no draft model runs. */
+    public Schedule draftSchedule() {
+        return draftSchedules.isEmpty() ? null : draftSchedules.getFirst();
+    }
+
+    public Setup setup() {
+        return setup;
+    }
+
+    /** The target's timing engine, or null when timing is off. */
     public TimingEngine timingEngine() {
         return engine;
+    }
+
+    /**
+     * The modeled time of plain decoding of a request like one this generator ran: the same prompt length prefilled
+     * in the same chunks, then one-position decode steps up to {@code tokens} tokens; what speculation is measured
+     * against.
+     */
+    public TimingSummary plainTiming(int promptLength, int tokens) {
+        return Simulation.time(setup.chip(), new Simulation.Compiled(schedule(), null), setup.chip().name(), 0,
+                promptLength, tokens, setup.prefillChunk(), null, false, step -> { });
     }
 
     /** Encodes {@code prompt} with the checkpoint's tokenizer and generates from it. */
@@ -98,6 +199,10 @@ public final class Generator {
         return generate(checkpoint.tokenizer().encode(prompt), maxTokens, sampler, listener);
     }
 
+    /**
+     * Generates from {@code promptIds}. With speculation, {@code sampler}'s temperature is the target's: 0 verifies
+     * greedily (the tokens of plain greedy decoding), above 0 by speculative sampling, seeded by the sampler's seed.
+     */
     public Generation generate(int[] promptIds, int maxTokens, Sampler sampler, TokenListener listener) {
         ModelConfig config = checkpoint.config();
         if (promptIds.length == 0) {
@@ -110,85 +215,88 @@ public final class Generator {
         if (maxTokens < 0) {
             throw new GenerationException("max tokens must be >= 0, found " + maxTokens);
         }
-        if (engine != null) {
-            engine.reset();
-        }
         // the positions this run can reach, not the model's whole context (which may be billions): the host KV cache
         // holds only these, and the generated ids grow as they come, however large maxTokens is
-        int positions = (int) Math.min(config.maxPositions(), (long) promptIds.length + maxTokens);
-        FunctionalExecutor executor;
+        int positions = reachable(config, promptIds.length, maxTokens);
+        ChipModel target = new ChipModel(executor(schedules, checkpoint, positions, promptIds, maxTokens), config.vocabSize(),
+                positions, setup.prefillChunk(), false, promptIds.length);
+        Decoder decoder = decoder(target, promptIds, maxTokens, sampler);
+
+        StreamingDecoder text = checkpoint.tokenizer().streamAfter(promptIds);
+        var bytes = new ByteArrayOutputStream();
+        listener.onStart(promptIds);
+        StepLoop.Outcome outcome = StepLoop.run(promptIds, maxTokens, config.maxPositions(),
+                new HashSet<>(config.eosTokenIds()), decoder, engine == null ? null
+                        : new StepLoop.Timing(engine, draftEngine, setup.options().offloadSteps(),
+                                setup.timing() == Timing.TRACED),
+                new StepListener() {
+                    @Override
+                    public void onStep(StepRecord record) {
+                        listener.onStep(record);
+                    }
+
+                    @Override
+                    public void onToken(int index, int token, float[] logits) {
+                        byte[] piece = text.next(token);
+                        bytes.writeBytes(piece);
+                        listener.onToken(index, token, logits, piece);
+                    }
+
+                    @Override
+                    public void onStopToken(int token, float[] logits) {
+                        listener.onStopToken(token, logits);
+                    }
+                });
+        byte[] rest = text.finish();
+        bytes.writeBytes(rest);
+        listener.onEnd(rest);
+        return new Generation(promptIds, outcome.generated(), bytes.toByteArray(), outcome.stopReason(),
+                outcome.steps(), outcome.hostNanos(), outcome.timingNanos(),
+                decoder instanceof SpeculativeDecoder s ? s.stats() : null);
+    }
+
+    private static int reachable(ModelConfig config, int prompt, int maxTokens) {
+        return (int) Math.min(config.maxPositions(), (long) prompt + maxTokens);
+    }
+
+    private FunctionalExecutor executor(List<Schedule> socketSchedules, Checkpoint model, int positions,
+                                        int[] promptIds, int maxTokens) {
         try {
-            executor = new FunctionalExecutor(schedules, checkpoint.weights().ropeLayout(), sampler,
-                    config.vocabSize(), positions);
+            return new FunctionalExecutor(socketSchedules, model.weights().ropeLayout(), model.config().vocabSize(),
+                    positions);
         } catch (IllegalArgumentException e) {
             throw new GenerationException("a prompt of " + promptIds.length + " tokens and " + maxTokens
                     + " max tokens: " + e.getMessage());
         }
-        StreamingDecoder decoder = checkpoint.tokenizer().streamAfter(promptIds);
-        var text = new ByteArrayOutputStream();
-        IntStream.Builder generated = IntStream.builder();
-        int count = 0;
-        StopReason reason = StopReason.MAX_TOKENS;
-        long hostNanos = 0;
-        int steps = 0;
-        double modeledNs = 0;
-        long timingNanos = 0;
-
-        listener.onStart(promptIds);
-        int token = promptIds[0];
-        for (int pos = 0; count < maxTokens; pos++) {
-            if (pos == config.maxPositions()) {
-                reason = StopReason.CONTEXT_FULL;
-                break;
-            }
-            boolean inPrompt = pos < promptIds.length - 1;
-            long start = System.nanoTime();
-            int sampled = executor.step(token, pos, !inPrompt);
-            long functionalEnd = System.nanoTime();
-            StepTiming modeled = engine == null ? null : engine.step(pos, pos, modeledNs, timing == Timing.TRACED);
-            long end = System.nanoTime();
-            hostNanos += end - start;
-            timingNanos += end - functionalEnd;
-            steps++;
-            if (modeled != null) {
-                modeledNs = modeled.endNs();
-                listener.onTiming(modeled, inPrompt ? promptIds[pos + 1] : sampled, !inPrompt);
-            }
-            if (inPrompt) {
-                token = promptIds[pos + 1];
-                continue;
-            }
-            requireFinite(executor.logits(), pos);
-            if (config.eosTokenIds().contains(sampled)) {
-                listener.onStopToken(sampled, executor.logits());
-                reason = StopReason.STOP_TOKEN;
-                break;
-            }
-            byte[] piece = decoder.next(sampled);
-            text.writeBytes(piece);
-            listener.onToken(count, sampled, executor.logits(), piece);
-            generated.add(sampled);
-            count++;
-            token = sampled;
-        }
-        byte[] rest = decoder.finish();
-        text.writeBytes(rest);
-        listener.onEnd(rest);
-        return new Generation(promptIds, generated.build().toArray(), text.toByteArray(), reason,
-                steps, hostNanos, timingNanos);
     }
 
-    /**
-     * A checkpoint with NaN or infinite weights gives logits no token can be chosen from (greedy would print token 0
-     * forever): refuse at the first such step instead of printing garbage.
-     */
-    private static void requireFinite(float[] logits, int step) {
-        for (int id = 0; id < logits.length; id++) {
-            if (!Float.isFinite(logits[id])) {
-                throw new GenerationException("step " + step + ": the checkpoint produced non-finite logits (NaN or"
-                        + " infinity; token " + id + "'s is " + logits[id] + "), so no token can be chosen: its"
-                        + " weights are broken");
-            }
+    private Decoder decoder(ChipModel target, int[] promptIds, int maxTokens, Sampler sampler) {
+        PlainDecoder plain = new PlainDecoder(target, sampler);
+        Speculation speculation = setup.speculation();
+        if (speculation == null) {
+            return plain;
         }
+        if (sampler.temperature() > 0 && (sampler.topK() > 0 || (sampler.topP() > 0 && sampler.topP() < 1))) {
+            throw new GenerationException("speculative sampling keeps the target's distribution at its temperature;"
+                    + " it does not combine with --top-k or --top-p");
+        }
+        var random = new SplittableRandom(sampler.seed());
+        ChipModel draft = null;
+        Drafter drafter;
+        if (speculation.method() == Speculation.Method.NGRAM) {
+            drafter = new NgramDrafter(speculation.n(), target.vocabSize());
+        } else {
+            Checkpoint model = speculation.draft() != null ? speculation.draft() : checkpoint;
+            int positions = reachable(model.config(), promptIds.length, maxTokens);
+            draft = new ChipModel(executor(draftSchedules, model, positions, promptIds, maxTokens),
+                    target.vocabSize(), positions, setup.prefillChunk(), true, promptIds.length);
+            drafter = new DraftModelDrafter(draft, sampler.temperature(), random.split());
+        }
+        Verifier verifier = sampler.temperature() == 0 ? new GreedyVerifier()
+                : new StochasticVerifier(sampler.temperature(), random.split());
+        int maxLength = (int) Math.min((long) promptIds.length + maxTokens, checkpoint.config().maxPositions() + 1L);
+        var step = new SpeculativeStep(target, drafter, verifier, speculation.k(), maxLength,
+                checkpoint.config().eosTokenIds().stream().mapToInt(Integer::intValue).toArray());
+        return new SpeculativeDecoder(target, draft, plain, step);
     }
 }

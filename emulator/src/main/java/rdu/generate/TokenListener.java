@@ -1,6 +1,6 @@
 package rdu.generate;
 
-import rdu.timing.StepTiming;
+import rdu.runtime.StepRecord;
 
 /** Sees each generated token as it is produced. */
 @FunctionalInterface
@@ -18,13 +18,8 @@ public interface TokenListener {
     default void onStart(int[] promptIds) {
     }
 
-    /**
-     * The modeled time of a decode step, before its token is reported (when timing is on).
-     *
-     * @param token     the token the step produced (a prompt token while the prompt is fed, then the sampled one)
-     * @param generated false while the prompt is being fed
-     */
-    default void onTiming(StepTiming timing, int token, boolean generated) {
+    /** A step ran (the prefill, a decode or a speculative step), with its modeled time when timing is on; its tokens follow. */
+    default void onStep(StepRecord step) {
     }
 
     /** The model chose a stop token; generation ends without emitting it. */

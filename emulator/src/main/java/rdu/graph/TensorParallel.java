@@ -38,6 +38,31 @@ public final class TensorParallel {
             routedExperts = Map.copyOf(routedExperts);
             latentAttention = Map.copyOf(latentAttention);
         }
+
+        /**
+         * The shard of the model cut after its first {@code layers} decoder layers, with the same final norm and
+         * classifier: self-speculation's draft, which shares every tensor with its target.
+         */
+        public Shard firstLayers(int layers) {
+            if (layers < 1 || layers > config.numLayers()) {
+                throw new IllegalArgumentException("the first " + layers + " layers of a " + config.numLayers()
+                        + "-layer model: expected 1 to " + config.numLayers());
+            }
+            var cut = new LlamaWeights(weights.embedding(), weights.layers().subList(0, layers), weights.finalNorm(),
+                    weights.classifier(), weights.ropeLayout());
+            return new Shard(config.withLayers(layers), cut, sockets, below(routedExperts, layers),
+                    below(latentAttention, layers));
+        }
+
+        private static <T> Map<Integer, T> below(Map<Integer, T> byLayer, int layers) {
+            var kept = new HashMap<Integer, T>();
+            byLayer.forEach((layer, value) -> {
+                if (layer < layers) {
+                    kept.put(layer, value);
+                }
+            });
+            return kept;
+        }
     }
 
     private TensorParallel() {

@@ -61,6 +61,10 @@ public final class SocketMemory {
      * at base + l * stride), in HBM if the whole region fits there, else DDR.
      */
     public List<Placement> placePacked(String name, List<Tensor> tensors) {
+        if (tensors.stream().allMatch(placements::containsKey)) {
+            // already packed: a layer-skipping draft loops over the first layers of its target's region
+            return tensors.stream().map(placements::get).toList();
+        }
         long stride = MemoryTier.aligned(tensors.getFirst().byteSize());
         Placement region = reserve(name, stride * tensors.size());
         var result = new java.util.ArrayList<Placement>();

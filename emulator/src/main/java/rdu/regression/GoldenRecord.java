@@ -22,7 +22,7 @@ import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
-import rdu.generate.StopReason;
+import rdu.runtime.StopReason;
 import rdu.model.CheckpointException;
 import rdu.model.CheckpointFiles;
 import rdu.schedule.Schedule;
@@ -38,10 +38,10 @@ import rdu.schedule.ScheduleOptions;
  * @param model          the checkpoint path as given when recording; a relative one resolves against a model root
  * @param chip           the chip as given: a shipped chip name or a chip file path
  * @param generatedBytes the UTF-8 text of the generated tokens ({@code generated_bytes_hex})
- * @param stepNs         modeled duration of every decode step in order, prompt steps included
+ * @param stepNs         modeled duration of every step in order: the prefill, then each decode step
  *                       ({@code modeled_step_ns})
  * @param totalNs        modeled time from the first step's start to the last step's end ({@code modeled_total_ns})
- * @param hbmBytes       HBM bytes read and written by every decode step
+ * @param hbmBytes       HBM bytes read and written by every step
  */
 public record GoldenRecord(String model, String chip, ScheduleOptions options, int maxTokens, String prompt,
                            int[] promptIds, int[] generatedIds, byte[] generatedBytes, StopReason stopReason,

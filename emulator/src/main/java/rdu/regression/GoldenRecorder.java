@@ -10,7 +10,7 @@ import rdu.generate.TokenListener;
 import rdu.model.Checkpoint;
 import rdu.sampling.Sampler;
 import rdu.schedule.ScheduleOptions;
-import rdu.timing.StepTiming;
+import rdu.runtime.StepRecord;
 
 /** Runs one greedy generation with the timing model on and keeps what a golden record holds. */
 public final class GoldenRecorder {
@@ -20,7 +20,7 @@ public final class GoldenRecorder {
 
     /** The generator golden records are made with: the timing model on, on the chip named (or filed) as {@code chip}. */
     public static Generator generator(Checkpoint checkpoint, String chip, ScheduleOptions options) {
-        return new Generator(checkpoint, ChipFile.load(chip), options, Generator.Timing.ON);
+        return new Generator(checkpoint, Generator.Setup.of(ChipFile.load(chip), options));
     }
 
     /**
@@ -31,15 +31,15 @@ public final class GoldenRecorder {
      */
     public static GoldenRecord record(Generator generator, String model, String chip, ScheduleOptions options,
                                       int maxTokens, String prompt) {
-        List<StepTiming> steps = new ArrayList<>();
+        List<StepRecord> steps = new ArrayList<>();
         TokenListener listener = new TokenListener() {
             @Override
             public void onToken(int index, int token, float[] logits, byte[] text) {
             }
 
             @Override
-            public void onTiming(StepTiming timing, int token, boolean generated) {
-                steps.add(timing);
+            public void onStep(StepRecord step) {
+                steps.add(step);
             }
         };
         Generation result = generator.generate(prompt, maxTokens, new Sampler(0, 0, 1, 1), listener);

@@ -6,12 +6,18 @@ import java.io.UncheckedIOException;
 import java.math.BigDecimal;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import rdu.timing.StepTiming;
+import java.util.Locale;
+import rdu.runtime.StepRecord;
 
-/** Writes one CSV row (RFC 4180: CRLF line ends, quoted fields) per generated token with its modeled time. */
+/**
+ * Writes one CSV row (RFC 4180: CRLF line ends, quoted fields) per generated token with the modeled time of the step
+ * that committed it. A step may commit several tokens (speculation): they share its figures. The first row's end_ns
+ * is the time to first token, the last row's the end-to-end time.
+ */
 public final class TimingCsv implements AutoCloseable {
 
-    private static final String HEADER = "index,token_id,text,modeled_ns,hbm_bytes,kernel_calls";
+    private static final String HEADER = "index,token_id,text,step,phase,step_tokens,drafted,accepted,step_ns,end_ns,"
+            + "hbm_bytes,kernel_calls";
 
     private final Path file;
     private final BufferedWriter out;
@@ -26,12 +32,12 @@ public final class TimingCsv implements AutoCloseable {
         }
     }
 
-    public void row(int index, int tokenId, String text, StepTiming timing) {
+    public void row(int index, int tokenId, String text, StepRecord step) {
         try {
-            // plain digits, no trailing ".0": Double.toString switches to 1.0E7 notation from 10 ms on
-            out.write(index + "," + tokenId + "," + quote(text) + ","
-                    + BigDecimal.valueOf(timing.durationNs()).stripTrailingZeros().toPlainString() + "," + timing.hbmBytes() + ","
-                    + timing.kernelCalls() + "\r\n");
+            out.write(index + "," + tokenId + "," + quote(text) + "," + step.index() + ","
+                    + step.step().passes().getFirst().phase().name().toLowerCase(Locale.ROOT) + "," + step.tokens()
+                    + "," + step.step().drafted() + "," + step.step().accepted() + "," + plain(step.durationNs()) + ","
+                    + plain(step.endNs()) + "," + step.hbmBytes() + "," + step.kernelCalls() + "\r\n");
         } catch (IOException e) {
             throw new UncheckedIOException("writing " + file, e);
         }
@@ -44,6 +50,11 @@ public final class TimingCsv implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("writing " + file, e);
         }
+    }
+
+    /** Plain digits, no trailing ".0": Double.toString switches to 1.0E7 notation from 10 ms on. */
+    private static String plain(double ns) {
+        return BigDecimal.valueOf(ns).stripTrailingZeros().toPlainString();
     }
 
     /** Token text can hold anything: a field with a comma, quote or line break is quoted, its quotes doubled. */

@@ -1,4 +1,4 @@
-package rdu.generate;
+package rdu.runtime;
 
 /** Why generation ended. */
 public enum StopReason {

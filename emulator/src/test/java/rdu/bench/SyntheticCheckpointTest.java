@@ -37,8 +37,8 @@ class SyntheticCheckpointTest {
 
         try (Checkpoint checkpoint = Checkpoint.open(dir)) {
             assertEquals(DType.BF16, checkpoint.weights().layers().getFirst().wq().dtype());
-            var generator = new Generator(checkpoint, ChipFile.load(ChipFile.DEFAULT), ScheduleOptions.defaults(),
-                    Generator.Timing.ON);
+            var generator = new Generator(checkpoint,
+                    Generator.Setup.of(ChipFile.load(ChipFile.DEFAULT), ScheduleOptions.defaults()));
             Generation g = generator.generate(new int[] {1}, 4, new Sampler(0, 0, 1, 1), (i, t, l, text) -> { });
             assertTrue(g.steps() >= 1, "decoded at least one step");
             for (int id : g.generatedIds()) {

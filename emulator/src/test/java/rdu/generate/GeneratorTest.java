@@ -21,6 +21,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import rdu.chip.ChipFile;
 import rdu.model.Checkpoint;
+import rdu.runtime.GenerationException;
+import rdu.runtime.StopReason;
 import rdu.safetensors.SafeTensorsWriter;
 import rdu.sampling.Sampler;
 import rdu.schedule.ScheduleOptions;
@@ -47,8 +49,8 @@ class GeneratorTest {
 
     private static Generation generate(Path model, String prompt, int maxTokens) {
         try (Checkpoint checkpoint = Checkpoint.open(model)) {
-            var generator = new Generator(checkpoint, ChipFile.load(ChipFile.DEFAULT), ScheduleOptions.defaults(),
-                    Generator.Timing.ON);
+            var generator = new Generator(checkpoint,
+                    Generator.Setup.of(ChipFile.load(ChipFile.DEFAULT), ScheduleOptions.defaults()));
             return generator.generate(prompt, maxTokens, GREEDY, IGNORE);
         }
     }

@@ -35,7 +35,7 @@ class DeepseekR1SimulationTest {
 
     static long hbmBytesOfOneStep(Simulation simulation) {
         List<StepTiming> steps = new ArrayList<>();
-        simulation.run(false, steps::add);
+        simulation.run(false, step -> steps.add(step.timings().getFirst()));
         return steps.getFirst().hbmBytes();
     }
 
@@ -49,7 +49,7 @@ class DeepseekR1SimulationTest {
     void everyLayerReadsItsWholeLatentCacheOnEverySocket() {
         int position = 99;
         long t = position + 1;
-        Schedule schedule = simulation(16, position, DType.F8_E4M3).compile();
+        Schedule schedule = simulation(16, position, DType.F8_E4M3).compile().target();
         int attentions = 0;
         for (var call : schedule.calls()) {
             for (Node node : call.nodes()) {
@@ -90,13 +90,13 @@ class DeepseekR1SimulationTest {
 
         assertThrows(CapacityException.class, simulation(8, 8192, DType.F8_E4M3)::compile);
         assertEquals(fewest, simulation(8, 8192, DType.F8_E4M3).smallestSocketsThatFit(1024));
-        simulation(fewest, 8192, DType.F8_E4M3).compile();
+        simulation(fewest, 8192, DType.F8_E4M3).compile().target();
         assertThrows(CapacityException.class, simulation(fewest - 1, 8192, DType.F8_E4M3)::compile);
     }
 
     @Test
     void kernelLoopingLoopsTheDenseLayersAndTheMoeLayersSeparately() {
-        Schedule schedule = simulation(16, 1024, DType.F8_E4M3).compile();
+        Schedule schedule = simulation(16, 1024, DType.F8_E4M3).compile().target();
         List<String> names = schedule.calls().stream().map(c -> c.name() + " x" + c.iterations().size()).toList();
         assertEquals(List.of("embedding x1", "decoders.0-2 x3", "decoders.3-60 x58", "classifier x1", "sampling x1"),
                 names, "3 leading dense layers, then 58 MoE layers: two looped calls, 5 per token");

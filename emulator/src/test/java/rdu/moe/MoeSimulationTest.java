@@ -28,7 +28,7 @@ class MoeSimulationTest {
 
     static long hbmBytesOfOneStep(Simulation simulation) {
         List<StepTiming> steps = new ArrayList<>();
-        simulation.run(false, steps::add);
+        simulation.run(false, step -> steps.add(step.timings().getFirst()));
         return steps.getFirst().hbmBytes();
     }
 
@@ -73,7 +73,7 @@ class MoeSimulationTest {
     }
 
     static long weightBytesPerStep(Simulation simulation) {
-        return new TimingEngine(SN40L, simulation.compile()).weightBytesPerStep();
+        return new TimingEngine(SN40L, simulation.compile().target()).weightBytesPerStep();
     }
 
     @Test
@@ -95,7 +95,7 @@ class MoeSimulationTest {
 
     @Test
     void llama4LoopsOverPairsOfDenseAndMoeLayers() {
-        Schedule schedule = simulation("llama-4-maverick", 16, 1, DType.F8_E4M3, false).compile();
+        Schedule schedule = simulation("llama-4-maverick", 16, 1, DType.F8_E4M3, false).compile().target();
         assertEquals(4, schedule.kernelCallsPerStep(), "embedding, decoders, classifier, sampling");
         assertEquals(24, schedule.calls().get(1).iterations().size(), "48 layers, a dense and an MoE one each");
     }

@@ -159,7 +159,7 @@ class AllocatorTest {
                 allocateAll(SMALL, ScheduleOptions.defaults().withFusion(Schedule.Fusion.NONE), 3)));
         for (String model : List.of("llama-3.1-8b", "deepseek-r1")) {
             var schedule = Simulation.of(model, SN40L, 16, ScheduleOptions.defaults().withBatch(4), DType.F8_E4M3,
-                    4096, 1, false, false).compile();
+                    4096, 1, false, false).compile().target();
             List<KernelAllocation> allocations = new ArrayList<>();
             for (KernelCall call : schedule.calls()) {
                 allocations.add(Allocator.allocate(call, costs(call, schedule.config(), 4, 4096), SN40L));

@@ -12,7 +12,7 @@ import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import rdu.generate.StopReason;
+import rdu.runtime.StopReason;
 import rdu.model.Checkpoint;
 import rdu.schedule.Schedule;
 import rdu.schedule.ScheduleOptions;

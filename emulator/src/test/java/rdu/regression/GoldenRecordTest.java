@@ -18,7 +18,7 @@ import java.util.List;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import rdu.generate.StopReason;
+import rdu.runtime.StopReason;
 import rdu.schedule.Schedule;
 import rdu.schedule.ScheduleOptions;
 

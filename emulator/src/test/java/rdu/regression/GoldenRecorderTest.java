@@ -17,7 +17,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import rdu.chip.ChipFile;
-import rdu.generate.StopReason;
+import rdu.runtime.StopReason;
 import rdu.model.Checkpoint;
 import rdu.schedule.ScheduleOptions;
 

@@ -9,6 +9,9 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import rdu.runtime.Step;
+import rdu.runtime.StepRecord;
+import rdu.timing.Pass;
 import rdu.timing.StepTiming;
 
 class TimingCsvTest {
@@ -16,8 +19,10 @@ class TimingCsvTest {
     @TempDir
     Path dir;
 
-    private static StepTiming step(int index, double durationNs, long hbmBytes, int kernelCalls) {
-        return new StepTiming(index, 0, durationNs, hbmBytes, 0, kernelCalls, List.of());
+    private static StepRecord step(int index, double durationNs, long hbmBytes, int kernelCalls) {
+        var pass = new Pass(index == 0 ? Pass.Phase.PREFILL : Pass.Phase.DECODE, index, 1);
+        var timing = new StepTiming(index, pass, 1000, 1000 + durationNs, hbmBytes, 0, kernelCalls, List.of());
+        return new StepRecord(index, new Step(List.of(pass), new int[] {7}, null, 0, 0), List.of(timing), index, 0);
     }
 
     @Test
@@ -30,10 +35,12 @@ class TimingCsvTest {
         }
         List<List<String>> rows = parse(Files.readString(file));
         assertEquals(List.of(
-                List.of("index", "token_id", "text", "modeled_ns", "hbm_bytes", "kernel_calls"),
-                List.of("0", "42", " plain", "812345.5", "1200000", "4"),
-                List.of("1", "7", "a, \"quoted\"\nline\r\nbreak", "15000000", "3", "1"),
-                List.of("2", "9", "", "0", "0", "0")), rows);
+                List.of("index", "token_id", "text", "step", "phase", "step_tokens", "drafted", "accepted", "step_ns",
+                        "end_ns", "hbm_bytes", "kernel_calls"),
+                List.of("0", "42", " plain", "0", "prefill", "1", "0", "0", "812345.5", "813345.5", "1200000", "4"),
+                List.of("1", "7", "a, \"quoted\"\nline\r\nbreak", "1", "decode", "1", "0", "0", "15000000",
+                        "15001000", "3", "1"),
+                List.of("2", "9", "", "2", "decode", "1", "0", "0", "0", "1000", "0", "0")), rows);
     }
 
     @Test
@@ -44,10 +51,11 @@ class TimingCsvTest {
             csv.row(1, 2, "say \"hi\"", step(1, 1000, 64, 4));
             csv.row(2, 3, ",", step(2, 1000, 64, 4));
         }
-        assertEquals("index,token_id,text,modeled_ns,hbm_bytes,kernel_calls\r\n"
-                + "0,1,it's,1000,64,4\r\n"
-                + "1,2,\"say \"\"hi\"\"\",1000,64,4\r\n"
-                + "2,3,\",\",1000,64,4\r\n", Files.readString(file));
+        assertEquals("index,token_id,text,step,phase,step_tokens,drafted,accepted,step_ns,end_ns,hbm_bytes,"
+                + "kernel_calls\r\n"
+                + "0,1,it's,0,prefill,1,0,0,1000,2000,64,4\r\n"
+                + "1,2,\"say \"\"hi\"\"\",1,decode,1,0,0,1000,2000,64,4\r\n"
+                + "2,3,\",\",2,decode,1,0,0,1000,2000,64,4\r\n", Files.readString(file));
     }
 
     /** RFC 4180 reader: quoted fields may hold commas, doubled quotes and line breaks; records end in CRLF. */

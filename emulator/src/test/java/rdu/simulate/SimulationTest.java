@@ -75,7 +75,7 @@ class SimulationTest {
         var deep = simulation(llama8b(1000, 8192 + 128), 1, 1, false);
         int fits = bounded(Duration.ofSeconds(5), 50_000_000, () -> deep.smallestSocketsThatFit(1024));
         assertThrows(CapacityException.class, simulation(llama8b(1000, 8192 + 128), fits - 1, 1, false)::compile);
-        simulation(llama8b(1000, 8192 + 128), fits, 1, false).compile();
+        simulation(llama8b(1000, 8192 + 128), fits, 1, false).compile().target();
     }
 
     @Test
@@ -95,7 +95,7 @@ class SimulationTest {
                         : new boolean[] {false}) {
                     var run = Simulation.of(model, SN40L, sockets, ScheduleOptions.defaults().withBatch(2),
                             DType.F8_E4M3, 1000, 10, true, expertParallel);
-                    Schedule schedule = run.compile();
+                    Schedule schedule = run.compile().target();
                     long placed = schedule.memory().tier(Tier.HBM).used() + schedule.memory().tier(Tier.DDR).used();
                     assertEquals(placed, run.bytesPerSocket(sockets), model + " on " + sockets);
                 }

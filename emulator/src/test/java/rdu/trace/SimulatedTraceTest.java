@@ -43,7 +43,7 @@ class SimulatedTraceTest {
                 context, steps, false, false);
         Path file = dir.resolve(name);
         try (var trace = new ChromeTrace(file, SN40L.name(), sockets, inFull)) {
-            run.run(true, timing -> trace.step(timing, -1, ""));
+            run.run(true, step -> step.timings().forEach(timing -> trace.step(timing, -1, "")));
         }
         return file;
     }

@@ -20,7 +20,7 @@ class InvariantsTest {
 
     static Generation run(String checkpointPath, String prompt, ScheduleOptions options, Sampler sampler) {
         try (Checkpoint checkpoint = Checkpoint.open(SharedData.require(checkpointPath))) {
-            var generator = new Generator(checkpoint, ChipFile.load(ChipFile.DEFAULT), options, Generator.Timing.ON);
+            var generator = new Generator(checkpoint, Generator.Setup.of(ChipFile.load(ChipFile.DEFAULT), options));
             return generator.generate(prompt, 200, sampler, (index, token, logits, text) -> { });
         }
     }
@@ -59,7 +59,7 @@ class InvariantsTest {
                     ScheduleOptions options = ScheduleOptions.defaults().withFusion(fusion)
                             .withKernelLooping((switches & 1) != 0).withBatchStreaming((switches & 2) != 0)
                             .withOffloadSteps((switches & 4) != 0 ? ScheduleOptions.DEFAULT_OFFLOAD_STEPS : 1);
-                    var generator = new Generator(checkpoint, ChipFile.load(ChipFile.DEFAULT), options, Generator.Timing.ON);
+                    var generator = new Generator(checkpoint, Generator.Setup.of(ChipFile.load(ChipFile.DEFAULT), options));
                     for (GoldenRecord record : records) {
                         Generation g = generator.generate(record.promptIds(), record.maxNewTokens(), greedy(),
                                 (index, token, logits, text) -> { });
@@ -79,8 +79,8 @@ class InvariantsTest {
             for (String checkpointPath : List.of(model[1], model[2])) {
                 try (Checkpoint checkpoint = Checkpoint.open(SharedData.require(checkpointPath))) {
                     for (int sockets : new int[] {2, 4, 8}) {
-                        var generator = new Generator(checkpoint, ChipFile.load(ChipFile.DEFAULT),
-                                ScheduleOptions.defaults(), Generator.Timing.ON, sockets);
+                        var generator = new Generator(checkpoint, Generator.Setup.of(ChipFile.load(ChipFile.DEFAULT),
+                                ScheduleOptions.defaults()).withSockets(sockets));
                         for (GoldenRecord record : records) {
                             Generation g = generator.generate(record.promptIds(), record.maxNewTokens(), greedy(),
                                     (index, token, logits, text) -> { });

@@ -14,6 +14,7 @@ public final class Sampler {
     private final float temperature;
     private final int topK;
     private final float topP;
+    private final long seed;
     private long state;
 
     /**
@@ -38,7 +39,25 @@ public final class Sampler {
         this.temperature = temperature;
         this.topK = topK;
         this.topP = topP;
+        this.seed = seed;
         this.state = seed;
+    }
+
+    public float temperature() {
+        return temperature;
+    }
+
+    public int topK() {
+        return topK;
+    }
+
+    public float topP() {
+        return topP;
+    }
+
+    /** The generator's start state: a speculative run seeds its own coins from it. */
+    public long seed() {
+        return seed;
     }
 
     /** The next token. Overwrites logits with the probabilities it sampled from (unless greedy). */

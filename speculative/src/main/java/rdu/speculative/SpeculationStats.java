@@ -21,7 +21,7 @@ public final class SpeculationStats {
     }
 
     /** Records one step: a draft of proposed tokens, the first accepted of them kept, committed tokens kept. */
-    void record(int proposedTokens, int acceptedTokens, int committedTokens) {
+    public void record(int proposedTokens, int acceptedTokens, int committedTokens) {
         steps++;
         proposed += proposedTokens;
         accepted += acceptedTokens;
@@ -32,6 +32,11 @@ public final class SpeculationStats {
                 acceptedAt[i]++;
             }
         }
+    }
+
+    /** The longest draft a step may verify. */
+    public int k() {
+        return proposedAt.length;
     }
 
     public int steps() {

@@ -31,6 +31,18 @@ public record ModelConfig(
         eosTokenIds = List.copyOf(eosTokenIds);
     }
 
+    /** The same model with a KV cache of {@code positions} positions. */
+    public ModelConfig withMaxPositions(int positions) {
+        return new ModelConfig(architecture, hiddenSize, intermediateSize, numLayers, numHeads, numKvHeads, headDim,
+                vocabSize, positions, rmsNormEps, ropeTheta, ropeScaling, tiedEmbeddings, bosTokenId, eosTokenIds);
+    }
+
+    /** The same model with only its first {@code layers} decoder layers (a layer-skipping draft). */
+    public ModelConfig withLayers(int layers) {
+        return new ModelConfig(architecture, hiddenSize, intermediateSize, layers, numHeads, numKvHeads, headDim,
+                vocabSize, maxPositions, rmsNormEps, ropeTheta, ropeScaling, tiedEmbeddings, bosTokenId, eosTokenIds);
+    }
+
     /** Width of the K and V projections: all KV heads together. */
     public int kvDim() {
         return numKvHeads * headDim;

@@ -1,4 +1,4 @@
-package rdu.generate;
+package rdu.runtime;
 
 /** A generation request that cannot be run as asked (e.g. a prompt longer than the model's context). */
 public class GenerationException extends RuntimeException {
