@@ -57,9 +57,14 @@ public final class CheckpointFiles {
 
     /** The whole file; one larger than {@link #MAX_READ_BYTES} is refused before any of it is read. */
     public static byte[] readBytes(Path file) {
+        return readBytes(file, MAX_READ_BYTES);
+    }
+
+    /** The whole file; one larger than {@code maxBytes} is refused before any of it is read. */
+    public static byte[] readBytes(Path file, long maxBytes) {
         long size = requireRegularFile(file).size();
-        if (size > MAX_READ_BYTES) {
-            throw new CheckpointException(file, "file size", "at most " + MAX_READ_BYTES + " bytes", size + " bytes");
+        if (size > maxBytes) {
+            throw new CheckpointException(file, "file size", "at most " + maxBytes + " bytes", size + " bytes");
         }
         try (InputStream in = Files.newInputStream(file)) {
             return in.readNBytes((int) size); // the size checked: a file growing meanwhile cannot make us read more
