@@ -9,14 +9,16 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import rdu.bench.DecodeBench;
 import rdu.bench.MemoryBandwidth;
+import rdu.bench.PrefillBench;
 import rdu.bench.SyntheticCheckpoint;
 import rdu.chip.ChipFile;
 import rdu.generate.Generator;
 
 /** {@code rdu bench}: host speed and memory figures of the functional path (scripts/bench runs them all). */
 @Command(name = "bench", mixinStandardHelpOptions = true,
-        description = "Host benchmarks: decode speed, memory bandwidth, synthetic checkpoints.",
-        subcommands = {BenchCommand.Decode.class, BenchCommand.Memory.class, BenchCommand.Synthesize.class})
+        description = "Host benchmarks: decode and prefill speed, memory bandwidth, synthetic checkpoints.",
+        subcommands = {BenchCommand.Decode.class, BenchCommand.Prefill.class, BenchCommand.Memory.class,
+                BenchCommand.Synthesize.class})
 final class BenchCommand {
 
     @Command(name = "decode", mixinStandardHelpOptions = true,
@@ -70,6 +72,43 @@ final class BenchCommand {
                 s.append(s.isEmpty() ? "" : " ").append(String.format(Locale.ROOT, "%.1f", v));
             }
             return s.toString();
+        }
+    }
+
+    @Command(name = "prefill", mixinStandardHelpOptions = true,
+            description = "Median host positions/s of a prompt fed as one forward pass against the same positions"
+                    + " fed one at a time (one socket, no timing model).")
+    static final class Prefill implements Runnable {
+
+        @Option(names = "--model", paramLabel = "PATH", description = "Checkpoint (as for rdu generate).")
+        Path model;
+
+        @Option(names = "--positions", defaultValue = "256", description = "Prompt positions per run, at most the"
+                + " model's context (default: ${DEFAULT-VALUE}).")
+        int positions;
+
+        @Option(names = "--warmups", defaultValue = "3", description = "Unmeasured runs first, for the JIT"
+                + " (default: ${DEFAULT-VALUE}).")
+        int warmups;
+
+        @Option(names = "--runs", defaultValue = "7", description = "Measured runs (default: ${DEFAULT-VALUE}).")
+        int runs;
+
+        @Override
+        public void run() {
+            if (positions < 1 || runs < 1 || warmups < 0) {
+                throw new Rdu.UsageException("--positions and --runs must be >= 1, --warmups >= 0");
+            }
+            Path path = ModelLocator.locate(model);
+            System.err.printf("prefilling %d positions x (%d warm-up + %d measured) runs of %s...%n", positions,
+                    warmups, runs, path);
+            PrefillBench b = PrefillBench.run(path, ChipFile.load(ChipFile.DEFAULT), positions, warmups, runs);
+            System.out.printf(Locale.ROOT, "model %s, %d positions%n", b.model(), b.positions());
+            System.out.printf(Locale.ROOT, "  one pass:             median %.1f positions/s over %d runs (each: %s)%n",
+                    b.medianPass(), runs, Decode.formatAll(b.passPositionsPerSecond()));
+            System.out.printf(Locale.ROOT, "  position by position: median %.1f positions/s (each: %s)%n",
+                    b.medianSteps(), Decode.formatAll(b.stepPositionsPerSecond()));
+            System.out.printf(Locale.ROOT, "  one pass is %.2fx faster%n", b.medianPass() / b.medianSteps());
         }
     }
 

@@ -110,7 +110,7 @@ public final class FunctionalExecutor {
         return sampler.sample(samplingScratch);
     }
 
-    /** The logits of the last position of the last pass or step (read-only by convention: callers must not modify them). */
+    /** The logits of the last position of the last pass or step (read-only by convention: callers must not modify). */
     public float[] logits() {
         return logits[lastPassWidth - 1];
     }

@@ -30,7 +30,8 @@ class FunctionalExecutorTest {
     private static final Sampler GREEDY = new Sampler(0, 0, 1, 1);
     /** The golden records' tolerance on logits. */
     private static final float TOLERANCE = 1e-4f;
-    private static final String PROMPT = "Once upon a time, there was a little girl named Lily. She loved to play outside";
+    private static final String PROMPT =
+            "Once upon a time, there was a little girl named Lily. She loved to play outside";
 
     static Path stories() {
         String shared = System.getProperty("rdu.shared");
