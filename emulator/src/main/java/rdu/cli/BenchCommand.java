@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import rdu.bench.DecodeBench;
 import rdu.bench.MemoryBandwidth;
@@ -21,16 +22,11 @@ import rdu.generate.Generator;
                 BenchCommand.Synthesize.class})
 final class BenchCommand {
 
-    @Command(name = "decode", mixinStandardHelpOptions = true,
-            description = "Median host tokens/s of greedy decoding from BOS, achieved weight-streaming bandwidth and"
-                    + " peak resident memory.")
-    static final class Decode implements Runnable {
+    /** The model and the run counts of a speed benchmark. */
+    static final class Runs {
 
         @Option(names = "--model", paramLabel = "PATH", description = "Checkpoint (as for rdu generate).")
         Path model;
-
-        @Option(names = "--tokens", defaultValue = "128", description = "Tokens per run (default: ${DEFAULT-VALUE}).")
-        int tokens;
 
         @Option(names = "--warmups", defaultValue = "3", description = "Unmeasured runs first, for the JIT"
                 + " (default: ${DEFAULT-VALUE}).")
@@ -38,6 +34,18 @@ final class BenchCommand {
 
         @Option(names = "--runs", defaultValue = "7", description = "Measured runs (default: ${DEFAULT-VALUE}).")
         int runs;
+    }
+
+    @Command(name = "decode", mixinStandardHelpOptions = true,
+            description = "Median host tokens/s of greedy decoding from BOS, achieved weight-streaming bandwidth and"
+                    + " peak resident memory.")
+    static final class Decode implements Runnable {
+
+        @Mixin
+        Runs bench;
+
+        @Option(names = "--tokens", defaultValue = "128", description = "Tokens per run (default: ${DEFAULT-VALUE}).")
+        int tokens;
 
         @Option(names = "--timing", defaultValue = "ON", description = "Timing model alongside the functional"
                 + " path: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
@@ -45,16 +53,17 @@ final class BenchCommand {
 
         @Override
         public void run() {
-            if (tokens < 1 || runs < 1 || warmups < 0) {
+            if (tokens < 1 || bench.runs < 1 || bench.warmups < 0) {
                 throw new Rdu.UsageException("--tokens and --runs must be >= 1, --warmups >= 0");
             }
-            Path path = ModelLocator.locate(model);
-            System.err.printf("decoding %d tokens x (%d warm-up + %d measured) runs of %s...%n", tokens, warmups,
-                    runs, path);
-            DecodeBench b = DecodeBench.run(path, ChipFile.load(ChipFile.DEFAULT), timing, tokens, warmups, runs);
+            Path path = ModelLocator.locate(bench.model);
+            System.err.printf("decoding %d tokens x (%d warm-up + %d measured) runs of %s...%n", tokens,
+                    bench.warmups, bench.runs, path);
+            DecodeBench b = DecodeBench.run(path, ChipFile.load(ChipFile.DEFAULT), timing, tokens, bench.warmups,
+                    bench.runs);
             System.out.printf(Locale.ROOT, "model %s (timing model %s)%n", b.model(), timing);
             System.out.printf(Locale.ROOT, "  host decode: median %.1f tokens/s over %d runs (each: %s)%n",
-                    b.medianTokensPerSecond(), runs, formatAll(b.tokensPerSecond()));
+                    b.medianTokensPerSecond(), bench.runs, formatAll(b.tokensPerSecond()));
             if (timing != Generator.Timing.OFF) {
                 System.out.printf(Locale.ROOT, "  timing model: median %.1f%% of the functional path's host time%n",
                         100 * b.medianTimingOverhead());
@@ -80,32 +89,26 @@ final class BenchCommand {
                     + " fed one at a time (one socket, no timing model).")
     static final class Prefill implements Runnable {
 
-        @Option(names = "--model", paramLabel = "PATH", description = "Checkpoint (as for rdu generate).")
-        Path model;
+        @Mixin
+        Runs bench;
 
         @Option(names = "--positions", defaultValue = "256", description = "Prompt positions per run, at most the"
                 + " model's context (default: ${DEFAULT-VALUE}).")
         int positions;
 
-        @Option(names = "--warmups", defaultValue = "3", description = "Unmeasured runs first, for the JIT"
-                + " (default: ${DEFAULT-VALUE}).")
-        int warmups;
-
-        @Option(names = "--runs", defaultValue = "7", description = "Measured runs (default: ${DEFAULT-VALUE}).")
-        int runs;
-
         @Override
         public void run() {
-            if (positions < 1 || runs < 1 || warmups < 0) {
+            if (positions < 1 || bench.runs < 1 || bench.warmups < 0) {
                 throw new Rdu.UsageException("--positions and --runs must be >= 1, --warmups >= 0");
             }
-            Path path = ModelLocator.locate(model);
+            Path path = ModelLocator.locate(bench.model);
             System.err.printf("prefilling %d positions x (%d warm-up + %d measured) runs of %s...%n", positions,
-                    warmups, runs, path);
-            PrefillBench b = PrefillBench.run(path, ChipFile.load(ChipFile.DEFAULT), positions, warmups, runs);
+                    bench.warmups, bench.runs, path);
+            PrefillBench b = PrefillBench.run(path, ChipFile.load(ChipFile.DEFAULT), positions, bench.warmups,
+                    bench.runs);
             System.out.printf(Locale.ROOT, "model %s, %d positions%n", b.model(), b.positions());
-            System.out.printf(Locale.ROOT, "  one pass:             median %.1f positions/s over %d runs (each: %s)%n",
-                    b.medianPass(), runs, Decode.formatAll(b.passPositionsPerSecond()));
+            System.out.printf(Locale.ROOT, "  one pass:             median %.1f positions/s over %d runs"
+                    + " (each: %s)%n", b.medianPass(), bench.runs, Decode.formatAll(b.passPositionsPerSecond()));
             System.out.printf(Locale.ROOT, "  position by position: median %.1f positions/s (each: %s)%n",
                     b.medianSteps(), Decode.formatAll(b.stepPositionsPerSecond()));
             System.out.printf(Locale.ROOT, "  one pass is %.2fx faster%n", b.medianPass() / b.medianSteps());

@@ -3,23 +3,18 @@ package rdu.bench;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import rdu.chip.ChipFile;
 import rdu.generate.GenerationException;
+import rdu.regression.SharedModels;
 
 /** The prefill benchmark measures both ways of feeding a prompt, and refuses a prompt longer than the context. */
 class PrefillBenchTest {
 
     private static Path stories() {
-        Path model = Path.of(System.getProperty("rdu.shared", "../shared"), "models/stories260K-hf");
-        if (!Files.isDirectory(model)) {
-            fail("missing " + model + ": these tests need ../shared beside the repository");
-        }
-        return model;
+        return SharedModels.root().resolve(SharedModels.STORIES);
     }
 
     @Test

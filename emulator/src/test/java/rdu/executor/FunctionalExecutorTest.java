@@ -4,9 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -19,6 +17,7 @@ import rdu.chip.ChipFile;
 import rdu.graph.TensorParallel;
 import rdu.memory.SocketMemory;
 import rdu.model.Checkpoint;
+import rdu.regression.SharedModels;
 import rdu.sampling.Argmax;
 import rdu.sampling.Sampler;
 import rdu.schedule.Schedule;
@@ -33,13 +32,8 @@ class FunctionalExecutorTest {
     private static final String PROMPT =
             "Once upon a time, there was a little girl named Lily. She loved to play outside";
 
-    static Path stories() {
-        String shared = System.getProperty("rdu.shared");
-        Path model = Path.of(shared == null ? "../shared" : shared, "models/stories260K-hf");
-        if (!Files.isDirectory(model)) {
-            fail("missing " + model + ": these tests need ../shared beside the repository");
-        }
-        return model;
+    private static Path stories() {
+        return SharedModels.root().resolve(SharedModels.STORIES);
     }
 
     /** Each socket's schedule of the checkpoint split over {@code sockets} sockets, as Generator compiles them. */
