@@ -33,7 +33,7 @@ public record DecodeBench(Path model, double[] tokensPerSecond, long weightBytes
         return median(tokensPerSecond);
     }
 
-    private static double median(double[] values) {
+    static double median(double[] values) {
         double[] sorted = values.clone();
         Arrays.sort(sorted);
         int n = sorted.length;

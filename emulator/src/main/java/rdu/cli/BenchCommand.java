@@ -6,29 +6,27 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import rdu.bench.DecodeBench;
 import rdu.bench.MemoryBandwidth;
+import rdu.bench.PrefillBench;
 import rdu.bench.SyntheticCheckpoint;
 import rdu.chip.ChipFile;
 import rdu.generate.Generator;
 
 /** {@code rdu bench}: host speed and memory figures of the functional path (scripts/bench runs them all). */
 @Command(name = "bench", mixinStandardHelpOptions = true,
-        description = "Host benchmarks: decode speed, memory bandwidth, synthetic checkpoints.",
-        subcommands = {BenchCommand.Decode.class, BenchCommand.Memory.class, BenchCommand.Synthesize.class})
+        description = "Host benchmarks: decode and prefill speed, memory bandwidth, synthetic checkpoints.",
+        subcommands = {BenchCommand.Decode.class, BenchCommand.Prefill.class, BenchCommand.Memory.class,
+                BenchCommand.Synthesize.class})
 final class BenchCommand {
 
-    @Command(name = "decode", mixinStandardHelpOptions = true,
-            description = "Median host tokens/s of greedy decoding from BOS, achieved weight-streaming bandwidth and"
-                    + " peak resident memory.")
-    static final class Decode implements Runnable {
+    /** The model and the run counts of a speed benchmark. */
+    static final class Runs {
 
         @Option(names = "--model", paramLabel = "PATH", description = "Checkpoint (as for rdu generate).")
         Path model;
-
-        @Option(names = "--tokens", defaultValue = "128", description = "Tokens per run (default: ${DEFAULT-VALUE}).")
-        int tokens;
 
         @Option(names = "--warmups", defaultValue = "3", description = "Unmeasured runs first, for the JIT"
                 + " (default: ${DEFAULT-VALUE}).")
@@ -36,6 +34,18 @@ final class BenchCommand {
 
         @Option(names = "--runs", defaultValue = "7", description = "Measured runs (default: ${DEFAULT-VALUE}).")
         int runs;
+    }
+
+    @Command(name = "decode", mixinStandardHelpOptions = true,
+            description = "Median host tokens/s of greedy decoding from BOS, achieved weight-streaming bandwidth and"
+                    + " peak resident memory.")
+    static final class Decode implements Runnable {
+
+        @Mixin
+        Runs bench;
+
+        @Option(names = "--tokens", defaultValue = "128", description = "Tokens per run (default: ${DEFAULT-VALUE}).")
+        int tokens;
 
         @Option(names = "--timing", defaultValue = "ON", description = "Timing model alongside the functional"
                 + " path: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
@@ -43,16 +53,17 @@ final class BenchCommand {
 
         @Override
         public void run() {
-            if (tokens < 1 || runs < 1 || warmups < 0) {
+            if (tokens < 1 || bench.runs < 1 || bench.warmups < 0) {
                 throw new Rdu.UsageException("--tokens and --runs must be >= 1, --warmups >= 0");
             }
-            Path path = ModelLocator.locate(model);
-            System.err.printf("decoding %d tokens x (%d warm-up + %d measured) runs of %s...%n", tokens, warmups,
-                    runs, path);
-            DecodeBench b = DecodeBench.run(path, ChipFile.load(ChipFile.DEFAULT), timing, tokens, warmups, runs);
+            Path path = ModelLocator.locate(bench.model);
+            System.err.printf("decoding %d tokens x (%d warm-up + %d measured) runs of %s...%n", tokens,
+                    bench.warmups, bench.runs, path);
+            DecodeBench b = DecodeBench.run(path, ChipFile.load(ChipFile.DEFAULT), timing, tokens, bench.warmups,
+                    bench.runs);
             System.out.printf(Locale.ROOT, "model %s (timing model %s)%n", b.model(), timing);
             System.out.printf(Locale.ROOT, "  host decode: median %.1f tokens/s over %d runs (each: %s)%n",
-                    b.medianTokensPerSecond(), runs, formatAll(b.tokensPerSecond()));
+                    b.medianTokensPerSecond(), bench.runs, formatAll(b.tokensPerSecond()));
             if (timing != Generator.Timing.OFF) {
                 System.out.printf(Locale.ROOT, "  timing model: median %.1f%% of the functional path's host time%n",
                         100 * b.medianTimingOverhead());
@@ -70,6 +81,37 @@ final class BenchCommand {
                 s.append(s.isEmpty() ? "" : " ").append(String.format(Locale.ROOT, "%.1f", v));
             }
             return s.toString();
+        }
+    }
+
+    @Command(name = "prefill", mixinStandardHelpOptions = true,
+            description = "Median host positions/s of a prompt fed as one forward pass against the same positions"
+                    + " fed one at a time (one socket, no timing model).")
+    static final class Prefill implements Runnable {
+
+        @Mixin
+        Runs bench;
+
+        @Option(names = "--positions", defaultValue = "256", description = "Prompt positions per run, at most the"
+                + " model's context (default: ${DEFAULT-VALUE}).")
+        int positions;
+
+        @Override
+        public void run() {
+            if (positions < 1 || bench.runs < 1 || bench.warmups < 0) {
+                throw new Rdu.UsageException("--positions and --runs must be >= 1, --warmups >= 0");
+            }
+            Path path = ModelLocator.locate(bench.model);
+            System.err.printf("prefilling %d positions x (%d warm-up + %d measured) runs of %s...%n", positions,
+                    bench.warmups, bench.runs, path);
+            PrefillBench b = PrefillBench.run(path, ChipFile.load(ChipFile.DEFAULT), positions, bench.warmups,
+                    bench.runs);
+            System.out.printf(Locale.ROOT, "model %s, %d positions%n", b.model(), b.positions());
+            System.out.printf(Locale.ROOT, "  one pass:             median %.1f positions/s over %d runs"
+                    + " (each: %s)%n", b.medianPass(), bench.runs, Decode.formatAll(b.passPositionsPerSecond()));
+            System.out.printf(Locale.ROOT, "  position by position: median %.1f positions/s (each: %s)%n",
+                    b.medianSteps(), Decode.formatAll(b.stepPositionsPerSecond()));
+            System.out.printf(Locale.ROOT, "  one pass is %.2fx faster%n", b.medianPass() / b.medianSteps());
         }
     }
 

@@ -11,9 +11,11 @@ import rdu.sampling.Sampler;
 import rdu.schedule.Schedule;
 
 /**
- * Runs a decode step for real on the host, over one or more sockets in lockstep: socket s runs operator i of its
- * schedule after every socket has run operator i-1, as tensor parallelism needs. Collectives add up or concatenate the
- * sockets' buffers (sockets in order, so results do not depend on threads); sampling reads the gathered logits.
+ * Runs forward passes for real on the host, over one or more sockets in lockstep: socket s runs operator i of its
+ * schedule after every socket has run operator i-1, as tensor parallelism needs. A pass feeds n >= 1 tokens at
+ * consecutive positions through every layer together (weights read once per pass, attention causal), so prefill is one
+ * pass and a decode step a pass of one. Collectives add up or concatenate the sockets' buffers row by row (sockets in
+ * order, so results do not depend on threads). Each row's logits have the bits it gets when its position runs alone.
  */
 public final class FunctionalExecutor {
 
@@ -21,9 +23,13 @@ public final class FunctionalExecutor {
     private final List<SocketExecutor> sockets = new ArrayList<>();
     private final int positions;
     private final Sampler sampler;
-    private final float[] logits;
+    private final int vocabSize;
+    /** Gathered logits, one row per position of the widest pass so far. */
+    private float[][] logits;
+    private int lastPassWidth = 1;
     /** The sampler may scale logits in place; it works on this copy so the logits stay as computed. */
     private final float[] samplingScratch;
+    private final int[] oneToken = new int[1];
 
     /**
      * @param schedules one per socket, of the same structure (socket s's tensor-parallel shard)
@@ -38,76 +44,106 @@ public final class FunctionalExecutor {
             sockets.add(new SocketExecutor(schedule, ropeLayout, positions));
         }
         this.sampler = sampler;
-        this.logits = new float[vocabSize];
+        this.vocabSize = vocabSize;
+        this.logits = new float[1][vocabSize];
         this.samplingScratch = new float[vocabSize];
     }
 
     /**
-     * Runs one decode step: feeds {@code token} at position {@code pos}.
+     * Runs one pass: tokens[i] at position startPos + i, for every i, writing all their keys and values to the KV
+     * cache; position startPos + i attends to cache positions 0..startPos + i. Nothing is sampled.
+     *
+     * @return one row of logits per token: row i scores the token that follows tokens[i]. The rows are the executor's
+     *         buffers, overwritten by the next pass or step: copy what must outlive it.
+     */
+    public float[][] forward(int[] tokens, int startPos) {
+        int n = tokens.length;
+        if (n == 0) {
+            throw new IllegalArgumentException("a forward pass needs at least one token, found none");
+        }
+        if (startPos < 0 || (long) startPos + n > positions) {
+            throw new IllegalArgumentException((n == 1 ? "position " + startPos
+                    : "positions " + startPos + " to " + ((long) startPos + n - 1))
+                    + " outside the " + positions + " positions of this run");
+        }
+        if (n > logits.length) {
+            logits = new float[n][vocabSize];
+        }
+        for (SocketExecutor socket : sockets) {
+            socket.reserve(n);
+        }
+        List<Node> plan = nodes.getFirst();
+        for (int i = 0; i < plan.size(); i++) {
+            switch (plan.get(i).op()) {
+                case Op.AllReduce r -> allReduce(r.buffer(), n);
+                case Op.AllGather g -> gather(g.buffer(), n);
+                case Op.Sample s -> {
+                    if (sockets.size() == 1) {
+                        gather(Activation.LOGITS, n);
+                    }
+                }
+                default -> {
+                    for (int s = 0; s < sockets.size(); s++) {
+                        sockets.get(s).execute(nodes.get(s).get(i).op(), tokens, startPos, n);
+                    }
+                }
+            }
+        }
+        lastPassWidth = n;
+        return Arrays.copyOf(logits, n);
+    }
+
+    /**
+     * Runs one decode step: a pass over {@code token} at position {@code pos}.
      * When {@code sample} is false (a prompt position whose successor is known) the sampling kernel is skipped,
      * as in llama2.c, so a seeded sampler draws the same numbers whatever the prompt length.
      *
      * @return the next token, or -1 when not sampled
      */
     public int step(int token, int pos, boolean sample) {
-        if (pos < 0 || pos >= positions) {
-            throw new IllegalArgumentException("position " + pos + " outside the " + positions + " positions of this run");
+        oneToken[0] = token;
+        float[] row = forward(oneToken, pos)[0];
+        if (!sample) {
+            return -1;
         }
-        int next = -1;
-        List<Node> plan = nodes.getFirst();
-        for (int i = 0; i < plan.size(); i++) {
-            switch (plan.get(i).op()) {
-                case Op.AllReduce r -> allReduce(r.buffer());
-                case Op.AllGather g -> gather(g.buffer());
-                case Op.Sample s -> {
-                    if (sockets.size() == 1) {
-                        gather(Activation.LOGITS);
-                    }
-                    if (sample) {
-                        System.arraycopy(logits, 0, samplingScratch, 0, logits.length);
-                        next = sampler.sample(samplingScratch);
-                    }
-                }
-                default -> {
-                    for (int s = 0; s < sockets.size(); s++) {
-                        sockets.get(s).execute(nodes.get(s).get(i).op(), token, pos);
-                    }
-                }
-            }
-        }
-        return next;
+        System.arraycopy(row, 0, samplingScratch, 0, row.length);
+        return sampler.sample(samplingScratch);
     }
 
-    /** The logits of the last step (read-only by convention: callers must not modify them). */
+    /** The logits of the last position of the last pass or step (read-only by convention: callers must not modify). */
     public float[] logits() {
-        return logits;
+        return logits[lastPassWidth - 1];
     }
 
-    /** Every socket's buffer becomes the sum of all of them, added in socket order. */
-    private void allReduce(Activation a) {
-        float[] sum = sockets.getFirst().buffer(a); // summed in place: no allocation per layer and token
-        for (int s = 1; s < sockets.size(); s++) {
-            float[] part = sockets.get(s).buffer(a);
-            for (int j = 0; j < sum.length; j++) {
-                sum[j] += part[j];
+    /** Every socket's rows of {@code a} become the sum of all of them, added in socket order. */
+    private void allReduce(Activation a, int n) {
+        for (int row = 0; row < n; row++) {
+            float[] sum = sockets.getFirst().buffer(a)[row]; // summed in place: no allocation per layer and pass
+            for (int s = 1; s < sockets.size(); s++) {
+                float[] part = sockets.get(s).buffer(a)[row];
+                for (int j = 0; j < sum.length; j++) {
+                    sum[j] += part[j];
+                }
+            }
+            for (int s = 1; s < sockets.size(); s++) {
+                System.arraycopy(sum, 0, sockets.get(s).buffer(a)[row], 0, sum.length);
             }
         }
-        for (int s = 1; s < sockets.size(); s++) {
-            System.arraycopy(sum, 0, sockets.get(s).buffer(a), 0, sum.length);
-        }
     }
 
-    /** The sockets' blocks of {@code a}, one after another, into the gathered logits. */
-    private void gather(Activation a) {
-        int offset = 0;
-        for (SocketExecutor socket : sockets) {
-            float[] block = socket.buffer(a);
-            System.arraycopy(block, 0, logits, offset, block.length);
-            offset += block.length;
-        }
-        if (offset != logits.length) {
-            throw new IllegalStateException("gathered " + offset + " logits, expected " + logits.length
-                    + ": " + Arrays.toString(sockets.stream().map(s -> s.buffer(a).length).toArray()));
+    /** The sockets' blocks of {@code a}, one after another, into the gathered logits, row by row. */
+    private void gather(Activation a, int n) {
+        for (int row = 0; row < n; row++) {
+            int offset = 0;
+            for (SocketExecutor socket : sockets) {
+                float[] block = socket.buffer(a)[row];
+                System.arraycopy(block, 0, logits[row], offset, block.length);
+                offset += block.length;
+            }
+            if (offset != vocabSize) {
+                throw new IllegalStateException("gathered " + offset + " logits, expected " + vocabSize
+                        + ": " + Arrays.toString(sockets.stream().map(s -> s.buffer(a)[0].length).toArray()));
+            }
         }
     }
 }

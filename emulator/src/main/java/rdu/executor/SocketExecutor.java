@@ -16,12 +16,15 @@ import rdu.norm.RmsNorm;
 import rdu.rope.Rope;
 import rdu.rope.RopeLayout;
 import rdu.schedule.Schedule;
+import rdu.tensor.Tensor;
 
 /**
  * One socket running its schedule for real: each operator executes its SIMD kernel on the socket's activation
- * buffers, reading weights through their placements in the socket's memory. Holds the state the socket holds between
- * steps: activation buffers (PMUs) and its part of the KV cache (HBM). Collectives and sampling span sockets, so
- * {@link FunctionalExecutor} runs those.
+ * buffers, reading weights through their placements in the socket's memory. A pass runs n positions together: every
+ * buffer holds one row per position, matrix products read their weights once for all rows, and the other operators
+ * run row by row, row i at position startPos + i. Holds the state the socket holds between passes: activation buffers
+ * (PMUs) and its part of the KV cache (HBM). Collectives and sampling span sockets, so {@link FunctionalExecutor}
+ * runs those.
  */
 final class SocketExecutor {
 
@@ -30,7 +33,9 @@ final class SocketExecutor {
 
     private final ModelConfig config;
     private final SocketMemory memory;
-    private final Map<Activation, float[]> buffers = new EnumMap<>(Activation.class);
+    /** Each buffer as rows [position in the pass][value]; as many rows as the widest pass so far. */
+    private final Map<Activation, float[][]> buffers = new EnumMap<>(Activation.class);
+    private int rows;
     private final KvCache kvCache;
     private final Rope rope;
 
@@ -38,31 +43,73 @@ final class SocketExecutor {
     SocketExecutor(Schedule schedule, RopeLayout ropeLayout, int positions) {
         this.config = schedule.config();
         this.memory = schedule.memory();
-        for (Activation a : Activation.values()) {
-            buffers.put(a, new float[a.size(config)]);
-        }
+        reserve(1);
         this.kvCache = new KvCache(config.numLayers(), positions, config.kvDim());
         this.rope = new Rope(config.headDim(), config.ropeTheta(), config.ropeScaling(), ropeLayout);
     }
 
-    float[] buffer(Activation a) {
+    /** Makes room for a pass over n positions: buffers grow to the widest pass and stay, so passes allocate nothing. */
+    void reserve(int n) {
+        if (n > rows) {
+            for (Activation a : Activation.values()) {
+                buffers.put(a, new float[n][a.size(config)]);
+            }
+            rows = n;
+        }
+    }
+
+    /** Buffer {@code a}, row i for position startPos + i of the current pass (rows past the pass are stale). */
+    float[][] buffer(Activation a) {
         return buffers.get(a);
     }
 
-    /** Runs one operator that stays within the socket. */
-    void execute(Op op, int token, int pos) {
+    /**
+     * Runs one operator that stays within the socket over the pass's n positions: tokens[i] at position startPos + i.
+     * Attention of row i covers cache positions 0..startPos + i: the pass's KvWrite has stored every row before.
+     */
+    void execute(Op op, int[] tokens, int startPos, int n) {
         switch (op) {
-            case Op.Embed e -> Embedding.lookup(memory.read(e.table()), token, buffer(Activation.X));
-            case Op.RmsNorm n -> RmsNorm.apply(buffer(n.out()), buffer(n.in()), memory.read(n.weight()), n.eps());
-            case Op.MatVec m -> MatVec.apply(memory.read(m.weight()), buffer(m.in()), buffer(m.out()));
-            case Op.Rope r -> rope.rotate(buffer(r.target()), 0, r.heads(), pos);
-            case Op.KvWrite w -> kvCache.store(w.layer(), pos, buffer(Activation.K), buffer(Activation.V));
+            case Op.Embed e -> {
+                Tensor table = memory.read(e.table());
+                for (int i = 0; i < n; i++) {
+                    Embedding.lookup(table, tokens[i], buffer(Activation.X)[i]);
+                }
+            }
+            case Op.RmsNorm r -> {
+                Tensor weight = memory.read(r.weight());
+                for (int i = 0; i < n; i++) {
+                    RmsNorm.apply(buffer(r.out())[i], buffer(r.in())[i], weight, r.eps());
+                }
+            }
+            case Op.MatVec m -> MatVec.apply(memory.read(m.weight()), buffer(m.in()), n, buffer(m.out()));
+            case Op.Rope r -> {
+                for (int i = 0; i < n; i++) {
+                    rope.rotate(buffer(r.target())[i], 0, r.heads(), startPos + i);
+                }
+            }
+            case Op.KvWrite w -> {
+                for (int i = 0; i < n; i++) {
+                    kvCache.store(w.layer(), startPos + i, buffer(Activation.K)[i], buffer(Activation.V)[i]);
+                }
+            }
             case Op.Attention a when a.latent() != null -> throw new UnsupportedOperationException(
                     "Multi-head Latent Attention models run in timing-only mode (rdu simulate)");
-            case Op.Attention a -> Attention.apply(buffer(Activation.ATTN), buffer(Activation.Q), kvCache, a.layer(),
-                    pos, config.numHeads(), config.numKvHeads(), config.headDim());
-            case Op.SwiGlu s -> SwiGlu.apply(buffer(s.gate()), buffer(s.up()), config.intermediateSize());
-            case Op.Residual r -> Residual.add(buffer(r.into()), buffer(r.add()));
+            case Op.Attention a -> {
+                for (int i = 0; i < n; i++) {
+                    Attention.apply(buffer(Activation.ATTN)[i], buffer(Activation.Q)[i], kvCache, a.layer(),
+                            startPos + i, config.numHeads(), config.numKvHeads(), config.headDim());
+                }
+            }
+            case Op.SwiGlu g -> {
+                for (int i = 0; i < n; i++) {
+                    SwiGlu.apply(buffer(g.gate())[i], buffer(g.up())[i], config.intermediateSize());
+                }
+            }
+            case Op.Residual r -> {
+                for (int i = 0; i < n; i++) {
+                    Residual.add(buffer(r.into())[i], buffer(r.add())[i]);
+                }
+            }
             case Op.Router r -> throw new UnsupportedOperationException(MOE_IS_TIMING_ONLY);
             case Op.Experts x -> throw new UnsupportedOperationException(MOE_IS_TIMING_ONLY);
             case Op.AllReduce r -> throw new IllegalStateException("collectives span sockets: FunctionalExecutor runs them");

@@ -6,14 +6,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /** The shared folder beside the repository (models, run.c's golden records); these tests fail without it. */
-final class SharedModels {
+public final class SharedModels {
 
-    static final String STORIES = "models/stories260K-hf";
+    public static final String STORIES = "models/stories260K-hf";
 
     private SharedModels() {
     }
 
-    static Path root() {
+    public static Path root() {
         String property = System.getProperty("rdu.shared");
         if (property == null) {
             fail("system property rdu.shared is not set: run the tests through Maven");

@@ -15,10 +15,14 @@ import rdu.tensor.Tensor;
  * kernel walks four rows at a time: four independent FMA chains hide latency, four memory streams keep
  * the prefetchers busy, and each x vector is loaded once for all four. Every row is summed in the same
  * order whatever its neighbours or chunking, so results never depend on how the rows were split.
+ * <p>
+ * A pass over several positions multiplies the same W by n vectors: each group of four rows is read from memory
+ * once and dotted with every vector while it sits in cache. Each (row, vector) result is computed exactly as for
+ * that vector alone, so a pass gives the same bits as n single products.
  */
 public final class MatVec {
 
-    /** Below this many weights a matrix runs on the calling thread: handing it to the pool costs more. */
+    /** Below this many weight-times-vector products a call runs on the calling thread: the pool costs more. */
     static final long PARALLEL_ELEMENTS = 1 << 18;
 
     private MatVec() {
@@ -32,12 +36,34 @@ public final class MatVec {
     public static void apply(Tensor w, long rowStart, int rowCount, float[] x, float[] out, int outOffset) {
         checkMatrix(w);
         checkRows(w, rowStart, rowCount);
-        checkVectors(w, x, out, outOffset, rowCount);
-        if ((long) rowCount * x.length < PARALLEL_ELEMENTS) {
-            rows(w, rowStart, rowCount, x, out, outOffset);
+        checkVectors(w, x, out, outOffset, rowCount, -1);
+        run(w, rowStart, rowCount, new float[][] {x}, 1, new float[][] {out}, outOffset);
+    }
+
+    /**
+     * out[j] = w x[j] for j < n, reading w once for all n vectors: x[j] has length cols, out[j] at least rows.
+     * out[j] holds the same bits as {@code apply(w, x[j], out[j])}.
+     */
+    public static void apply(Tensor w, float[][] x, int n, float[][] out) {
+        checkMatrix(w);
+        if (n < 1 || n > x.length || n > out.length) {
+            throw new IllegalArgumentException("matrix " + w + ": " + n + " vectors asked for, expected 1 to "
+                    + Math.min(x.length, out.length) + " (x has " + x.length + " rows, out " + out.length + ")");
+        }
+        int rows = Math.toIntExact(w.dim(0));
+        for (int j = 0; j < n; j++) {
+            checkVectors(w, x[j], out[j], 0, rows, j);
+        }
+        run(w, 0, rows, x, n, out, 0);
+    }
+
+    /** The checked product, on the calling thread when small, else split by rows over the host pool. */
+    private static void run(Tensor w, long rowStart, int rowCount, float[][] x, int n, float[][] out, int outOffset) {
+        if ((long) rowCount * x[0].length * n < PARALLEL_ELEMENTS) {
+            rows(w, rowStart, rowCount, x, n, out, outOffset);
         } else {
             HostPool.parallelFor(rowCount,
-                    (start, end) -> rows(w, rowStart + start, end - start, x, out, outOffset + start));
+                    (start, end) -> rows(w, rowStart + start, end - start, x, n, out, outOffset + start));
         }
     }
 
@@ -55,33 +81,40 @@ public final class MatVec {
         }
     }
 
-    private static void checkVectors(Tensor w, float[] x, float[] out, int outOffset, int rowCount) {
+    /** {@code index} is the vector's place in a pass, named in messages as x[index], or -1 for a single vector. */
+    private static void checkVectors(Tensor w, float[] x, float[] out, int outOffset, int rowCount, int index) {
         if (x.length != w.dim(1)) {
-            throw new IllegalArgumentException("matrix " + w + ": x has length " + x.length + ", expected cols = " + w.dim(1));
+            throw new IllegalArgumentException("matrix " + w + ": x" + at(index) + " has length " + x.length
+                    + ", expected cols = " + w.dim(1));
         }
         if (outOffset < 0 || (long) outOffset + rowCount > out.length) {
-            throw new IllegalArgumentException("matrix " + w + ": out has length " + out.length + ", needs "
-                    + rowCount + " values from offset " + outOffset);
+            throw new IllegalArgumentException("matrix " + w + ": out" + at(index) + " has length " + out.length
+                    + ", needs " + rowCount + " values from offset " + outOffset);
         }
     }
 
-    /** The serial kernel, without checks: rows [firstRow, firstRow + count) into out[outOffset...]. */
-    static void rows(Tensor w, long firstRow, int count, float[] x, float[] out, int outOffset) {
+    private static String at(int index) {
+        return index < 0 ? "" : "[" + index + "]";
+    }
+
+    /** The serial kernel, without checks: rows [firstRow, firstRow + count) times x[0..n) into out[j][outOffset...]. */
+    static void rows(Tensor w, long firstRow, int count, float[][] x, int n, float[][] out, int outOffset) {
         // One loop per dtype: a shared loop with a dtype switch inside runs 5x slower once it has seen two dtypes.
         switch (w.dtype()) {
-            case F32 -> rowsF32(w.data(), w.rowStride(), firstRow, count, x, out, outOffset);
-            case BF16 -> rowsBf16(w.data(), w.rowStride(), firstRow, count, x, out, outOffset);
-            case F16 -> rowsF16(w.data(), w.rowStride(), firstRow, count, x, out, outOffset);
+            case F32 -> rowsF32(w.data(), w.rowStride(), firstRow, count, x, n, out, outOffset);
+            case BF16 -> rowsBf16(w.data(), w.rowStride(), firstRow, count, x, n, out, outOffset);
+            case F16 -> rowsF16(w.data(), w.rowStride(), firstRow, count, x, n, out, outOffset);
             default -> throw new IllegalArgumentException("matrix " + w + ": dtype " + w.dtype() + " not supported");
         }
     }
 
     // The three loops below differ only in the load. Rows go in groups of four; in the last group the
     // missing rows repeat the final row, whose result is the same each time, so no separate tail loop.
+    // Each group meets every vector while its rows are in cache; a vector's chains start from zero each time.
 
-    private static void rowsF32(MemorySegment w, long stride, long firstRow, int count, float[] x, float[] out,
-                                  int outOffset) {
-        int cols = x.length;
+    private static void rowsF32(MemorySegment w, long stride, long firstRow, int count, float[][] x, int n,
+                                float[][] out, int outOffset) {
+        int cols = x[0].length;
         int bound = Simd.FLOAT.loopBound(cols);
         for (int r = 0; r < count; r += 4) {
             int i1 = Math.min(r + 1, count - 1);
@@ -91,27 +124,31 @@ public final class MatVec {
             long b1 = (firstRow + i1) * stride;
             long b2 = (firstRow + i2) * stride;
             long b3 = (firstRow + i3) * stride;
-            FloatVector s0 = FloatVector.zero(Simd.FLOAT);
-            FloatVector s1 = s0;
-            FloatVector s2 = s0;
-            FloatVector s3 = s0;
-            for (int i = 0; i < bound; i += Simd.FLOAT.length()) {
-                FloatVector xv = FloatVector.fromArray(Simd.FLOAT, x, i);
-                s0 = Simd.loadF32(w, 4 * (b0 + i)).fma(xv, s0);
-                s1 = Simd.loadF32(w, 4 * (b1 + i)).fma(xv, s1);
-                s2 = Simd.loadF32(w, 4 * (b2 + i)).fma(xv, s2);
-                s3 = Simd.loadF32(w, 4 * (b3 + i)).fma(xv, s3);
+            for (int j = 0; j < n; j++) {
+                float[] xj = x[j];
+                FloatVector s0 = FloatVector.zero(Simd.FLOAT);
+                FloatVector s1 = s0;
+                FloatVector s2 = s0;
+                FloatVector s3 = s0;
+                for (int i = 0; i < bound; i += Simd.FLOAT.length()) {
+                    FloatVector xv = FloatVector.fromArray(Simd.FLOAT, xj, i);
+                    s0 = Simd.loadF32(w, 4 * (b0 + i)).fma(xv, s0);
+                    s1 = Simd.loadF32(w, 4 * (b1 + i)).fma(xv, s1);
+                    s2 = Simd.loadF32(w, 4 * (b2 + i)).fma(xv, s2);
+                    s3 = Simd.loadF32(w, 4 * (b3 + i)).fma(xv, s3);
+                }
+                float[] oj = out[j];
+                oj[outOffset + r] = finish(DType.F32, w, b0, xj, s0);
+                oj[outOffset + i1] = finish(DType.F32, w, b1, xj, s1);
+                oj[outOffset + i2] = finish(DType.F32, w, b2, xj, s2);
+                oj[outOffset + i3] = finish(DType.F32, w, b3, xj, s3);
             }
-            out[outOffset + r] = finish(DType.F32, w, b0, x, s0);
-            out[outOffset + i1] = finish(DType.F32, w, b1, x, s1);
-            out[outOffset + i2] = finish(DType.F32, w, b2, x, s2);
-            out[outOffset + i3] = finish(DType.F32, w, b3, x, s3);
         }
     }
 
-    private static void rowsBf16(MemorySegment w, long stride, long firstRow, int count, float[] x, float[] out,
-                                  int outOffset) {
-        int cols = x.length;
+    private static void rowsBf16(MemorySegment w, long stride, long firstRow, int count, float[][] x, int n,
+                                float[][] out, int outOffset) {
+        int cols = x[0].length;
         int bound = Simd.FLOAT.loopBound(cols);
         for (int r = 0; r < count; r += 4) {
             int i1 = Math.min(r + 1, count - 1);
@@ -121,27 +158,31 @@ public final class MatVec {
             long b1 = (firstRow + i1) * stride;
             long b2 = (firstRow + i2) * stride;
             long b3 = (firstRow + i3) * stride;
-            FloatVector s0 = FloatVector.zero(Simd.FLOAT);
-            FloatVector s1 = s0;
-            FloatVector s2 = s0;
-            FloatVector s3 = s0;
-            for (int i = 0; i < bound; i += Simd.FLOAT.length()) {
-                FloatVector xv = FloatVector.fromArray(Simd.FLOAT, x, i);
-                s0 = Simd.loadBf16(w, 2 * (b0 + i)).fma(xv, s0);
-                s1 = Simd.loadBf16(w, 2 * (b1 + i)).fma(xv, s1);
-                s2 = Simd.loadBf16(w, 2 * (b2 + i)).fma(xv, s2);
-                s3 = Simd.loadBf16(w, 2 * (b3 + i)).fma(xv, s3);
+            for (int j = 0; j < n; j++) {
+                float[] xj = x[j];
+                FloatVector s0 = FloatVector.zero(Simd.FLOAT);
+                FloatVector s1 = s0;
+                FloatVector s2 = s0;
+                FloatVector s3 = s0;
+                for (int i = 0; i < bound; i += Simd.FLOAT.length()) {
+                    FloatVector xv = FloatVector.fromArray(Simd.FLOAT, xj, i);
+                    s0 = Simd.loadBf16(w, 2 * (b0 + i)).fma(xv, s0);
+                    s1 = Simd.loadBf16(w, 2 * (b1 + i)).fma(xv, s1);
+                    s2 = Simd.loadBf16(w, 2 * (b2 + i)).fma(xv, s2);
+                    s3 = Simd.loadBf16(w, 2 * (b3 + i)).fma(xv, s3);
+                }
+                float[] oj = out[j];
+                oj[outOffset + r] = finish(DType.BF16, w, b0, xj, s0);
+                oj[outOffset + i1] = finish(DType.BF16, w, b1, xj, s1);
+                oj[outOffset + i2] = finish(DType.BF16, w, b2, xj, s2);
+                oj[outOffset + i3] = finish(DType.BF16, w, b3, xj, s3);
             }
-            out[outOffset + r] = finish(DType.BF16, w, b0, x, s0);
-            out[outOffset + i1] = finish(DType.BF16, w, b1, x, s1);
-            out[outOffset + i2] = finish(DType.BF16, w, b2, x, s2);
-            out[outOffset + i3] = finish(DType.BF16, w, b3, x, s3);
         }
     }
 
-    private static void rowsF16(MemorySegment w, long stride, long firstRow, int count, float[] x, float[] out,
-                                  int outOffset) {
-        int cols = x.length;
+    private static void rowsF16(MemorySegment w, long stride, long firstRow, int count, float[][] x, int n,
+                                float[][] out, int outOffset) {
+        int cols = x[0].length;
         int bound = Simd.FLOAT.loopBound(cols);
         for (int r = 0; r < count; r += 4) {
             int i1 = Math.min(r + 1, count - 1);
@@ -151,21 +192,25 @@ public final class MatVec {
             long b1 = (firstRow + i1) * stride;
             long b2 = (firstRow + i2) * stride;
             long b3 = (firstRow + i3) * stride;
-            FloatVector s0 = FloatVector.zero(Simd.FLOAT);
-            FloatVector s1 = s0;
-            FloatVector s2 = s0;
-            FloatVector s3 = s0;
-            for (int i = 0; i < bound; i += Simd.FLOAT.length()) {
-                FloatVector xv = FloatVector.fromArray(Simd.FLOAT, x, i);
-                s0 = Simd.loadF16(w, 2 * (b0 + i)).fma(xv, s0);
-                s1 = Simd.loadF16(w, 2 * (b1 + i)).fma(xv, s1);
-                s2 = Simd.loadF16(w, 2 * (b2 + i)).fma(xv, s2);
-                s3 = Simd.loadF16(w, 2 * (b3 + i)).fma(xv, s3);
+            for (int j = 0; j < n; j++) {
+                float[] xj = x[j];
+                FloatVector s0 = FloatVector.zero(Simd.FLOAT);
+                FloatVector s1 = s0;
+                FloatVector s2 = s0;
+                FloatVector s3 = s0;
+                for (int i = 0; i < bound; i += Simd.FLOAT.length()) {
+                    FloatVector xv = FloatVector.fromArray(Simd.FLOAT, xj, i);
+                    s0 = Simd.loadF16(w, 2 * (b0 + i)).fma(xv, s0);
+                    s1 = Simd.loadF16(w, 2 * (b1 + i)).fma(xv, s1);
+                    s2 = Simd.loadF16(w, 2 * (b2 + i)).fma(xv, s2);
+                    s3 = Simd.loadF16(w, 2 * (b3 + i)).fma(xv, s3);
+                }
+                float[] oj = out[j];
+                oj[outOffset + r] = finish(DType.F16, w, b0, xj, s0);
+                oj[outOffset + i1] = finish(DType.F16, w, b1, xj, s1);
+                oj[outOffset + i2] = finish(DType.F16, w, b2, xj, s2);
+                oj[outOffset + i3] = finish(DType.F16, w, b3, xj, s3);
             }
-            out[outOffset + r] = finish(DType.F16, w, b0, x, s0);
-            out[outOffset + i1] = finish(DType.F16, w, b1, x, s1);
-            out[outOffset + i2] = finish(DType.F16, w, b2, x, s2);
-            out[outOffset + i3] = finish(DType.F16, w, b3, x, s3);
         }
     }
 

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.lang.foreign.Arena;
+import java.util.Arrays;
 import java.util.Random;
 
 import org.junit.jupiter.api.Test;
@@ -125,10 +126,101 @@ class MatVecTest {
             float[] parallel = new float[rows];
             MatVec.apply(w, x, parallel);
             float[] serial = new float[rows];
-            MatVec.rows(w, 0, rows, x, serial, 0);
+            MatVec.rows(w, 0, rows, new float[][] {x}, 1, new float[][] {serial}, 0);
             assertArrayEquals(serial, parallel);
             assertMatchesReference(w, 0, x, parallel, 0, rows);
         }
+    }
+
+    /** n vectors of length cols, in an array of {@code capacity} rows (the rest must be ignored). */
+    private static float[][] vectors(Random random, int capacity, int cols) {
+        float[][] x = new float[capacity][];
+        for (int j = 0; j < capacity; j++) {
+            x[j] = TestTensors.randomFloats(random, cols);
+        }
+        return x;
+    }
+
+    /** Asserts out[j] holds exactly the bits of the one-vector product of x[j], for j < n. */
+    private static void assertEqualsOneVectorAtATime(Tensor w, float[][] x, int n, float[][] out, String what) {
+        for (int j = 0; j < n; j++) {
+            float[] single = new float[(int) w.dim(0)];
+            MatVec.apply(w, x[j], single);
+            float[] pass = Arrays.copyOf(out[j], single.length);
+            assertArrayEquals(single, pass, what + " vector " + j); // float arrays compare bit for bit
+        }
+    }
+
+    @Test
+    void passEqualsOneVectorAtATimeBitForBitForEveryDtypeAndOddShape() {
+        Random random = new Random(7);
+        for (DType dtype : DTYPES) {
+            for (int rows : new int[] {1, 3, 7, 13}) {
+                for (int cols : new int[] {1, 33, 37, 129}) {
+                    Tensor w = randomMatrix(random, dtype, rows, cols, 2);
+                    for (int n = 1; n <= 6; n++) {
+                        float[][] x = vectors(random, n, cols);
+                        float[][] out = new float[n][rows];
+                        MatVec.apply(w, x, n, out);
+                        assertEqualsOneVectorAtATime(w, x, n, out, dtype + " [" + rows + ", " + cols + "] n " + n);
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void passTakesTheParallelPathWhenVectorsTimesWeightsAreManyAndStillEqualsOneVectorAtATime() {
+        Random random = new Random(8);
+        int rows = 301;
+        int cols = 257;
+        int n = 5;
+        assertTrue((long) rows * cols < MatVec.PARALLEL_ELEMENTS, "one vector must take the serial path");
+        assertTrue((long) rows * cols * n >= MatVec.PARALLEL_ELEMENTS, "the pass must take the parallel path");
+        for (DType dtype : DTYPES) {
+            Tensor w = randomMatrix(random, dtype, rows, cols, 0);
+            float[][] x = vectors(random, n, cols);
+            float[][] parallel = new float[n][rows];
+            MatVec.apply(w, x, n, parallel);
+            assertEqualsOneVectorAtATime(w, x, n, parallel, dtype + " parallel pass");
+            float[][] serial = new float[n][rows];
+            MatVec.rows(w, 0, rows, x, n, serial, 0);
+            for (int j = 0; j < n; j++) {
+                assertArrayEquals(serial[j], parallel[j], dtype + " vector " + j);
+            }
+        }
+    }
+
+    @Test
+    void passReadsAndWritesOnlyTheFirstNRowsAndOutMayBeLonger() {
+        Random random = new Random(9);
+        Tensor w = randomMatrix(random, DType.BF16, 5, 37, 0);
+        float[][] x = vectors(random, 6, 37);
+        x[4] = new float[3]; // beyond n: neither read nor checked
+        float[][] out = new float[6][8];
+        out[2][5] = 42;
+        out[4][0] = 43;
+        MatVec.apply(w, x, 4, out);
+        assertEqualsOneVectorAtATime(w, x, 4, out, "BF16");
+        assertEquals(42, out[2][5], "out past the matrix's rows is left alone");
+        assertEquals(43, out[4][0], "out rows past n are left alone");
+    }
+
+    @Test
+    void badPassShapesGetClearErrors() {
+        Tensor w = randomMatrix(new Random(10), DType.F32, 4, 5, 0);
+        float[][] x = {new float[5], new float[5], new float[5]};
+        float[][] out = {new float[4], new float[4], new float[4]};
+        assertMessage("4 vectors asked for, expected 1 to 3 (x has 3 rows, out 3)", () -> MatVec.apply(w, x, 4, out));
+        assertMessage("3 vectors asked for, expected 1 to 2 (x has 3 rows, out 2)",
+                () -> MatVec.apply(w, x, 3, new float[][] {new float[4], new float[4]}));
+        assertMessage("0 vectors asked for", () -> MatVec.apply(w, x, 0, out));
+        assertMessage("x[1] has length 6, expected cols = 5",
+                () -> MatVec.apply(w, new float[][] {new float[5], new float[6]}, 2, out));
+        assertMessage("out[2] has length 3, needs 4 values",
+                () -> MatVec.apply(w, x, 3, new float[][] {new float[4], new float[4], new float[3]}));
+        Tensor vector = w.reshape("v", 20);
+        assertMessage("expected rank 2", () -> MatVec.apply(vector, x, 1, out));
     }
 
     @Test
