@@ -1,22 +1,21 @@
 package rdu.bench;
 
 import java.nio.file.Path;
-import java.util.List;
 import rdu.chip.Chip;
-import rdu.executor.FunctionalExecutor;
-import rdu.generate.GenerationException;
-import rdu.graph.TensorParallel;
-import rdu.memory.SocketMemory;
+import rdu.generate.Generator;
+import rdu.generate.TokenListener;
 import rdu.model.Checkpoint;
 import rdu.model.ModelConfig;
+import rdu.runtime.GenerationException;
+import rdu.runtime.StepRecord;
 import rdu.sampling.Sampler;
-import rdu.schedule.Schedule;
 import rdu.schedule.ScheduleOptions;
 
 /**
- * Host prompt-processing speed of a checkpoint on the functional path, one socket: the same positions fed as one
- * forward pass (each weight read once for all of them) and one position at a time, as decode feeds them. Each run
- * times both on fresh KV caches, one after the other, so both see the same machine load.
+ * Host prompt-processing speed of a checkpoint on the functional path, one socket: the prefill step of a request
+ * (through the one step loop, timing off) with the prompt in one pass (each weight read once for all positions) and
+ * in passes of one position, as decode feeds them. Each run times both on fresh KV caches, one after the other, so
+ * both see the same machine load.
  *
  * @param passPositionsPerSecond positions/s of the single pass, per measured run (after warm-up runs)
  * @param stepPositionsPerSecond positions/s of the single-position steps, per measured run
@@ -39,28 +38,19 @@ public record PrefillBench(Path model, int positions, double[] passPositionsPerS
                 throw new GenerationException(positions + " positions asked for, but the model's context"
                         + " (max_position_embeddings) is " + config.maxPositions() + " positions");
             }
-            var shard = TensorParallel.slice(config, checkpoint.weights(), 1, 0);
-            var memory = new SocketMemory(0, chip.hbmBytes(), chip.ddrBytes());
-            List<Schedule> schedules =
-                    List.of(Schedule.compile(TensorParallel.graph(shard), ScheduleOptions.defaults(), memory));
             // the ids do not change the work: BOS, then ids counting up through the vocabulary
             int[] tokens = new int[positions];
             for (int i = 0; i < positions; i++) {
                 tokens[i] = (config.bosTokenId() + i) % config.vocabSize();
             }
+            var setup = Generator.Setup.of(chip, ScheduleOptions.defaults()).withTiming(Generator.Timing.OFF);
+            var onePass = new Generator(checkpoint, setup.withPrefillChunk(positions));
+            var oneByOne = new Generator(checkpoint, setup.withPrefillChunk(1));
             double[] pass = new double[runs];
             double[] steps = new double[runs];
             for (int r = -warmups; r < runs; r++) {
-                var executor = executor(schedules, checkpoint, positions);
-                long start = System.nanoTime();
-                executor.forward(tokens, 0);
-                long passNanos = System.nanoTime() - start;
-                executor = executor(schedules, checkpoint, positions);
-                start = System.nanoTime();
-                for (int pos = 0; pos < positions; pos++) {
-                    executor.step(tokens[pos], pos, false);
-                }
-                long stepNanos = System.nanoTime() - start;
+                long passNanos = prefillNanos(onePass, tokens);
+                long stepNanos = prefillNanos(oneByOne, tokens);
                 if (r >= 0) {
                     pass[r] = positions * 1e9 / passNanos;
                     steps[r] = positions * 1e9 / stepNanos;
@@ -70,9 +60,19 @@ public record PrefillBench(Path model, int positions, double[] passPositionsPerS
         }
     }
 
-    /** A fresh executor: an empty KV cache. */
-    private static FunctionalExecutor executor(List<Schedule> schedules, Checkpoint checkpoint, int positions) {
-        return new FunctionalExecutor(schedules, checkpoint.weights().ropeLayout(), new Sampler(0, 0, 1, 1),
-                checkpoint.config().vocabSize(), positions);
+    /** Host time of the request's first step, the prefill of {@code tokens} (and the sampling of one token). */
+    private static long prefillNanos(Generator generator, int[] tokens) {
+        long[] nanos = new long[1];
+        generator.generate(tokens, 1, new Sampler(0, 0, 1, 1), new TokenListener() {
+            @Override
+            public void onToken(int index, int token, float[] logits, byte[] text) {
+            }
+
+            @Override
+            public void onStep(StepRecord step) {
+                nanos[0] = step.hostNanos();
+            }
+        });
+        return nanos[0];
     }
 }

@@ -7,7 +7,6 @@ import rdu.graph.Activation;
 import rdu.graph.Node;
 import rdu.graph.Op;
 import rdu.rope.RopeLayout;
-import rdu.sampling.Sampler;
 import rdu.schedule.Schedule;
 
 /**
@@ -22,31 +21,23 @@ public final class FunctionalExecutor {
     private final List<List<Node>> nodes = new ArrayList<>();
     private final List<SocketExecutor> sockets = new ArrayList<>();
     private final int positions;
-    private final Sampler sampler;
     private final int vocabSize;
     /** Gathered logits, one row per position of the widest pass so far. */
     private float[][] logits;
-    private int lastPassWidth = 1;
-    /** The sampler may scale logits in place; it works on this copy so the logits stay as computed. */
-    private final float[] samplingScratch;
-    private final int[] oneToken = new int[1];
 
     /**
      * @param schedules one per socket, of the same structure (socket s's tensor-parallel shard)
      * @param positions the positions this run may reach, at most the model's context: the host KV cache's bound
      */
-    public FunctionalExecutor(List<Schedule> schedules, RopeLayout ropeLayout, Sampler sampler, int vocabSize,
-                              int positions) {
+    public FunctionalExecutor(List<Schedule> schedules, RopeLayout ropeLayout, int vocabSize, int positions) {
         this.positions = positions;
         for (Schedule schedule : schedules) {
             // a looped call lists every layer's operators in turn
             nodes.add(schedule.calls().stream().flatMap(call -> call.nodes().stream()).toList());
             sockets.add(new SocketExecutor(schedule, ropeLayout, positions));
         }
-        this.sampler = sampler;
         this.vocabSize = vocabSize;
         this.logits = new float[1][vocabSize];
-        this.samplingScratch = new float[vocabSize];
     }
 
     /**
@@ -54,7 +45,7 @@ public final class FunctionalExecutor {
      * cache; position startPos + i attends to cache positions 0..startPos + i. Nothing is sampled.
      *
      * @return one row of logits per token: row i scores the token that follows tokens[i]. The rows are the executor's
-     *         buffers, overwritten by the next pass or step: copy what must outlive it.
+     *         buffers, overwritten by the next pass: copy what must outlive it.
      */
     public float[][] forward(int[] tokens, int startPos) {
         int n = tokens.length;
@@ -89,30 +80,7 @@ public final class FunctionalExecutor {
                 }
             }
         }
-        lastPassWidth = n;
         return Arrays.copyOf(logits, n);
-    }
-
-    /**
-     * Runs one decode step: a pass over {@code token} at position {@code pos}.
-     * When {@code sample} is false (a prompt position whose successor is known) the sampling kernel is skipped,
-     * as in llama2.c, so a seeded sampler draws the same numbers whatever the prompt length.
-     *
-     * @return the next token, or -1 when not sampled
-     */
-    public int step(int token, int pos, boolean sample) {
-        oneToken[0] = token;
-        float[] row = forward(oneToken, pos)[0];
-        if (!sample) {
-            return -1;
-        }
-        System.arraycopy(row, 0, samplingScratch, 0, row.length);
-        return sampler.sample(samplingScratch);
-    }
-
-    /** The logits of the last position of the last pass or step (read-only by convention: callers must not modify). */
-    public float[] logits() {
-        return logits[lastPassWidth - 1];
     }
 
     /** Every socket's rows of {@code a} become the sum of all of them, added in socket order. */

@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import rdu.chip.ChipFile;
-import rdu.generate.GenerationException;
+import rdu.runtime.GenerationException;
 import rdu.regression.SharedModels;
 
 /** The prefill benchmark measures both ways of feeding a prompt, and refuses a prompt longer than the context. */

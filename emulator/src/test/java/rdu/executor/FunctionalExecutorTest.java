@@ -19,14 +19,12 @@ import rdu.memory.SocketMemory;
 import rdu.model.Checkpoint;
 import rdu.regression.SharedModels;
 import rdu.sampling.Argmax;
-import rdu.sampling.Sampler;
 import rdu.schedule.Schedule;
 import rdu.schedule.ScheduleOptions;
 
 /** A pass over several positions against the same positions run one at a time, on the shared stories260K model. */
 class FunctionalExecutorTest {
 
-    private static final Sampler GREEDY = new Sampler(0, 0, 1, 1);
     /** The golden records' tolerance on logits. */
     private static final float TOLERANCE = 1e-4f;
     private static final String PROMPT =
@@ -49,17 +47,16 @@ class FunctionalExecutorTest {
     }
 
     private static FunctionalExecutor executor(Checkpoint checkpoint, int sockets, int positions) {
-        return new FunctionalExecutor(schedules(checkpoint, sockets), checkpoint.weights().ropeLayout(), GREEDY,
+        return new FunctionalExecutor(schedules(checkpoint, sockets), checkpoint.weights().ropeLayout(),
                 checkpoint.config().vocabSize(), positions);
     }
 
-    /** The logits after each token, fed one position at a time. */
+    /** The logits after each token, fed one position at a time, as decode steps feed them. */
     private static float[][] stepByStep(Checkpoint checkpoint, int sockets, int[] tokens) {
         FunctionalExecutor executor = executor(checkpoint, sockets, tokens.length);
         float[][] logits = new float[tokens.length][];
         for (int pos = 0; pos < tokens.length; pos++) {
-            executor.step(tokens[pos], pos, false);
-            logits[pos] = executor.logits().clone();
+            logits[pos] = executor.forward(new int[] {tokens[pos]}, pos)[0].clone();
         }
         return logits;
     }
@@ -115,27 +112,15 @@ class FunctionalExecutorTest {
             FunctionalExecutor executor = executor(checkpoint, 1, tokens.length);
             float[][] mixed = new float[tokens.length][];
             for (int pos = 0; pos < 4; pos++) {
-                executor.step(tokens[pos], pos, false);
-                mixed[pos] = executor.logits().clone();
+                mixed[pos] = executor.forward(new int[] {tokens[pos]}, pos)[0].clone();
             }
             float[][] rows = executor.forward(Arrays.copyOfRange(tokens, 4, tokens.length - 1), 4);
             for (int i = 0; i < rows.length; i++) {
                 mixed[4 + i] = rows[i].clone();
             }
             int last = tokens.length - 1;
-            executor.step(tokens[last], last, false);
-            mixed[last] = executor.logits().clone();
+            mixed[last] = executor.forward(new int[] {tokens[last]}, last)[0].clone();
             assertSameLogits(steps, mixed, "steps, a pass, a step");
-        }
-    }
-
-    @Test
-    void aStepSamplesTheTokenItsLogitsScoreHighest() {
-        try (Checkpoint checkpoint = Checkpoint.open(stories())) {
-            FunctionalExecutor executor = executor(checkpoint, 1, 4);
-            int next = executor.step(checkpoint.config().bosTokenId(), 0, true);
-            assertEquals(Argmax.of(executor.logits()), next);
-            assertEquals(-1, executor.step(next, 1, false), "no token when not sampling");
         }
     }
 
@@ -147,7 +132,8 @@ class FunctionalExecutorTest {
                     () -> executor.forward(new int[] {1, 2, 3, 4, 5}, 4));
             assertMessage("positions -1 to 0 outside the 8 positions of this run",
                     () -> executor.forward(new int[] {1, 2}, -1));
-            assertMessage("position 8 outside the 8 positions of this run", () -> executor.step(1, 8, false));
+            assertMessage("position 8 outside the 8 positions of this run",
+                    () -> executor.forward(new int[] {1}, 8));
             assertMessage("a forward pass needs at least one token, found none", () -> executor.forward(new int[0], 0));
             assertEquals(4, executor.forward(new int[] {1, 2, 3, 4}, 4).length, "the last four positions still run");
         }
