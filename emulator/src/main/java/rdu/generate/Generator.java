@@ -18,6 +18,7 @@ import rdu.schedule.Schedule;
 import rdu.schedule.ScheduleOptions;
 import rdu.tensor.DType;
 import rdu.tensor.Tensor;
+import rdu.timing.Pass;
 import rdu.timing.StepTiming;
 import rdu.timing.TimingEngine;
 import rdu.tokenizer.StreamingDecoder;
@@ -145,7 +146,8 @@ public final class Generator {
             long start = System.nanoTime();
             int sampled = executor.step(token, pos, !inPrompt);
             long functionalEnd = System.nanoTime();
-            StepTiming modeled = engine == null ? null : engine.step(pos, pos, modeledNs, timing == Timing.TRACED);
+            StepTiming modeled = engine == null ? null : engine.pass(pos, new Pass(Pass.Phase.DECODE, pos, 1),
+                    pos % schedule().options().offloadSteps() == 0, modeledNs, timing == Timing.TRACED);
             long end = System.nanoTime();
             hostNanos += end - start;
             timingNanos += end - functionalEnd;

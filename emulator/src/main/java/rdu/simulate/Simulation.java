@@ -17,6 +17,7 @@ import rdu.report.TimingSummary;
 import rdu.schedule.Schedule;
 import rdu.schedule.ScheduleOptions;
 import rdu.tensor.DType;
+import rdu.timing.Pass;
 import rdu.timing.StepTiming;
 import rdu.timing.TimingEngine;
 
@@ -167,7 +168,8 @@ public record Simulation(ModelConfig model, Chip chip, int sockets, ScheduleOpti
         double t = 0;
         for (int step = 0; step < tokens; step++) {
             int position = context + step;
-            StepTiming timing = engine.step(step, position, t, traced);
+            StepTiming timing = engine.pass(step, new Pass(Pass.Phase.DECODE, position, 1),
+                    step % options.offloadSteps() == 0, t, traced);
             t = timing.endNs();
             summary.add(timing, engine.kvBytesPerSample(position) * options.batch());
             sink.accept(timing);

@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import rdu.timing.Pass;
 import rdu.timing.StepTiming;
 
 class TimingCsvTest {
@@ -17,7 +18,8 @@ class TimingCsvTest {
     Path dir;
 
     private static StepTiming step(int index, double durationNs, long hbmBytes, int kernelCalls) {
-        return new StepTiming(index, 0, durationNs, hbmBytes, 0, kernelCalls, List.of());
+        return new StepTiming(index, new Pass(Pass.Phase.DECODE, index, 1), 0, durationNs, hbmBytes, 0, kernelCalls,
+                List.of());
     }
 
     @Test

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import rdu.timing.Pass;
 import rdu.timing.StepTiming;
 
 class TimingSummaryTest {
@@ -13,7 +14,8 @@ class TimingSummaryTest {
 
     private static StepTiming step(int index, double durationNs, long hbmBytes, int kernelCalls) {
         double start = index * 2_000_000.0; // gaps between steps are not decode time
-        return new StepTiming(index, start, start + durationNs, hbmBytes, 0, kernelCalls, List.of());
+        return new StepTiming(index, new Pass(Pass.Phase.DECODE, index, 1), start, start + durationNs, hbmBytes, 0,
+                kernelCalls, List.of());
     }
 
     /**
@@ -102,7 +104,7 @@ class TimingSummaryTest {
         assertThrows(IllegalArgumentException.class, () -> new TimingSummary("SN40L", 0, SN40L_HBM, 0));
         assertThrows(IllegalArgumentException.class, () -> new TimingSummary("SN40L", 1, 0, 0));
         var summary = new TimingSummary("SN40L", 1, SN40L_HBM, 0);
-        var backwards = new StepTiming(3, 10, 5, 0, 0, 1, List.of());
+        var backwards = new StepTiming(3, new Pass(Pass.Phase.DECODE, 3, 1), 10, 5, 0, 0, 1, List.of());
         var e = assertThrows(IllegalArgumentException.class, () -> summary.add(backwards, 0));
         assertEquals("step 3 ends before it starts: 10.0 to 5.0 ns", e.getMessage());
     }
