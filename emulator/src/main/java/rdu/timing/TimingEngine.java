@@ -32,22 +32,23 @@ import rdu.schedule.Schedule;
  *     Program Load (only when the program differs from the last call's on the socket, which may be another
  *     engine's: see {@link SocketTimelines}) and Argument Load, then Execute, then a barrier
  *     ({@code kernel_sync});</li>
- * <li>Execute: every operator streams its off-chip bytes from the memory tier that holds them, in tiles of one PMU
+ * <li>Execute: work flows through the operators in rows: each sample's n positions are W = min(n,
+ *     {@link #MAX_WAVES}) waves of about n / W positions, so a pass has R = B x W rows (R = B at n = 1). Every
+ *     operator streams its off-chip bytes from the memory tier that holds them, in tiles of one PMU
  *     ({@code pmu_capacity}), or larger tiles where a stream would need more than {@link #MAX_TILES}, into the PMU
  *     buffers the allocator gave it, used as a ring: a tile may start streaming once its buffer's previous tile has
- *     been consumed. Work flows through the operators in rows: each sample's n positions are W = min(n,
- *     {@link #MAX_WAVES}) waves of about n / W positions, so a pass has B x W rows (B at n = 1). Weights stream once
- *     per pass, shared by every row; the KV cache is each sample's own, so sample b's attention streams only its
- *     tiles ({@link #BUFFER_TILES} buffers), once per pass, each tile serving the sample's W waves in turn. A memory
- *     streams at its bandwidth (tile time = bytes / bandwidth) and serves any stream whose tile may start, filling
- *     idle gaps, earlier bookings first. The operator's PCU group computes a tile for a row once the tile has
- *     arrived and that row's input is ready: compute = (FLOPs/2 + element-wise ops) / (PCUs x lanes x stages x
- *     clock) + transcendental ops / (PCUs x lanes x clock), of the whole pass, split evenly over tiles and rows.
- *     When the buffers hold the whole weight, each row runs through all tiles before the next row, and the weights
- *     stream when their buffers free, ahead of the compute; otherwise each tile serves every row before its buffer
- *     takes the next tile. A row's output is ready pipelineDepth cycles after its last tile, and the next operator
- *     (its own PCU group) may start on it while this one computes the following rows, so the waves of a long pass
- *     keep the operators of a layer busy at once;</li>
+ *     been consumed. Weights stream once per pass, in tiles every row uses. The KV cache is each sample's own:
+ *     sample b's attention streams only its tiles ({@link #BUFFER_TILES} buffers), once per pass, and each tile
+ *     serves the sample's W waves in turn while it is on chip, so a sample's waves leave attention together. A
+ *     memory streams at its bandwidth (tile time = bytes / bandwidth) and serves any stream whose tile may start,
+ *     filling idle gaps, earlier bookings first. The operator's PCU group computes a tile for a row once the tile has
+ *     arrived and that row's input is ready, in (C / R) / tiles, where C is the operator's compute in the pass:
+ *     C = (FLOPs/2 + element-wise ops) / (PCUs x lanes x stages x clock) + transcendental ops / (PCUs x lanes x
+ *     clock). When the buffers hold the whole weight, each row runs through all tiles before the next row, and the
+ *     weights stream when their buffers free, ahead of the compute; otherwise each tile serves every row before its
+ *     buffer takes the next tile, so no row is done before the last tile. A row's output is ready pipelineDepth
+ *     cycles after its last tile, and the next operator (its own PCU group) may start on it while this one computes
+ *     the following rows: the waves of a long pass keep several operators busy at once;</li>
  * <li>KernelLooping: the decoder layers are iterations of one call, so the next layer's tiles stream while this layer
  *     computes (the PMU buffers carry over); without it every layer is a call of its own, and HBM idles through the
  *     drain, barrier and launch between layers;</li>
@@ -59,7 +60,9 @@ import rdu.schedule.Schedule;
  * <li>kernels smaller than a layer (unfused, or a GPU's kernel-by-kernel schedule) write their output to HBM and the
  *     next call reads it back.</li>
  * </ol>
- * Modeled times are doubles computed in a fixed order, so the same run gives the same times bit for bit.
+ * Every pass, whatever its positions, runs the one program compiled for the schedule: the PCU split and weight
+ * buffers are the allocator's for a decode step at mid-context. Modeled times are doubles computed in a fixed order,
+ * so the same run gives the same times bit for bit.
  */
 public final class TimingEngine {
 
@@ -68,8 +71,8 @@ public final class TimingEngine {
     /** PMU stage buffers of a KV-cache stream (double buffering). */
     public static final int BUFFER_TILES = 2;
     /**
-     * Waves a sample's positions flow through the operators in, at most: enough for the next operators to work on
-     * early waves while one computes later ones; beyond that, more waves only add events.
+     * Waves a sample's positions flow through the operators in, at most. More waves fill a layer's pipeline of
+     * operators further, at the cost of more events per pass; 8 is a choice, not fitted to any result.
      */
     public static final int MAX_WAVES = 8;
 
@@ -154,8 +157,8 @@ public final class TimingEngine {
 
     /**
      * Starts a new run at modeled time 0: every resource idle, no program loaded. Without it a second generation
-     * would queue behind the first one's work. This resets the socket's shared resources too: engines sharing a
-     * socket are reset together.
+     * would queue behind the first one's work. It resets the socket's shared resources too; reset every engine
+     * sharing the socket, as each keeps its own PCU groups.
      */
     public void reset() {
         socket.reset();
