@@ -6,35 +6,36 @@ import rdu.model.ModelConfig;
 import rdu.moe.ExpertLoad;
 
 /**
- * The work of each operator for one decode step of B samples at position p, in closed form over shapes and
- * dtypes. wb = bytes per element of the stored weight, ab = {@link #ACTIVATION_BYTES}; t = p + 1 cached
- * positions; h = heads, d = head_dim, kv = kvDim, q = qDim; log = ceil(log2); unlisted fields are 0.
+ * The work of each operator for one pass of B samples over n positions p..p+n-1 (n = 1: a decode step at position
+ * p), in closed form over shapes and dtypes. R = B*n token rows; wb = bytes per element of the stored weight, ab =
+ * {@link #ACTIVATION_BYTES}; T = p + n cached positions after the pass; S = (p+1) + (p+2) + ... + (p+n), the
+ * positions the pass's queries attend to (causal); h = heads, d = head_dim, kv = kvDim, q = qDim; log = ceil(log2);
+ * unlisted fields are 0. Weights stream once per pass, shared by every sample and position.
  * <ul>
- * <li>Embed [vocab, n]: weight B*n*wb (one gathered row per sample); elementwise B*n; activation B*n*ab
- * <li>RmsNorm n: weight n*wb; flops B*2n; elementwise B*2n; transcendental B; reduction log n; activation B*n*ab
- * <li>MatVec [rows, cols]: weight rows*cols*wb (streamed once for the batch); flops 2*rows*cols*B;
- *     reduction log cols; activation B*rows*ab
- * <li>Rope h heads of r rotated values (r = d but in MLA): flops B*h*r*3; transcendental B*h*r; activation B*h*r*ab
- * <li>KvWrite of c values per token (2*kv; MLA: L + r): kv write B*c*ab; elementwise B*c
- * <li>Attention: kv read B*2*t*kv*ab; flops B*h*t*d*4; transcendental B*h*t; elementwise B*h*t*2;
- *     reduction log d + log t; activation B*q*ab
- * <li>Attention, MLA (latent width L = kvLoraRank, rope r, nope n, v_head v, kv_b [h*(n+v), L]): weight kv_b;
- *     kv read B*t*(L+r)*ab (one latent cache shared by the heads); flops B*h*(2nL (absorb q) + 2t(L+r) (scores)
- *     + 2tL (weighted latent sum) + 2Lv (up-project v)); transcendental B*h*t; elementwise B*h*t*2;
- *     reduction log(L+r) + log t; activation B*h*v*ab
- * <li>SwiGlu n: elementwise B*n*3; transcendental B*n; activation B*n*ab
- * <li>Residual n: elementwise B*n; activation B*n*ab
- * <li>Sample: elementwise B*vocab; reduction log vocab
- * <li>Router [E, n], top k: weight E*n*wb; flops 2*E*n*B; elementwise B*E*log E (top-k selection);
- *     transcendental B*E (softmax); reduction log n; activation B*E*ab
- * <li>Experts [held, 3i, n] of E, top k: D = experts the busiest socket touches ({@link ExpertLoad#busiestSocket});
- *     weight D*3i*n*wb (only touched experts stream); P = max(D, B*k*held/E) token-expert pairs on the socket;
- *     flops P*2*3i*n; elementwise P*(3i + n) (SwiGLU, then scale and sum the outputs); transcendental P*i (SiLU);
- *     reduction log n + log i; activation B*n*ab
- * <li>AllReduce of an n-wide activation over N sockets (ring: reduce-scatter then all-gather): p2p
- *     2*(N-1)/N*B*n*ab; elementwise (N-1)/N*B*n (the adds); activation B*n*ab
- * <li>AllGather of an n-wide block per socket over N sockets: p2p (N-1)*B*n*ab (the block to every peer);
- *     activation N*B*n*ab
+ * <li>Embed [vocab, w]: weight R*w*wb (one gathered row per token); elementwise R*w; activation R*w*ab
+ * <li>RmsNorm w: weight w*wb; flops R*2w; elementwise R*2w; transcendental R; reduction log w; activation R*w*ab
+ * <li>MatVec [rows, cols]: weight rows*cols*wb; flops 2*rows*cols*R; reduction log cols; activation R*rows*ab
+ * <li>Rope h heads of r rotated values (r = d but in MLA): flops R*h*r*3; transcendental R*h*r; activation R*h*r*ab
+ * <li>KvWrite of c values per token (2*kv; MLA: L + r): kv write R*c*ab; elementwise R*c
+ * <li>Attention: kv read B*2*T*kv*ab (each sample reads its cache once per pass); flops B*h*S*d*4; transcendental
+ *     B*h*S; elementwise B*h*S*2; reduction log d + log T; activation R*q*ab
+ * <li>Attention, MLA (latent width L = kvLoraRank, rope r, nope m, v_head v, kv_b [h*(m+v), L]): weight kv_b;
+ *     kv read B*T*(L+r)*ab (one latent cache shared by the heads); flops B*h*(2nmL (absorb q) + 2S(L+r) (scores)
+ *     + 2SL (weighted latent sum) + 2nLv (up-project v)); transcendental B*h*S; elementwise B*h*S*2;
+ *     reduction log(L+r) + log T; activation R*h*v*ab
+ * <li>SwiGlu w: elementwise R*w*3; transcendental R*w; activation R*w*ab
+ * <li>Residual w: elementwise R*w; activation R*w*ab
+ * <li>Sample: elementwise R*vocab; reduction log vocab
+ * <li>Router [E, w], top k: weight E*w*wb; flops 2*E*w*R; elementwise R*E*log E (top-k selection);
+ *     transcendental R*E (softmax); reduction log w; activation R*E*ab
+ * <li>Experts [held, 3i, w] of E, top k: D = experts the busiest socket touches when R token rows are routed
+ *     ({@link ExpertLoad#busiestSocket}); weight D*3i*w*wb (only touched experts stream); P = max(D, R*k*held/E)
+ *     token-expert pairs on the socket; flops P*2*3i*w; elementwise P*(3i + w) (SwiGLU, then scale and sum the
+ *     outputs); transcendental P*i (SiLU); reduction log w + log i; activation R*w*ab
+ * <li>AllReduce of a w-wide activation over N sockets (ring: reduce-scatter then all-gather): p2p
+ *     2*(N-1)/N*R*w*ab; elementwise (N-1)/N*R*w (the adds); activation R*w*ab
+ * <li>AllGather of a w-wide block per socket over N sockets: p2p (N-1)*R*w*ab (the block to every peer);
+ *     activation N*R*w*ab
  * </ul>
  * Pipeline depth = passes * {@link #PCU_PASS_STAGES} + reduction depth: a value crosses the PCU's stages once per
  * pass, then climbs the reduction tree. Attention, RmsNorm, Router and Experts take 2 passes (scores then weighted
@@ -51,98 +52,110 @@ public final class CostModel {
     private CostModel() {
     }
 
+    /** The work of {@code op} in one decode step at {@code position}: a pass over that one position. */
     public static Cost of(Op op, ModelConfig config, int batch, int position) {
+        return of(op, config, batch, position, 1);
+    }
+
+    /** The work of {@code op} in one pass over {@code positions} positions from {@code position}. */
+    public static Cost of(Op op, ModelConfig config, int batch, int position, int positions) {
         if (batch < 1) {
             throw new IllegalArgumentException("batch must be >= 1, found " + batch);
         }
-        if (position < 0 || position >= config.maxPositions()) {
-            throw new IllegalArgumentException("position must be in [0, " + config.maxPositions()
-                    + ") (the model's max positions), found " + position);
+        if (positions < 1) {
+            throw new IllegalArgumentException("positions must be >= 1, found " + positions);
+        }
+        if (position < 0 || position > config.maxPositions() - positions) {
+            throw new IllegalArgumentException((positions == 1 ? "position" : "positions " + position + " to "
+                    + (position + positions - 1)) + " must be in [0, " + config.maxPositions()
+                    + ") (the model's max positions)" + (positions == 1 ? ", found " + position : ""));
         }
         long b = batch;
+        long rows = b * positions;
         long ab = ACTIVATION_BYTES;
+        // attention: the cache holds t positions after the pass; its queries attend to s positions in all (causal)
+        long t = (long) position + positions;
+        long s = positions * (position + 1L) + (long) positions * (positions - 1) / 2;
         return switch (op) {
             case Op.Embed e -> {
                 long n = e.table().dim(1);
-                yield cost(0, b * n * e.table().dtype().bytes(), 0, 0, b * n * ab, b * n, 0, 0, 1);
+                yield cost(0, rows * n * e.table().dtype().bytes(), 0, 0, rows * n * ab, rows * n, 0, 0, 1);
             }
             case Op.RmsNorm r -> {
                 long n = r.weight().elementCount();
-                yield cost(b * 2 * n, n * r.weight().dtype().bytes(), 0, 0, b * n * ab, b * 2 * n, b,
+                yield cost(rows * 2 * n, n * r.weight().dtype().bytes(), 0, 0, rows * n * ab, rows * 2 * n, rows,
                         ceilLog2(n), 2);
             }
             case Op.MatVec m -> {
-                long rows = m.weight().dim(0);
+                long matrixRows = m.weight().dim(0);
                 long cols = m.weight().dim(1);
-                yield cost(2.0 * rows * cols * b, rows * cols * m.weight().dtype().bytes(), 0, 0, b * rows * ab,
-                        0, 0, ceilLog2(cols), 1);
+                yield cost(2.0 * matrixRows * cols * rows, matrixRows * cols * m.weight().dtype().bytes(), 0, 0,
+                        rows * matrixRows * ab, 0, 0, ceilLog2(cols), 1);
             }
             case Op.Rope r -> {
                 long width = (long) r.heads() * r.dims();
                 // Per pair of lanes: 4 multiplies + 2 adds = 3 per element; one cos and one sin = 1 per element.
-                yield cost(b * width * 3, 0, 0, 0, b * width * ab, 0, b * width, 0, 1);
+                yield cost(rows * width * 3, 0, 0, 0, rows * width * ab, 0, rows * width, 0, 1);
             }
             case Op.KvWrite w -> {
                 long values = w.values();
-                yield cost(0, 0, 0, b * values * ab, 0, b * values, 0, 0, 1);
+                yield cost(0, 0, 0, rows * values * ab, 0, rows * values, 0, 0, 1);
             }
             case Op.Attention a when a.latent() != null -> {
-                long t = position + 1L;
                 long heads = a.latent().heads();
                 MlaConfig mla = a.latent().mla();
                 long rank = mla.kvLoraRank();
                 long width = mla.latentWidth();
-                double perHead = 2.0 * mla.qkNopeHeadDim() * rank + 2.0 * t * width + 2.0 * t * rank
-                        + 2.0 * rank * mla.vHeadDim();
+                double perHead = 2.0 * positions * mla.qkNopeHeadDim() * rank + 2.0 * s * width + 2.0 * s * rank
+                        + 2.0 * positions * rank * mla.vHeadDim();
                 yield cost(b * heads * perHead, a.latent().kvB().byteSize(), b * t * width * ab, 0,
-                        b * heads * mla.vHeadDim() * ab, b * heads * t * 2, b * heads * t,
+                        rows * heads * mla.vHeadDim() * ab, b * heads * s * 2, b * heads * s,
                         ceilLog2(width) + ceilLog2(t), 2);
             }
             case Op.Attention _ -> {
-                long t = position + 1L;
                 long heads = config.numHeads();
                 long d = config.headDim();
-                yield cost(b * heads * t * d * 4, 0, b * 2 * t * config.kvDim() * ab, 0, b * config.qDim() * ab,
-                        b * heads * t * 2, b * heads * t, ceilLog2(d) + ceilLog2(t), 2);
+                yield cost(b * heads * s * d * 4, 0, b * 2 * t * config.kvDim() * ab, 0, rows * config.qDim() * ab,
+                        b * heads * s * 2, b * heads * s, ceilLog2(d) + ceilLog2(t), 2);
             }
-            case Op.SwiGlu s -> {
-                long n = s.gate().size(config);
-                yield cost(0, 0, 0, 0, b * n * ab, b * n * 3, b * n, 0, 1);
+            case Op.SwiGlu g -> {
+                long n = g.gate().size(config);
+                yield cost(0, 0, 0, 0, rows * n * ab, rows * n * 3, rows * n, 0, 1);
             }
             case Op.Residual r -> {
                 long n = r.into().size(config);
-                yield cost(0, 0, 0, 0, b * n * ab, b * n, 0, 0, 1);
+                yield cost(0, 0, 0, 0, rows * n * ab, rows * n, 0, 0, 1);
             }
             case Op.Router r -> {
                 long experts = r.weight().dim(0);
                 long n = r.weight().dim(1);
-                yield cost(2.0 * experts * n * b, experts * n * r.weight().dtype().bytes(), 0, 0, b * experts * ab,
-                        b * experts * ceilLog2(experts), b * experts, ceilLog2(n), 2);
+                yield cost(2.0 * experts * n * rows, experts * n * r.weight().dtype().bytes(), 0, 0,
+                        rows * experts * ab, rows * experts * ceilLog2(experts), rows * experts, ceilLog2(n), 2);
             }
             case Op.Experts x -> {
                 long held = x.stacked().dim(0);
                 long n = x.stacked().dim(2);
                 long inter = x.inter();
-                double touched = ExpertLoad.busiestSocket(x.experts(), x.topK(), batch, (int) held);
-                double pairs = Math.max(touched, (double) b * x.topK() * held / x.experts());
+                double touched = ExpertLoad.busiestSocket(x.experts(), x.topK(), Math.toIntExact(rows), (int) held);
+                double pairs = Math.max(touched, (double) rows * x.topK() * held / x.experts());
                 long expertBytes = 3 * inter * n * x.stacked().dtype().bytes();
-                yield cost(pairs * 2 * 3 * inter * n, Math.round(touched * expertBytes), 0, 0, b * n * ab,
+                yield cost(pairs * 2 * 3 * inter * n, Math.round(touched * expertBytes), 0, 0, rows * n * ab,
                         pairs * (3 * inter + n), pairs * inter, ceilLog2(n) + ceilLog2(inter), 2);
             }
             case Op.Sample _ -> {
                 long vocab = config.vocabSize();
-                yield cost(0, 0, 0, 0, 0, b * vocab, 0, ceilLog2(vocab), 1);
+                yield cost(0, 0, 0, 0, 0, rows * vocab, 0, ceilLog2(vocab), 1);
             }
             case Op.AllGather g -> {
                 long n = g.buffer().size(config);
-                yield new Cost(0, 0, 0, 0, (g.sockets() - 1L) * b * n * ab, g.sockets() * b * n * ab, 0, 0, 0,
+                yield new Cost(0, 0, 0, 0, (g.sockets() - 1L) * rows * n * ab, g.sockets() * rows * n * ab, 0, 0, 0,
                         PCU_PASS_STAGES);
             }
             case Op.AllReduce r -> {
                 long n = r.buffer().size(config);
                 long sockets = r.sockets();
-                yield new Cost(0, 0, 0, 0, 2 * (sockets - 1) * b * n * ab / sockets, b * n * ab,
-                        (double) (sockets - 1) * b * n / sockets, 0, 0, PCU_PASS_STAGES);
+                yield new Cost(0, 0, 0, 0, 2 * (sockets - 1) * rows * n * ab / sockets, rows * n * ab,
+                        (double) (sockets - 1) * rows * n / sockets, 0, 0, PCU_PASS_STAGES);
             }
         };
     }

@@ -4,18 +4,19 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The modeled time of one decode step (one token per sample).
+ * The modeled time of one step: one pass of the model over one or more positions per sample.
  *
- * @param step        0-based decode step (position) index
+ * @param step        0-based step index
+ * @param pass        the pass timed: its phase, first position and positions
  * @param startNs     when the step began, in modeled time since generation start
- * @param endNs       when its token was available
+ * @param endNs       when its output (the pass's logits) was available
  * @param hbmBytes    bytes read and written in HBM during the step
  * @param ddrBytes    bytes read and written in DDR
  * @param kernelCalls kernel launches in the step
  * @param slices      every resource interval of the step, for traces
  */
-public record StepTiming(int step, double startNs, double endNs, long hbmBytes, long ddrBytes, int kernelCalls,
-                         List<Slice> slices) {
+public record StepTiming(int step, Pass pass, double startNs, double endNs, long hbmBytes, long ddrBytes,
+                         int kernelCalls, List<Slice> slices) {
 
     public StepTiming {
         slices = List.copyOf(slices);
@@ -42,6 +43,6 @@ public record StepTiming(int step, double startNs, double endNs, long hbmBytes, 
                 }
             }
         }
-        return new StepTiming(step, startNs, endNs, hbmBytes, ddrBytes, kernelCalls, all);
+        return new StepTiming(step, pass, startNs, endNs, hbmBytes, ddrBytes, kernelCalls, all);
     }
 }

@@ -21,39 +21,48 @@ import rdu.schedule.KernelCall;
 import rdu.schedule.Schedule;
 
 /**
- * Modeled time of decode steps on one socket: walks the same schedule the functional executor runs and books every
- * piece of work on the resource that does it. Each resource is a timeline (work on it is serialized); a task starts
- * when its inputs are ready and its resource is free. What is timed, per decode step:
+ * Modeled time of passes on one socket: walks the same schedule the functional executor runs and books every piece
+ * of work on the resource that does it. A pass runs the schedule over n >= 1 consecutive positions of every sample
+ * ({@link Pass}): n = 1 for a decode step. Each resource is a timeline (work on it is serialized); a task starts
+ * when its inputs are ready and its resource is free. What is timed, per pass:
  * <ol>
- * <li>control: the host takes over between steps ({@code host_step}), or, inside a ScheduleOffloading window of M
- *     steps, the AGCU moves on by itself ({@code agcu_step});</li>
+ * <li>control: the host takes over before the pass ({@code host_step}), or, inside a ScheduleOffloading window of M
+ *     steps, the AGCU moves on by itself ({@code agcu_step}); the caller says which;</li>
  * <li>per kernel call: launch by host software ({@code software_launch}) or the AGCU ({@code hardware_launch}), then
- *     Program Load (only when the program differs from the last call's) and Argument Load, then Execute, then a
- *     barrier ({@code kernel_sync});</li>
- * <li>Execute: every operator streams its off-chip bytes from the memory tier that holds them, in tiles of one PMU
+ *     Program Load (only when the program differs from the last call's on the socket, which may be another
+ *     engine's: see {@link SocketTimelines}) and Argument Load, then Execute, then a barrier
+ *     ({@code kernel_sync});</li>
+ * <li>Execute: work flows through the operators in rows: each sample's n positions are W = min(n,
+ *     {@link #MAX_WAVES}) waves of about n / W positions, so a pass has R = B x W rows (R = B at n = 1). Every
+ *     operator streams its off-chip bytes from the memory tier that holds them, in tiles of one PMU
  *     ({@code pmu_capacity}), or larger tiles where a stream would need more than {@link #MAX_TILES}, into the PMU
- *     buffers the allocator gave it, used as a ring: a tile may start streaming once its buffer's previous tile has been consumed. Weights
- *     are shared by the batch; the KV cache is each sample's own, so sample b's attention streams only its tiles
- *     ({@link #BUFFER_TILES} buffers). A memory streams at its bandwidth (tile time = bytes / bandwidth) and serves
- *     any stream whose tile may start, filling idle gaps, earlier bookings first. The operator's PCU group computes a
- *     tile for a sample once the tile has arrived and that sample's input is ready: compute = (FLOPs/2 +
- *     element-wise ops) / (PCUs x lanes x stages x clock) + transcendental ops / (PCUs x lanes x clock), split
- *     evenly over tiles and samples. When the buffers hold the whole weight, each sample runs through all tiles
- *     before the next sample, and the weights stream when their buffers free, ahead of the compute; otherwise each
- *     tile serves every sample before its buffer takes the next tile. A sample's output is ready pipelineDepth
- *     cycles after its last tile;</li>
+ *     buffers the allocator gave it, used as a ring: a tile may start streaming once its buffer's previous tile has
+ *     been consumed. Weights stream once per pass, in tiles every row uses. The KV cache is each sample's own:
+ *     sample b's attention streams only its tiles ({@link #BUFFER_TILES} buffers), once per pass, and each tile
+ *     serves the sample's W waves in turn while it is on chip, so a sample's waves leave attention together. A
+ *     memory streams at its bandwidth (tile time = bytes / bandwidth) and serves any stream whose tile may start,
+ *     filling idle gaps, earlier bookings first. The operator's PCU group computes a tile for a row once the tile has
+ *     arrived and that row's input is ready, in (C / R) / tiles, where C is the operator's compute in the pass:
+ *     C = (FLOPs/2 + element-wise ops) / (PCUs x lanes x stages x clock) + transcendental ops / (PCUs x lanes x
+ *     clock). When the buffers hold the whole weight, each row runs through all tiles before the next row, and the
+ *     weights stream when their buffers free, ahead of the compute; otherwise each tile serves every row before its
+ *     buffer takes the next tile, so no row is done before the last tile. A row's output is ready pipelineDepth
+ *     cycles after its last tile, and the next operator (its own PCU group) may start on it while this one computes
+ *     the following rows: the waves of a long pass keep several operators busy at once;</li>
  * <li>KernelLooping: the decoder layers are iterations of one call, so the next layer's tiles stream while this layer
  *     computes (the PMU buffers carry over); without it every layer is a call of its own, and HBM idles through the
  *     drain, barrier and launch between layers;</li>
- * <li>BatchStreaming: sample b enters layer l as soon as it leaves layer l-1; without it, layer l starts for any
- *     sample only when every sample has left layer l-1. It gains where a sample's path through a layer (its own
- *     attention, the all-reduce latencies) is longer than what the memory has to stream for the layer;</li>
- * <li>tensor parallelism: sockets are alike, so socket 0 is timed; each sample's collective streams over its P2P
+ * <li>BatchStreaming: row r enters layer l as soon as it leaves layer l-1; without it, layer l starts for any row
+ *     only when every row has left layer l-1. It gains where a sample's path through a layer (its own attention,
+ *     the all-reduce latencies) is longer than what the memory has to stream for the layer;</li>
+ * <li>tensor parallelism: sockets are alike, so socket 0 is timed; each row's collective streams over its P2P
  *     links tile by tile behind the operator that produces it;</li>
  * <li>kernels smaller than a layer (unfused, or a GPU's kernel-by-kernel schedule) write their output to HBM and the
  *     next call reads it back.</li>
  * </ol>
- * Modeled times are doubles computed in a fixed order, so the same run gives the same times bit for bit.
+ * Every pass, whatever its positions, runs the one program compiled for the schedule: the PCU split and weight
+ * buffers are the allocator's for a decode step at mid-context. Modeled times are doubles computed in a fixed order,
+ * so the same run gives the same times bit for bit.
  */
 public final class TimingEngine {
 
@@ -61,6 +70,11 @@ public final class TimingEngine {
     public static final int MAX_TILES = 8;
     /** PMU stage buffers of a KV-cache stream (double buffering). */
     public static final int BUFFER_TILES = 2;
+    /**
+     * Waves a sample's positions flow through the operators in, at most. More waves fill a layer's pipeline of
+     * operators further, at the cost of more events per pass; 8 is a choice, not fitted to any result.
+     */
+    public static final int MAX_WAVES = 8;
 
     private static final int TIERS = Tier.values().length;
 
@@ -69,36 +83,47 @@ public final class TimingEngine {
     private final ModelConfig config;
     private final int batch;
     private final Map<Node, Operator> operators = new IdentityHashMap<>();
-    private final Map<KernelCall, String> programs = new IdentityHashMap<>();
+    private final Map<KernelCall, Program> programs = new IdentityHashMap<>();
     /** One PCU group per slot of each kernel's body: the same slot of every layer runs on the same PCUs. */
     private final List<Timeline> pcuGroups = new ArrayList<>();
     /** The nodes that read or write the KV cache, for Eq. 3's roofline. */
     private final List<Node> kvNodes = new ArrayList<>();
 
-    private final Timeline host = new Timeline(Resource.host("host runtime"));
-    private final Timeline agcu = new Timeline(new Resource(0, "AGCU"));
-    private final Timeline hbm = new Timeline(new Resource(0, "HBM"), true);
-    private final Timeline ddr = new Timeline(new Resource(0, "DDR"), true);
-    private final Timeline p2p = new Timeline(new Resource(0, "P2P out"));
+    /** The host, AGCU, memories and links, which another engine on the same socket may share. */
+    private final SocketTimelines socket;
     /**
-     * Per output tile and sample of the last operator run: when that sample's compute of the tile ended. An
-     * all-reduce streams each sample's tiles behind it.
+     * Per output tile and row of the last operator run: when that row's compute of the tile ended. An all-reduce
+     * streams each row's tiles behind it.
      */
     private double[][] previousDone = new double[0][];
-    private String loadedProgram = "";
 
     /**
-     * What the engine needs of a node at every step, worked out once: its cost (at position 0: attention's grows
-     * with the position and is evaluated per step), its fabric and PCU group, its name in traces, its weight tiles,
-     * its weight buffers in those tiles and the memory tier its weight lives in.
+     * What the engine needs of a node at every pass, worked out once: its cost in a decode step at position 0
+     * (attention's grows with the position, and every cost with the positions of a pass: those are evaluated per
+     * pass), its fabric and PCU group, its name in traces, its weight buffers counted in weight tiles and the memory
+     * tier its weight lives in.
      */
-    private record Operator(Cost cost, OperatorAllocation allocation, Timeline pcu, String name, int weightTiles,
+    private record Operator(Cost cost, OperatorAllocation allocation, Timeline pcu, String name,
                             int weightBufferTiles, Tier weightTier) {
     }
 
+    /** The program of a kernel call: its operators, in this engine (another engine's are other programs). */
+    private record Program(TimingEngine engine, String kernels) {
+    }
+
+    /** An engine with the socket's resources to itself. */
     public TimingEngine(Chip chip, Schedule schedule) {
+        this(chip, schedule, new SocketTimelines());
+    }
+
+    /**
+     * An engine sharing {@code socket}'s resources with the other engines given it: a draft and a target program on
+     * one socket. Their passes must not overlap in modeled time (see {@link SocketTimelines}).
+     */
+    public TimingEngine(Chip chip, Schedule schedule, SocketTimelines socket) {
         this.chip = chip;
         this.schedule = schedule;
+        this.socket = socket;
         this.config = schedule.config();
         this.batch = schedule.options().batch();
         int allocationPosition = config.maxPositions() / 2; // PCUs are split for a mid-context attention cost
@@ -125,80 +150,83 @@ public final class TimingEngine {
                     operators.put(node, operator(node, allocation.operators().get(slot), pcu, name));
                 }
             }
-            programs.put(call, call.part() + " " + body.stream().map(n -> n.op().getClass().getSimpleName()).toList());
+            programs.put(call, new Program(this,
+                    call.part() + " " + body.stream().map(n -> n.op().getClass().getSimpleName()).toList()));
         }
     }
 
     /**
      * Starts a new run at modeled time 0: every resource idle, no program loaded. Without it a second generation
-     * would queue behind the first one's work.
+     * would queue behind the first one's work. It resets the socket's shared resources too; reset every engine
+     * sharing the socket, as each keeps its own PCU groups.
      */
     public void reset() {
-        for (Timeline t : List.of(host, agcu, hbm, ddr, p2p)) {
-            t.reset();
-        }
+        socket.reset();
         for (Timeline pcu : pcuGroups) {
             pcu.reset();
         }
-        loadedProgram = "";
     }
 
     /**
-     * Models decode step {@code step} (sequence position {@code position}) starting at {@code startNs}, when the
-     * previous step's token is known.
+     * Models {@code pass} as step {@code step} starting at {@code startNs}, when its input tokens are known.
      *
-     * @param trace whether to keep every slice (for Chrome traces); off, a step records no slices and builds no
-     *              names
+     * @param hostTakesOver whether the host takes control before the pass ({@code host_step}), rather than the AGCU
+     *                      moving on by itself inside an offloaded schedule ({@code agcu_step})
+     * @param trace         whether to keep every slice (for Chrome traces); off, a pass records no slices and builds
+     *                      no names
      */
-    public StepTiming step(int step, int position, double startNs, boolean trace) {
+    public StepTiming pass(int step, Pass pass, boolean hostTakesOver, double startNs, boolean trace) {
         List<Slice> slices = trace ? new ArrayList<>() : null;
         var bytes = new long[TIERS];
         double t = startNs;
-        boolean hostTakesOver = step % schedule.options().offloadSteps() == 0;
+        String control = slices == null ? null
+                : (hostTakesOver ? "" : "offloaded ") + pass.phase().label() + " step";
         t = hostTakesOver
-                ? host.use(t, chip.hostStepNs(), label(slices, "decode step", step), args(slices, step), slices)
-                : agcu.use(t, chip.agcuStepNs(), label(slices, "offloaded step", step), args(slices, step), slices);
+                ? socket.host.use(t, chip.hostStepNs(), label(slices, control, step), args(slices, step), slices)
+                : socket.agcu.use(t, chip.agcuStepNs(), label(slices, control, step), args(slices, step), slices);
         // kernels smaller than a layer hand their output to the next one through HBM
         boolean unfused = schedule.options().fusion() != Schedule.Fusion.LAYER;
         long previousOutput = 0;
         for (KernelCall call : schedule.calls()) {
             Map<String, Object> args = slices == null ? Map.of() : Map.of("token", step, "kernel", call.name());
             t = schedule.options().hardwareOrchestration()
-                    ? agcu.use(t, chip.hardwareLaunchNs(), label(slices, "launch", call.name()), args, slices)
-                    : host.use(t, chip.softwareLaunchNs(), label(slices, "launch", call.name()), args, slices);
-            String program = programs.get(call);
-            if (!program.equals(loadedProgram)) {
-                t = agcu.use(t, chip.programLoadNs(), label(slices, "program load", call.name()), args, slices);
-                loadedProgram = program;
+                    ? socket.agcu.use(t, chip.hardwareLaunchNs(), label(slices, "launch", call.name()), args, slices)
+                    : socket.host.use(t, chip.softwareLaunchNs(), label(slices, "launch", call.name()), args, slices);
+            Program program = programs.get(call);
+            if (!program.equals(socket.loadedProgram)) {
+                t = socket.agcu.use(t, chip.programLoadNs(), label(slices, "program load", call.name()), args, slices);
+                socket.loadedProgram = program;
             }
-            t = agcu.use(t, chip.argumentLoadNs(), label(slices, "argument load", call.name()), args, slices);
+            t = socket.agcu.use(t, chip.argumentLoadNs(), label(slices, "argument load", call.name()), args, slices);
             if (unfused && previousOutput > 0) {
                 // unfused: this kernel's input comes back from HBM, where the previous kernel left it
                 t = transfer(Tier.HBM, previousOutput, t, label(slices, "read input of", call.name()), args, bytes, slices);
             }
-            t = execute(call, step, position, t, bytes, slices);
+            t = execute(call, step, pass, t, bytes, slices);
             if (unfused) {
-                previousOutput = cost(call.iterations().getFirst().getLast(), position).activationBytes();
+                previousOutput = cost(call.iterations().getFirst().getLast(), pass).activationBytes();
                 t = transfer(Tier.HBM, previousOutput, t, label(slices, "write output of", call.name()), args, bytes, slices);
             }
-            t = agcu.use(t, chip.kernelSyncNs(), label(slices, "sync", call.name()), args, slices);
+            t = socket.agcu.use(t, chip.kernelSyncNs(), label(slices, "sync", call.name()), args, slices);
         }
-        return new StepTiming(step, startNs, t, bytes[Tier.HBM.ordinal()], bytes[Tier.DDR.ordinal()],
+        return new StepTiming(step, pass, startNs, t, bytes[Tier.HBM.ordinal()], bytes[Tier.DDR.ordinal()],
                 schedule.kernelCallsPerStep(), slices == null ? List.of() : slices);
     }
 
-    /** Execute phase of one call: returns when every sample's last operator output is ready. */
-    double execute(KernelCall call, int step, int position, double start, long[] bytes, List<Slice> slices) {
+    /** Execute phase of one call: returns when every row's last operator output is ready. */
+    double execute(KernelCall call, int step, Pass pass, double start, long[] bytes, List<Slice> slices) {
         previousDone = new double[0][]; // an all-reduce streams behind its producer only within one kernel
-        hbm.forgetBefore(start);
-        ddr.forgetBefore(start);
-        double[] inputReady = new double[batch];
+        socket.hbm.forgetBefore(start);
+        socket.ddr.forgetBefore(start);
+        int waves = Math.min(pass.positions(), MAX_WAVES);
+        double[] inputReady = new double[batch * waves];
         Arrays.fill(inputReady, start);
         // per operator slot of the loop body: its weight buffers and its KV-cache buffers, kept across iterations
         int slots = call.iterations().getFirst().size();
         var weightBuffers = new TileBuffers[slots];
         var kvBuffers = new TileBuffers[slots];
         var prefetched = new Tile[slots][];
+        var costs = new Cost[slots];
         for (List<Node> iteration : call.iterations()) {
             if (!schedule.options().batchStreaming()) {
                 Arrays.fill(inputReady, latest(inputReady));
@@ -211,28 +239,31 @@ public final class TimingEngine {
                     continue;
                 }
                 Operator operator = operators.get(node);
+                costs[slot] = cost(node, pass);
                 if (weightBuffers[slot] == null) {
                     weightBuffers[slot] = new TileBuffers(operator.weightBufferTiles(), start);
                     kvBuffers[slot] = new TileBuffers(BUFFER_TILES, start);
                 }
-                if (operator.cost().weightBytes() > 0 && operator.weightBufferTiles() >= operator.weightTiles()) {
-                    prefetched[slot] = streamWeights(call, node, operator, step, weightBuffers[slot], bytes, slices);
+                int weightTiles = tiles(costs[slot].weightBytes());
+                if (weightTiles > 0 && operator.weightBufferTiles() >= weightTiles) {
+                    prefetched[slot] = streamWeights(call, node, operator, costs[slot], step, weightBuffers[slot],
+                            bytes, slices);
                 }
             }
             for (int slot = 0; slot < slots; slot++) {
                 Node node = iteration.get(slot);
                 if (isCollective(node)) {
-                    runCollective(call, node, step, inputReady, slices);
+                    runCollective(call, node, pass, step, inputReady, slices);
                 } else {
-                    runOperator(call, node, step, position, weightBuffers[slot], kvBuffers[slot], prefetched[slot],
-                            inputReady, bytes, slices);
+                    runOperator(call, node, costs[slot], waves, step, weightBuffers[slot], kvBuffers[slot],
+                            prefetched[slot], inputReady, bytes, slices);
                 }
             }
         }
         return latest(inputReady);
     }
 
-    /** When the last sample is ready (the batch has at least one sample). */
+    /** When the last row is ready (a pass has at least one row). */
     private static double latest(double[] ready) {
         double latest = ready[0];
         for (double r : ready) {
@@ -250,70 +281,72 @@ public final class TimingEngine {
     }
 
     /**
-     * A collective (an all-reduce, or the logits' all-gather) streams each sample's part of each tile of its
-     * producer's output to the peer sockets as soon as that sample's tile is computed (pipelined with the down
+     * A collective (an all-reduce, or the logits' all-gather) streams each row's part of each tile of its
+     * producer's output to the peer sockets as soon as that row's tile is computed (pipelined with the down
      * projection, no HBM hop): P2P time = bytes / P2P bandwidth per tile, plus two link latencies for an all-reduce
      * (reduce-scatter, then all-gather, one hop each on the direct socket-to-socket links) or one for an all-gather;
      * then the adds.
      */
-    private void runCollective(KernelCall call, Node node, int step, double[] inputReady, List<Slice> slices) {
+    private void runCollective(KernelCall call, Node node, Pass pass, int step, double[] inputReady,
+                               List<Slice> slices) {
         Operator operator = operators.get(node);
-        Cost cost = operator.cost();
+        Cost cost = cost(node, pass);
+        int rows = inputReady.length;
         String kind = node.op().getClass().getSimpleName();
         Map<String, Object> args = slices == null ? Map.of() : Map.of("token", step, "kernel", call.name(),
                 "layer", node.layer(), "op", kind);
         int tiles = Math.max(1, previousDone.length);
-        long sampleBytes = cost.p2pBytes() / batch;
+        long rowBytes = cost.p2pBytes() / rows;
         Timeline pcu = operator.pcu();
-        double addsPerSample = computeNs(cost, operator.allocation().pcus()) / batch;
+        double addsPerRow = computeNs(cost, operator.allocation().pcus()) / rows;
         double pipelineNs = cost.pipelineDepth() / chip.clockHz() * 1e9;
         int hops = node.op() instanceof Op.AllReduce ? 2 : 1;
-        for (int b = 0; b < batch; b++) {
+        for (int r = 0; r < rows; r++) {
             double arrived = 0;
             for (int tile = 0; tile < tiles; tile++) {
-                long tileBytes = sampleBytes / tiles + (tile < sampleBytes % tiles ? 1 : 0);
-                double ready = tile < previousDone.length ? previousDone[tile][b] : inputReady[b];
+                long tileBytes = rowBytes / tiles + (tile < rowBytes % tiles ? 1 : 0);
+                double ready = tile < previousDone.length ? previousDone[tile][r] : inputReady[r];
                 Map<String, Object> withBytes = slices == null ? args : with(args, "bytes", tileBytes);
-                arrived = p2p.use(ready, tileBytes / chip.p2pBandwidth() * 1e9, kind, withBytes, slices);
+                arrived = socket.p2p.use(ready, tileBytes / chip.p2pBandwidth() * 1e9, kind, withBytes, slices);
             }
             double reduced = arrived + hops * chip.p2pLatencyNs();
-            inputReady[b] = pcu.use(Math.max(reduced, inputReady[b]), addsPerSample, kind, args, slices) + pipelineNs;
+            inputReady[r] = pcu.use(Math.max(reduced, inputReady[r]), addsPerRow, kind, args, slices) + pipelineNs;
         }
         previousDone = new double[0][];
     }
 
     /**
-     * One operator for every sample. Its weights stream once, in tiles every sample uses: if they were prefetched
-     * whole, each sample runs through all tiles before the next sample starts, so samples need not move in lockstep;
-     * otherwise each tile serves every sample before its buffer takes the next tile. Then each sample streams its own
-     * KV-cache tiles, if the operator reads any.
+     * One operator for every row of the pass ({@code waves} rows per sample). Its weights stream once, in tiles every
+     * row uses: if they were prefetched whole, each row runs through all tiles before the next row starts, so rows
+     * need not move in lockstep; otherwise each tile serves every row before its buffer takes the next tile. Then
+     * each sample streams its own KV-cache tiles, if the operator reads any, once for all of its waves.
      */
-    private void runOperator(KernelCall call, Node node, int step, int position, TileBuffers weightBuffers,
+    private void runOperator(KernelCall call, Node node, Cost cost, int waves, int step, TileBuffers weightBuffers,
                              TileBuffers kvBuffers, Tile[] prefetched, double[] inputReady, long[] bytes,
                              List<Slice> slices) {
         Operator operator = operators.get(node);
-        Cost cost = cost(node, position);
         OperatorAllocation allocation = operator.allocation();
         Timeline pcu = operator.pcu();
         String name = operator.name();
         Map<String, Object> args = slices == null ? Map.of() : Map.of("token", step, "kernel", call.name(),
                 "layer", node.layer(), "op", node.op().getClass().getSimpleName(), "pcus", allocation.pcus());
 
+        int rows = inputReady.length;
         long sampleKv = cost.kvReadBytes() / batch;
         int kvTiles = tiles(sampleKv);
         // an operator with nothing to stream still computes, as one tile that needs no memory
-        int weightTiles = cost.weightBytes() > 0 || kvTiles == 0 ? Math.max(1, operator.weightTiles()) : 0;
-        double computePerTileSample = computeNs(cost, allocation.pcus()) / batch / (weightTiles + kvTiles);
-        double[][] done = new double[weightTiles][batch];
+        int weightTiles = cost.weightBytes() > 0 || kvTiles == 0 ? Math.max(1, tiles(cost.weightBytes())) : 0;
+        double computePerTileRow = computeNs(cost, allocation.pcus()) / rows / (weightTiles + kvTiles);
+        double[][] done = new double[weightTiles][rows];
         if (prefetched != null) {
-            for (int b = 0; b < batch; b++) {
+            for (int r = 0; r < rows; r++) {
                 for (int tile = 0; tile < weightTiles; tile++) {
-                    double ready = Math.max(prefetched[tile].arrivedNs(), inputReady[b]);
-                    done[tile][b] = pcu.use(ready, computePerTileSample, name, args, slices);
+                    double ready = Math.max(prefetched[tile].arrivedNs(), inputReady[r]);
+                    done[tile][r] = pcu.use(ready, computePerTileRow, name, args, slices);
                 }
             }
             for (int tile = 0; tile < weightTiles; tile++) {
-                weightBuffers.release(prefetched[tile].buffer(), done[tile][batch - 1]);
+                weightBuffers.release(prefetched[tile].buffer(), done[tile][rows - 1]);
             }
         } else {
             Tier tier = operator.weightTier();
@@ -321,46 +354,50 @@ public final class TimingEngine {
                 int buffer = weightBuffers.take();
                 double arrived = streamTile(tier, cost.weightBytes(), weightTiles, tile,
                         weightBuffers.freeAtNs(buffer), name, args, bytes, slices);
-                for (int b = 0; b < batch; b++) {
-                    done[tile][b] = pcu.use(Math.max(arrived, inputReady[b]), computePerTileSample, name, args,
-                            slices);
+                for (int r = 0; r < rows; r++) {
+                    done[tile][r] = pcu.use(Math.max(arrived, inputReady[r]), computePerTileRow, name, args, slices);
                 }
-                weightBuffers.release(buffer, done[tile][batch - 1]);
+                weightBuffers.release(buffer, done[tile][rows - 1]);
             }
         }
-        double[] sampleDone = weightTiles > 0 ? done[weightTiles - 1].clone() : inputReady.clone();
+        double[] rowDone = weightTiles > 0 ? done[weightTiles - 1].clone() : inputReady.clone();
         Tier kvTier = schedule.kvCache().tier();
         for (int b = 0; b < batch; b++) {
+            // every query of the sample meets each tile of its cache while the tile is on chip: waves in turn
+            int lastRow = (b + 1) * waves - 1;
             for (int tile = 0; tile < kvTiles; tile++) {
                 int buffer = kvBuffers.take();
                 double arrived = streamTile(kvTier, sampleKv, kvTiles, tile, kvBuffers.freeAtNs(buffer), name, args,
                         bytes, slices);
-                sampleDone[b] = pcu.use(Math.max(arrived, Math.max(inputReady[b], sampleDone[b])),
-                        computePerTileSample, name, args, slices);
-                kvBuffers.release(buffer, sampleDone[b]);
+                for (int r = b * waves; r <= lastRow; r++) {
+                    rowDone[r] = pcu.use(Math.max(arrived, Math.max(inputReady[r], rowDone[r])), computePerTileRow,
+                            name, args, slices);
+                }
+                kvBuffers.release(buffer, rowDone[lastRow]);
             }
         }
-        previousDone = kvTiles == 0 ? done : new double[][] {sampleDone};
+        previousDone = kvTiles == 0 ? done : new double[][] {rowDone};
         double pipelineNs = cost.pipelineDepth() / chip.clockHz() * 1e9;
-        for (int b = 0; b < batch; b++) {
-            inputReady[b] = sampleDone[b] + pipelineNs;
-            if (cost.kvWriteBytes() > 0) {
-                inputReady[b] = transfer(kvTier, cost.kvWriteBytes() / batch, inputReady[b], "KV write", args, bytes,
-                        slices);
+        long kvWrite = cost.kvWriteBytes();
+        for (int r = 0; r < rows; r++) {
+            inputReady[r] = rowDone[r] + pipelineNs;
+            if (kvWrite > 0) {
+                long rowBytes = kvWrite / rows + (r < kvWrite % rows ? 1 : 0);
+                inputReady[r] = transfer(kvTier, rowBytes, inputReady[r], "KV write", args, bytes, slices);
             }
         }
     }
 
     /** Streams every weight tile of an operator whose buffers hold its whole weight, as soon as each buffer frees. */
-    private Tile[] streamWeights(KernelCall call, Node node, Operator operator, int step, TileBuffers buffers,
-                                 long[] bytes, List<Slice> slices) {
+    private Tile[] streamWeights(KernelCall call, Node node, Operator operator, Cost cost, int step,
+                                 TileBuffers buffers, long[] bytes, List<Slice> slices) {
         Map<String, Object> args = slices == null ? Map.of() : Map.of("token", step, "kernel", call.name(),
                 "layer", node.layer(), "op", node.op().getClass().getSimpleName());
-        int count = operator.weightTiles();
+        int count = tiles(cost.weightBytes());
         Tile[] tiles = new Tile[count];
         for (int tile = 0; tile < count; tile++) {
             int buffer = buffers.take();
-            tiles[tile] = new Tile(buffer, streamTile(operator.weightTier(), operator.cost().weightBytes(), count, tile,
+            tiles[tile] = new Tile(buffer, streamTile(operator.weightTier(), cost.weightBytes(), count, tile,
                     buffers.freeAtNs(buffer), operator.name(), args, bytes, slices));
         }
         return tiles;
@@ -377,7 +414,7 @@ public final class TimingEngine {
         int bufferTiles = weightTiles == 0 ? 1
                 : allocation.weightCopies() * (allocation.wholeWeights() ? weightTiles : 1);
         Tier tier = node.op().weightTensor() != null ? schedule.placement(node.op()).tier() : Tier.HBM;
-        return new Operator(cost, allocation, pcu, name, weightTiles, bufferTiles, tier);
+        return new Operator(cost, allocation, pcu, name, bufferTiles, tier);
     }
 
     /**
@@ -398,7 +435,7 @@ public final class TimingEngine {
     private double transfer(Tier tier, long count, double earliest, String name, Map<String, Object> args,
                             long[] bytes, List<Slice> slices) {
         bytes[tier.ordinal()] += count;
-        Timeline memory = tier == Tier.HBM ? hbm : ddr;
+        Timeline memory = tier == Tier.HBM ? socket.hbm : socket.ddr;
         double bandwidth = tier == Tier.HBM ? chip.hbmBandwidth() : chip.ddrBandwidth();
         Map<String, Object> withBytes = slices == null ? args : with(args, "bytes", count);
         return memory.use(earliest, count / bandwidth * 1e9, name, withBytes, slices);
@@ -412,9 +449,10 @@ public final class TimingEngine {
         return (pipelined + tail) / chip.clockHz() * 1e9;
     }
 
-    private Cost cost(Node node, int position) {
-        return node.op() instanceof Op.Attention ? CostModel.of(node.op(), config, batch, position)
-                : operators.get(node).cost();
+    /** The node's cost in {@code pass}: worked out once for a decode step, but attention's grows with the position. */
+    private Cost cost(Node node, Pass pass) {
+        return pass.positions() == 1 && !(node.op() instanceof Op.Attention) ? operators.get(node).cost()
+                : CostModel.of(node.op(), config, batch, pass.position(), pass.positions());
     }
 
     private static String opName(Node node) {
@@ -426,7 +464,7 @@ public final class TimingEngine {
         return op.getClass().getSimpleName();
     }
 
-    /** A slice name, built only when the step is traced: untraced steps stay free of string work. */
+    /** A slice name, built only when the pass is traced: untraced passes stay free of string work. */
     private static String label(List<Slice> slices, String action, Object subject) {
         return slices == null ? null : action + " " + subject;
     }
@@ -441,16 +479,24 @@ public final class TimingEngine {
         return copy;
     }
 
-    /** Weight bytes one decode step streams (every operator's weights once), for Eq. 3's roofline. */
+    /**
+     * Weight bytes one decode step streams (every operator's weights once), for Eq. 3's roofline. A pass over more
+     * positions streams the same, but for the embedding's gathered rows.
+     */
     public long weightBytesPerStep() {
         return schedule.weightBytesPerStep();
     }
 
-    /** KV-cache bytes one sample reads and writes at {@code position}, for Eq. 3's roofline. */
+    /** KV-cache bytes one sample reads and writes in a decode step at {@code position}, for Eq. 3's roofline. */
     public long kvBytesPerSample(int position) {
+        return kvBytesPerSample(new Pass(Pass.Phase.DECODE, position, 1));
+    }
+
+    /** KV-cache bytes one sample reads and writes in {@code pass}: its cache read once, each new position written. */
+    public long kvBytesPerSample(Pass pass) {
         long total = 0;
         for (Node node : kvNodes) {
-            Cost c = cost(node, position);
+            Cost c = cost(node, pass);
             total += c.kvReadBytes() + c.kvWriteBytes();
         }
         return total / batch;

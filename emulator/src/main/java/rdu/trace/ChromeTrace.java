@@ -22,8 +22,9 @@ import rdu.timing.StepTiming;
 /**
  * Writes modeled time as a Chrome Trace Event file (JSON object format) that ui.perfetto.dev and chrome://tracing
  * open: one process per socket plus one for the host, one thread per resource, HBM/DDR/P2P bandwidth counters per
- * socket and an instant event per token. Every process also has a "decode steps" thread with one slice per step (its
- * modeled time, token and bytes). The steps of a {@link TraceSteps} window keep every slice and a counter point per
+ * socket and an instant event per token. Every process also has a "steps" thread with one slice per step, named by
+ * its pass's phase and step ("prefill 0", "decode 1", "draft 2", "verify 2"), with its modeled time, positions,
+ * token and bytes. The steps of a {@link TraceSteps} window keep every slice and a counter point per
  * transfer; the other steps keep only their step slice and one counter point per step (the step's average rate), so
  * a trace of a thousand steps stays small enough to open, and costs little more than the run to write. Events stream
  * to disk, one step at a time.
@@ -31,8 +32,8 @@ import rdu.timing.StepTiming;
 public final class ChromeTrace implements AutoCloseable {
 
     private static final int HOST_PID = 0;
-    /** The thread of each process holding one slice per decode step. */
-    private static final String STEPS_THREAD = "decode steps";
+    /** The thread of each process holding one slice per step. */
+    private static final String STEPS_THREAD = "steps";
     /** The counter tracks of a socket, in the order of a step slice's byte arguments. */
     private static final List<String> COUNTERS = List.of("HBM bandwidth", "DDR bandwidth", "P2P bandwidth");
     /** Within a step, earlier slices first and, at the same start, the enclosing one before what it encloses. */
@@ -99,7 +100,7 @@ public final class ChromeTrace implements AutoCloseable {
     }
 
     /**
-     * Appends one decode step: its slices (if it is in the window) or its summary, the bandwidth they imply and the
+     * Appends one step: its slices (if it is in the window) or its summary, the bandwidth they imply and the
      * token it produced. The step needs its slices (a traced timing), as they tell what each process moved. It is
      * written when the next step comes, or at {@link #close()}.
      *
@@ -196,11 +197,16 @@ public final class ChromeTrace implements AutoCloseable {
         json.writeEndObject();
     }
 
-    /** The step's slice on its process's "decode steps" thread: the whole step, with the bytes it moved there. */
+    /**
+     * The step's slice on its process's "steps" thread: the whole step, named by its phase, with the positions of its
+     * pass and the bytes it moved there.
+     */
     private void writeStepSlice(Step step, int pid, long[] bytes) throws IOException {
         StepTiming timing = step.timing();
         Map<String, Object> args = new HashMap<>();
         args.put("kernel_calls", timing.kernelCalls());
+        args.put("position", timing.pass().position());
+        args.put("positions", timing.pass().positions());
         if (pid == HOST_PID) {
             args.put("token_id", step.tokenId());
         } else {
@@ -209,7 +215,8 @@ public final class ChromeTrace implements AutoCloseable {
             args.put("p2p_bytes", bytes[2]);
         }
         var resource = new Resource(pid == HOST_PID ? Resource.HOST : pid - 1, STEPS_THREAD);
-        var slice = new Slice(resource, "step " + timing.step(), timing.startNs(), timing.durationNs(), args);
+        var slice = new Slice(resource, timing.pass().phase().label() + " " + timing.step(), timing.startNs(),
+                timing.durationNs(), args);
         checkNesting(slice);
         writeSlice(timing.step(), slice);
     }
@@ -279,7 +286,7 @@ public final class ChromeTrace implements AutoCloseable {
 
     /**
      * A summarized step's point on a counter track: its average rate over the whole step, until the next step's point
-     * (decode steps follow each other without a gap). A track with no bytes in this step and none before shows
+     * (steps follow each other without a gap). A track with no bytes in this step and none before shows
      * nothing.
      */
     private void writeAverage(int pid, String counter, long bytes, StepTiming timing) throws IOException {

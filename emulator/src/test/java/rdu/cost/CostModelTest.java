@@ -9,12 +9,14 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import rdu.graph.DecodeGraph;
 import rdu.graph.Node;
 import rdu.graph.Op;
 import rdu.graph.TensorParallel;
+import rdu.mla.MlaConfig;
 import rdu.model.ModelConfig;
 import rdu.tensor.DType;
 
@@ -32,6 +34,10 @@ class CostModelTest {
 
     static Cost cost(Op op, int batch, int position) {
         return CostModel.of(op, CONFIG, batch, position);
+    }
+
+    static Cost cost(Op op, int batch, int position, int positions) {
+        return CostModel.of(op, CONFIG, batch, position, positions);
     }
 
     @Test
@@ -143,6 +149,74 @@ class CostModelTest {
     }
 
     @Test
+    void passOfThreePositionsMatchesHandComputedCostsAtBatch2Position2() {
+        // B = 2 samples over positions 2, 3, 4: R = 6 token rows; the cache holds T = 5 positions after the pass, and
+        // the queries attend to S = 3 + 4 + 5 = 12 positions in all
+        assertEquals(new Cost(6 * 16 * 16 * 2, 1024, 0, 0, 0, 6 * 16 * 2, 0, 0, 4, 6 + 4), cost(layer0(1), 2, 2, 3),
+                "wq [16, 16]: weights once, 6 rows of work");
+        assertEquals(new Cost(0, 0, 0, 6 * 16 * 2, 0, 0, 6 * 16, 0, 0, 6), cost(layer0(6), 2, 2, 3),
+                "KvWrite: K and V of every new position");
+        assertEquals(new Cost(2 * 4 * 12 * 4 * 4, 0, 2 * 2 * 5 * 8 * 2, 0, 0, 6 * 16 * 2, 2 * 4 * 12 * 2, 2 * 4 * 12,
+                2 + 3, 12 + 5), cost(layer0(7), 2, 2, 3), "Attention: each sample's cache read once, causal work");
+        assertEquals(new Cost(0, 0, 0, 0, 0, 0, 6 * 32, 0, 5, 6 + 5), cost(F32.nodes().getLast().op(), 2, 2, 3),
+                "Sample: every position's logits");
+    }
+
+    /** Every node of the small model, alone and tensor-parallel over 2 sockets with experts, with its config. */
+    static List<Map.Entry<Op, ModelConfig>> everyKindOfNode() {
+        List<Map.Entry<Op, ModelConfig>> nodes = new ArrayList<>();
+        F32.nodes().forEach(n -> nodes.add(Map.entry(n.op(), CONFIG)));
+        var shard = TensorParallel.describe(CONFIG, TestModels.SMALL_MOE, false, DType.F32, 2);
+        TensorParallel.graph(shard).nodes().forEach(n -> nodes.add(Map.entry(n.op(), shard.config())));
+        return nodes;
+    }
+
+    @Test
+    void aPassCostsWhatItsTokenRowsCostAsABatchButForAttention() {
+        // 2 samples over 3 positions are 6 token rows through every operator: the weights stream once, an expert
+        // layer routes 6 tokens, an all-reduce sums 6 rows; only attention shares a sample's cache among its rows
+        for (var node : everyKindOfNode()) {
+            Op op = node.getKey();
+            if (!(op instanceof Op.Attention)) {
+                assertEquals(CostModel.of(op, node.getValue(), 6, 2, 1), CostModel.of(op, node.getValue(), 2, 2, 3),
+                        op.getClass().getSimpleName());
+            }
+        }
+    }
+
+    @Test
+    void attentionOfAPassReadsEachCacheOnceAndDoesTheWorkOfItsPositions() {
+        var mla = TensorParallel.graph(TensorParallel.describe(CONFIG, null, new MlaConfig(8, 6, 2, 2, 4), false,
+                DType.F32, 1)).nodes().stream().map(Node::op).filter(Op.Attention.class::isInstance).findFirst()
+                .orElseThrow();
+        for (Op attention : List.of(layer0(7), mla)) {
+            for (int n : new int[] {1, 3, 6}) {
+                int p = 8 - n;
+                Cost pass = cost(attention, 2, p, n);
+                Cost last = cost(attention, 2, p + n - 1);
+                String what = (attention == mla ? "MLA" : "GQA") + " over positions " + p + " to " + (p + n - 1);
+                assertEquals(last.kvReadBytes(), pass.kvReadBytes(), what + ": the cache up to the last position");
+                assertEquals(last.weightBytes(), pass.weightBytes(), what);
+                assertEquals(last.reductionDepth(), pass.reductionDepth(), what);
+                // causal: position p + i attends to p + i + 1 positions, as a decode step there does
+                double flops = 0;
+                double transcendental = 0;
+                double elementwise = 0;
+                for (int i = 0; i < n; i++) {
+                    Cost step = cost(attention, 2, p + i);
+                    flops += step.flops();
+                    transcendental += step.transcendentalOps();
+                    elementwise += step.elementwiseOps();
+                }
+                assertEquals(flops, pass.flops(), 1e-9 * flops, what);
+                assertEquals(transcendental, pass.transcendentalOps(), what);
+                assertEquals(elementwise, pass.elementwiseOps(), what);
+                assertEquals(n * last.activationBytes(), pass.activationBytes(), what);
+            }
+        }
+    }
+
+    @Test
     void llama8BStreamsItsParametersOnceExceptTheEmbeddingTable(@TempDir Path dir) throws IOException {
         ModelConfig config = TestModels.LLAMA_8B;
         DecodeGraph graph = TestModels.sparse(config, DType.BF16, dir);
@@ -164,6 +238,10 @@ class CostModelTest {
         assertEquals("position must be in [0, 8) (the model's max positions), found -1", negative.getMessage());
         var past = assertThrows(IllegalArgumentException.class, () -> cost(norm, 1, 8));
         assertEquals("position must be in [0, 8) (the model's max positions), found 8", past.getMessage());
+        var none = assertThrows(IllegalArgumentException.class, () -> cost(norm, 1, 0, 0));
+        assertEquals("positions must be >= 1, found 0", none.getMessage());
+        var beyond = assertThrows(IllegalArgumentException.class, () -> cost(norm, 1, 5, 4));
+        assertEquals("positions 5 to 8 must be in [0, 8) (the model's max positions)", beyond.getMessage());
     }
 
     @Test

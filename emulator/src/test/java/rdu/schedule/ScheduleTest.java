@@ -2,14 +2,19 @@ package rdu.schedule;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.lang.foreign.Arena;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import org.junit.jupiter.api.Test;
+import rdu.cost.TestModels;
 import rdu.graph.DecodeGraph;
 import rdu.graph.Op;
+import rdu.memory.CapacityException;
 import rdu.memory.SocketMemory;
+import rdu.memory.Tier;
 import rdu.model.LayerWeights;
 import rdu.model.LlamaWeights;
 import rdu.model.ModelConfig;
@@ -89,5 +94,30 @@ class ScheduleTest {
                 "decoder.0.MatVec", "decoder.0.Residual"), layer0,
                 "norm, QKV, RoPE+KV update, attention, o, add+norm, gate/up, act, down, add");
         assertEquals(false, gpu.options().loopsLayers(), "KernelLooping needs layer fusion");
+    }
+
+    /** HBM bytes a schedule of {@code graph} takes when compiled alone: its weights and its KV cache. */
+    static long hbmBytes(DecodeGraph graph) {
+        return compile(graph, ScheduleOptions.defaults()).memory().tier(Tier.HBM).used();
+    }
+
+    @Test
+    void aDraftAndItsTargetCompiledIntoOneSocketMemoryMustFitTogether() {
+        DecodeGraph target = graph();
+        DecodeGraph draft = TestModels.small(TestModels.SMALL, DType.F32);
+        long both = hbmBytes(target) + hbmBytes(draft);
+        var exactly = new SocketMemory(0, both, 0);
+        Schedule.compile(target, ScheduleOptions.defaults(), exactly);
+        Schedule.compile(draft, ScheduleOptions.defaults(), exactly);
+        assertEquals(0, exactly.tier(Tier.HBM).free(), "both fit, with nothing to spare");
+
+        var oneByteShort = new SocketMemory(0, both - 1, 0);
+        Schedule.compile(target, ScheduleOptions.defaults(), oneByteShort);
+        var e = assertThrows(CapacityException.class,
+                () -> Schedule.compile(draft, ScheduleOptions.defaults(), oneByteShort));
+        long needed = hbmBytes(draft);
+        assertEquals(String.format(Locale.ROOT, "model (weights + KV cache for batch 1) does not fit in the HBM of"
+                + " socket 0: needs %,d bytes (%.2f GB), %,d bytes (%.2f GB) available, short by 1 bytes (0.00 GB)",
+                needed, needed / 1e9, needed - 1, (needed - 1) / 1e9), e.getMessage());
     }
 }

@@ -47,12 +47,16 @@ class TimingEngineTest {
                 c.ddrBandwidth(), clockHz, lanes, c.pcuStages(), 0, 0, 0, 0, 0, 0, 0, c.p2pBandwidth(), 0, Map.of());
     }
 
+    static Pass decode(int position) {
+        return new Pass(Pass.Phase.DECODE, position, 1);
+    }
+
     static double[] stepTimes(Chip chip, ScheduleOptions options, int steps) {
         var engine = new TimingEngine(chip, schedule(options));
         double[] times = new double[steps];
         double t = 0;
         for (int s = 0; s < steps; s++) {
-            StepTiming timing = engine.step(s, s, t, false);
+            StepTiming timing = engine.pass(s, decode(s), s % options.offloadSteps() == 0, t, false);
             times[s] = timing.durationNs();
             t = timing.endNs();
         }
@@ -79,7 +83,7 @@ class TimingEngineTest {
         // a step is exactly its off-chip bytes streamed back to back at HBM bandwidth
         Chip chip = idealized(1e18, 32, 1.6e12);
         var engine = new TimingEngine(chip, schedule(ScheduleOptions.defaults()));
-        StepTiming step = engine.step(0, 10, 0, false);
+        StepTiming step = engine.pass(0, decode(10), true, 0, false);
         double expected = step.hbmBytes() / 1.6e12 * 1e9;
         assertEquals(expected, step.durationNs(), expected * 1e-9);
         long weights = engine.weightBytesPerStep();
@@ -97,7 +101,7 @@ class TimingEngineTest {
                     .filter(c -> c.nodes().getFirst().op() instanceof Op.MatVec m && m.weight().name().equals("classifier"))
                     .findFirst().orElseThrow();
             var engine = new TimingEngine(chip, schedule);
-            double end = engine.execute(classifier, 0, 0, 0, new long[Tier.values().length], null);
+            double end = engine.execute(classifier, 0, decode(0), 0, new long[Tier.values().length], null);
 
             Cost cost = CostModel.of(classifier.nodes().getFirst().op(), CONFIG, 1, 0);
             int tiles = 8;
@@ -155,10 +159,10 @@ class TimingEngineTest {
     @Test
     void resetStartsANewRunFromAnIdleChip() {
         var engine = new TimingEngine(SN40L, schedule(ScheduleOptions.defaults()));
-        double first = engine.step(0, 0, 0, false).durationNs();
-        engine.step(1, 1, first, false);
+        double first = engine.pass(0, decode(0), true, 0, false).durationNs();
+        engine.pass(1, decode(1), false, first, false);
         engine.reset();
-        assertEquals(first, engine.step(0, 0, 0, false).durationNs(), "the same first step after a reset");
+        assertEquals(first, engine.pass(0, decode(0), true, 0, false).durationNs(), "the same first step after a reset");
     }
 
     /**
@@ -188,9 +192,108 @@ class TimingEngineTest {
     }
 
     @Test
+    void aPassStreamsTheWeightsOnceAndEachSamplesCacheOnce() {
+        int batch = 2;
+        var engine = new TimingEngine(SN40L, schedule(ScheduleOptions.defaults().withBatch(batch)));
+        long embeddingRow = CONFIG.hiddenSize() * 4L; // F32: the embedding gathers one row per token
+        long kvPerPosition = 2L * CONFIG.kvDim() * CostModel.ACTIVATION_BYTES; // K and V, BF16
+        for (int n : new int[] {1, 8, 64}) {
+            engine.reset();
+            var pass = new Pass(Pass.Phase.PREFILL, 0, n);
+            StepTiming timing = engine.pass(0, pass, true, 0, false);
+            // per layer: the cache up to the last position read once, every new position written
+            long kv = CONFIG.numLayers() * (n * kvPerPosition + n * kvPerPosition);
+            assertEquals(kv, engine.kvBytesPerSample(pass), "n = " + n);
+            assertEquals(engine.weightBytesPerStep() + batch * (n - 1) * embeddingRow, timing.hbmBytes() - batch * kv,
+                    "n = " + n + ": the weights once, whatever the positions, but the embedding's rows");
+        }
+    }
+
+    @Test
+    void aPassOfManyPositionsTakesFarLessThanAsManyDecodeStepsAndNoLessThanOne() {
+        // Llama 3.1 8B on one socket: 16 GB of weights stream once per pass, and 64 positions add little compute
+        var run = Simulation.of("llama-3.1-8b", SN40L, 1, ScheduleOptions.defaults(), DType.BF16, 1000, 64, false,
+                false);
+        var engine = new TimingEngine(SN40L, run.compile());
+        for (int n : new int[] {8, 64}) {
+            engine.reset();
+            double pass = engine.pass(0, new Pass(Pass.Phase.VERIFY, 1000, n), true, 0, false).durationNs();
+            engine.reset();
+            double decode = engine.pass(0, decode(1000 + n - 1), true, 0, false).durationNs();
+            assertTrue(pass >= decode, n + " positions: " + pass + " ns, one decode step at the last " + decode);
+            assertTrue(pass < n * decode / 4, n + " positions: " + pass + " ns, " + n + " decode steps " + n * decode);
+        }
+    }
+
+    /** A prefill of 4096 positions of a catalog model on one socket, timed from idle. */
+    static StepTiming prefill(String model, Schedule[] compiled, boolean trace) {
+        var run = Simulation.of(model, SN40L, 1, ScheduleOptions.defaults(), DType.BF16, 0, 4096, false, false);
+        compiled[0] = run.compile();
+        return new TimingEngine(SN40L, compiled[0]).pass(0, new Pass(Pass.Phase.PREFILL, 0, 4096), true, 0, trace);
+    }
+
+    @Test
+    void aLongPrefillIsComputeBoundNoFasterThanThePeak() {
+        var compiled = new Schedule[1];
+        StepTiming timing = prefill("llama-3.1-8b", compiled, false);
+        Schedule schedule = compiled[0];
+        double flops = 0;
+        for (KernelCall call : schedule.calls()) {
+            for (var node : call.nodes()) {
+                flops += CostModel.of(node.op(), schedule.config(), 1, 0, 4096).flops();
+            }
+        }
+        double peak = (double) SN40L.pcus() * SN40L.pcuLanes() * SN40L.pcuStages() * 2 * SN40L.clockHz();
+        double computeNs = flops / peak * 1e9;
+        double memoryNs = timing.hbmBytes() / SN40L.hbmBandwidth() * 1e9;
+        assertTrue(timing.durationNs() >= computeNs, timing.durationNs() + " ns, faster than the peak allows: "
+                + computeNs + " ns");
+        assertTrue(computeNs > 5 * memoryNs, "compute " + computeNs + " ns, memory " + memoryNs + " ns");
+    }
+
+    @Test
+    void theWavesOfALongPrefillKeepSeveralPcuGroupsBusyAtOnce() {
+        // Llama 3.2 1B on one socket holds each layer's weights whole on chip: an operator may start on a wave while
+        // the one before it computes the next wave, instead of waiting for the whole pass
+        StepTiming timing = prefill("llama-3.2-1b", new Schedule[1], true);
+        double pcuBusy = timing.slices().stream().filter(s -> s.resource().name().startsWith("PCU"))
+                .mapToDouble(Slice::durationNs).sum();
+        assertTrue(pcuBusy > 2 * timing.durationNs(), "PCU groups busy " + pcuBusy / timing.durationNs()
+                + " at once on average");
+    }
+
+    /** A schedule of {@code schedule}'s decoder call alone: one program, so each pass needs one Program Load at most. */
+    static Schedule decodersOnly(Schedule schedule) {
+        KernelCall decoders = schedule.calls().stream().filter(c -> c.name().equals("decoders")).findFirst()
+                .orElseThrow();
+        return new Schedule(schedule.config(), schedule.options(), List.of(decoders), schedule.memory(),
+                schedule.kvCache());
+    }
+
+    static long programLoads(StepTiming timing) {
+        return timing.slices().stream().filter(s -> s.name().startsWith("program load")).count();
+    }
+
+    @Test
+    void aDraftAndATargetOnOneSocketReloadTheAgcusProgramWhenTheyTakeTurns() {
+        // the same layers compiled twice: alike programs, but each engine's own
+        var socket = new SocketTimelines();
+        var draft = new TimingEngine(SN40L, decodersOnly(schedule(ScheduleOptions.defaults())), socket);
+        var target = new TimingEngine(SN40L, decodersOnly(schedule(ScheduleOptions.defaults())), socket);
+        StepTiming first = target.pass(0, decode(0), true, 0, true);
+        StepTiming again = target.pass(1, decode(1), false, first.endNs(), true);
+        StepTiming drafted = draft.pass(2, decode(2), false, again.endNs(), true);
+        StepTiming verified = target.pass(2, new Pass(Pass.Phase.VERIFY, 2, 2), false, drafted.endNs(), true);
+        assertEquals(List.of(1L, 0L, 1L, 1L), List.of(programLoads(first), programLoads(again), programLoads(drafted),
+                programLoads(verified)), "target, target again, draft, then target");
+        target.reset();
+        assertEquals(1, programLoads(target.pass(0, decode(0), true, 0, true)), "nothing loaded after a reset");
+    }
+
+    @Test
     void tracedSlicesNeverOverlapOnOneResource() {
         var engine = new TimingEngine(SN40L, schedule(ScheduleOptions.defaults().withBatch(2)));
-        StepTiming step = engine.step(0, 3, 0, true);
+        StepTiming step = engine.pass(0, decode(3), true, 0, true);
         var lastEnd = new java.util.HashMap<Resource, Double>();
         for (Slice s : step.slices()) {
             double previous = lastEnd.getOrDefault(s.resource(), 0.0);

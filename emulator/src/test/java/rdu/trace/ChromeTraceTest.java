@@ -17,6 +17,7 @@ import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import rdu.timing.Pass;
 import rdu.timing.Resource;
 import rdu.timing.Slice;
 import rdu.timing.StepTiming;
@@ -42,6 +43,10 @@ class ChromeTraceTest {
         return new Slice(resource, name, startNs, endNs - startNs, map);
     }
 
+    private static Pass decode(int step) {
+        return new Pass(Pass.Phase.DECODE, step, 1);
+    }
+
     /** A decode step every 10 us: host launch, a looped decoder kernel with two nested layers, weights streamed. */
     private static StepTiming step(int k) {
         double t = k * 10_000.0;
@@ -58,7 +63,7 @@ class ChromeTraceTest {
                 slice(HBM1, "weights", t + 1000, t + 6000, "layer", 0, "kernel", "decoders", "bytes", 1_000_000L),
                 slice(PCU1, "decoders", t + 1000, t + 8000, "kernel", "decoders"),
                 slice(RUNTIME, "sampling", t + 8000.5, t + 9500, "kernel", "sampling"));
-        return new StepTiming(k, t, t + 9500, 10_500_000, 0, 2, slices);
+        return new StepTiming(k, decode(k), t, t + 9500, 10_500_000, 0, 2, slices);
     }
 
     private JsonNode writeThreeSteps() throws IOException {
@@ -119,7 +124,7 @@ class ChromeTraceTest {
             perThread.computeIfAbsent(x.get("pid") + "/" + x.get("tid"), k -> new ArrayList<>())
                     .add(new double[] {ts, ts + x.get("dur").asDouble()});
         }
-        assertEquals(10, perThread.size(), "one thread per resource, and a decode steps thread per process");
+        assertEquals(10, perThread.size(), "one thread per resource, and a steps thread per process");
         for (var thread : perThread.entrySet()) {
             List<double[]> intervals = thread.getValue();
             for (double[] a : intervals) {
@@ -159,10 +164,10 @@ class ChromeTraceTest {
         assertEquals(Map.of(0, "host", 1, "socket 0 (SN40L)", 2, "socket 1 (SN40L)"), processNames);
         assertEquals(processNames.keySet(), sortedPids);
         assertEquals(threadNames.keySet(), sortedThreads);
-        // tids count from 1 per process in order of first appearance, the decode steps first; at equal starts the
+        // tids count from 1 per process in order of first appearance, the steps first; at equal starts the
         // longer slice comes first
-        assertEquals(Map.of("0/1", "decode steps", "0/2", "runtime", "1/1", "decode steps", "1/2", "AGCU", "1/3",
-                "PCU", "1/4", "HBM", "1/5", "P2P 0->1", "2/1", "decode steps", "2/2", "PCU", "2/3", "HBM"), threadNames);
+        assertEquals(Map.of("0/1", "steps", "0/2", "runtime", "1/1", "steps", "1/2", "AGCU", "1/3",
+                "PCU", "1/4", "HBM", "1/5", "P2P 0->1", "2/1", "steps", "2/2", "PCU", "2/3", "HBM"), threadNames);
         for (JsonNode x : events(root, "X")) {
             assertTrue(threadNames.containsKey(x.get("pid").asInt() + "/" + x.get("tid").asInt()), x.toString());
         }
@@ -201,8 +206,9 @@ class ChromeTraceTest {
         double tile = 327.68;
         Path file = dir.resolve("fraction.json");
         try (var trace = new ChromeTrace(file, "SN40L", 1, TraceSteps.DEFAULT)) {
-            trace.step(new StepTiming(0, 0, 70_000, 0, 0, 1, List.of(slice(PCU0, "tile 0", start, start + tile),
-                    slice(PCU0, "tile 1", start + tile, start + 2 * tile))), 1, "x");
+            trace.step(new StepTiming(0, decode(0), 0, 70_000, 0, 0, 1, List.of(
+                    slice(PCU0, "tile 0", start, start + tile), slice(PCU0, "tile 1", start + tile, start + 2 * tile))),
+                    1, "x");
         }
         List<long[]> tiles = new ArrayList<>();
         for (JsonNode x : events(JsonMapper.builder().build().readTree(file.toFile()), "X")) {
@@ -220,7 +226,8 @@ class ChromeTraceTest {
     void aTokenArgumentAlreadyGivenIsKept() throws IOException {
         Path file = dir.resolve("token.json");
         try (var trace = new ChromeTrace(file, "SN40L", 1, TraceSteps.DEFAULT)) {
-            trace.step(new StepTiming(5, 0, 10, 0, 0, 1, List.of(slice(PCU0, "k", 0, 10, "token", 7))), 1, "x");
+            trace.step(new StepTiming(5, decode(5), 0, 10, 0, 0, 1, List.of(slice(PCU0, "k", 0, 10, "token", 7))), 1,
+                    "x");
         }
         JsonNode x = events(JsonMapper.builder().build().readTree(file.toFile()), "X").stream()
                 .filter(e -> e.get("name").asText().equals("k")).findFirst().orElseThrow();
@@ -264,7 +271,7 @@ class ChromeTraceTest {
     void concurrentLinksOfASocketAddUp() throws IOException {
         Path file = dir.resolve("p2p.json");
         try (var trace = new ChromeTrace(file, "SN40L", 1, TraceSteps.DEFAULT)) {
-            trace.step(new StepTiming(0, 0, 2000, 0, 0, 1, List.of(
+            trace.step(new StepTiming(0, decode(0), 0, 2000, 0, 0, 1, List.of(
                     slice(P2P01, "send", 0, 1000, "bytes", 1000L),
                     slice(new Resource(0, "P2P 0->2"), "send", 500, 1500, "bytes", 2000L))), 1, "x");
         }
@@ -283,7 +290,7 @@ class ChromeTraceTest {
             int token = x.get("args").get("token").asInt();
             slicesPerStep.merge(token, 1, Integer::sum);
             boolean inFull = token == 2 || token == 3 || token == 29;
-            assertTrue(inFull || x.get("name").asText().equals("step " + token), x.toString());
+            assertTrue(inFull || x.get("name").asText().equals("decode " + token), x.toString());
         }
         for (int k = 0; k < 30; k++) {
             boolean inFull = k == 2 || k == 3 || k == 29;
@@ -297,7 +304,7 @@ class ChromeTraceTest {
         JsonNode root = writeSteps(30, TraceSteps.DEFAULT);
         Map<Integer, JsonNode> step25 = new HashMap<>();
         for (JsonNode x : events(root, "X")) {
-            if (x.get("name").asText().equals("step 25")) {
+            if (x.get("name").asText().equals("decode 25")) {
                 assertNull(step25.put(x.get("pid").asInt(), x));
             }
         }
@@ -337,7 +344,7 @@ class ChromeTraceTest {
         JsonNode root = writeSteps(3, new TraceSteps(0, 0, false));
         for (JsonNode x : events(root, "X")) {
             int token = x.get("args").get("token").asInt();
-            assertTrue(token == 0 || x.get("name").asText().equals("step " + token), x.toString());
+            assertTrue(token == 0 || x.get("name").asText().equals("decode " + token), x.toString());
         }
         List<String> points = socket0Points(root, "HBM bandwidth", 0, 1e9);
         assertEquals("29.5us=0.0", points.getLast(), points.toString());
@@ -348,7 +355,7 @@ class ChromeTraceTest {
         Path file = dir.resolve("sockets.json");
         try (var trace = new ChromeTrace(file, "SN40L", 3, new TraceSteps(0, 0, false))) {
             for (int k = 0; k < 2; k++) {
-                trace.step(new StepTiming(k, k * 100, k * 100 + 100, 50, 0, 1, List.of(
+                trace.step(new StepTiming(k, decode(k), k * 100, k * 100 + 100, 50, 0, 1, List.of(
                         slice(RUNTIME, "launch", k * 100, k * 100 + 10),
                         slice(HBM0, "weights", k * 100 + 10, k * 100 + 60, "bytes", 50L))), 1, "x");
             }
@@ -357,7 +364,7 @@ class ChromeTraceTest {
         Map<String, Integer> perStepAndProcess = new HashMap<>();
         for (JsonNode x : events(root, "X")) {
             perStepAndProcess.merge(x.get("args").get("token") + "/" + x.get("pid"), 1, Integer::sum);
-            if (x.get("name").asText().equals("step 1") && x.get("pid").asInt() > 0) {
+            if (x.get("name").asText().equals("decode 1") && x.get("pid").asInt() > 0) {
                 assertEquals(50, x.get("args").get("hbm_bytes").asLong(), x.toString());
             }
         }
@@ -371,11 +378,12 @@ class ChromeTraceTest {
         Path file = dir.resolve("idle.json");
         try (var trace = new ChromeTrace(file, "SN40L", 2, TraceSteps.DEFAULT)) {
             // an offloaded step: the AGCU moves on by itself, the host does nothing
-            trace.step(new StepTiming(1, 0, 100, 0, 0, 1, List.of(slice(AGCU0, "offloaded step", 0, 10))), 1, "x");
+            trace.step(new StepTiming(1, decode(1), 0, 100, 0, 0, 1,
+                    List.of(slice(AGCU0, "offloaded decode step", 0, 10))), 1, "x");
         }
         Set<Integer> processes = new HashSet<>();
         for (JsonNode x : events(JsonMapper.builder().build().readTree(file.toFile()), "X")) {
-            if (x.get("name").asText().equals("step 1")) {
+            if (x.get("name").asText().equals("decode 1")) {
                 assertTrue(processes.add(x.get("pid").asInt()), x.toString());
             }
         }
@@ -385,7 +393,7 @@ class ChromeTraceTest {
     @Test
     void partialOverlapOnOneResourceIsRejectedNamingBothSlices() throws IOException {
         Path file = dir.resolve("bad.json");
-        var bad = new StepTiming(0, 0, 100, 0, 0, 1, List.of(
+        var bad = new StepTiming(0, decode(0), 0, 100, 0, 0, 1, List.of(
                 slice(PCU0, "outer", 0, 100), slice(PCU0, "inner", 20, 50), slice(PCU0, "straddle", 40, 70)));
         var trace = new ChromeTrace(file, "SN40L", 1, TraceSteps.DEFAULT);
         trace.step(bad, 1, "x");
@@ -396,9 +404,10 @@ class ChromeTraceTest {
                 "the trace written before the error still closes as valid JSON");
 
         Path order = dir.resolve("order.json");
-        var late = new StepTiming(1, 100, 200, 0, 0, 1, List.of(slice(PCU0, "early", 10, 15)));
+        var late = new StepTiming(1, decode(1), 100, 200, 0, 0, 1, List.of(slice(PCU0, "early", 10, 15)));
         try (var ordered = new ChromeTrace(order, "SN40L", 1, TraceSteps.DEFAULT)) {
-            ordered.step(new StepTiming(0, 0, 100, 0, 0, 1, List.of(slice(PCU0, "k", 20, 100))), 1, "x");
+            ordered.step(new StepTiming(0, decode(0), 0, 100, 0, 0, 1, List.of(slice(PCU0, "k", 20, 100))), 1,
+                    "x");
             ordered.step(late, 1, "x");
             var backwards = assertThrows(IllegalStateException.class, () -> ordered.step(step(2), 1, "x"));
             assertTrue(backwards.getMessage().contains("'early' [10.0, 15.0)"), backwards.getMessage());

@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -23,6 +24,10 @@ import rdu.chip.ChipFile;
 import rdu.schedule.ScheduleOptions;
 import rdu.simulate.Simulation;
 import rdu.tensor.DType;
+import rdu.timing.Pass;
+import rdu.timing.SocketTimelines;
+import rdu.timing.StepTiming;
+import rdu.timing.TimingEngine;
 
 /** Traces of simulated runs: a long one stays small enough to open and well-formed; counters stay true. */
 class SimulatedTraceTest {
@@ -99,7 +104,7 @@ class SimulatedTraceTest {
                     stack.addLast(new long[] {ts, end});
                     int token = e.get("args").get("token").asInt();
                     assertTrue(inFull.inFull(token, token == STEPS - 1)
-                            || e.get("name").asText().equals("step " + token), "a slice outside the window: " + e);
+                            || e.get("name").asText().equals("decode " + token), "a slice outside the window: " + e);
                 }
                 case "C" -> {
                     String track = pid + " " + e.get("name").asText();
@@ -131,6 +136,44 @@ class SimulatedTraceTest {
             }
         }
         assertTrue(counters > 0);
+    }
+
+    @Test
+    void passesOfEveryPhaseOnASharedSocketMakeAWellFormedTraceNamedByPhase() throws IOException {
+        // a prefill of 16 positions, then speculative steps: 2 draft passes, then the target verifies 3 positions
+        var socket = new SocketTimelines();
+        var target = new TimingEngine(SN40L, Simulation.of("llama-3.2-1b", SN40L, 1, ScheduleOptions.defaults(),
+                DType.BF16, 0, 64, false, false).compile(), socket);
+        var draft = new TimingEngine(SN40L, Simulation.of("qwen2.5-0.5b", SN40L, 1, ScheduleOptions.defaults(),
+                DType.BF16, 0, 64, false, false).compile(), socket);
+        List<Pass> passes = new ArrayList<>(List.of(new Pass(Pass.Phase.PREFILL, 0, 16)));
+        for (int position = 16; position < 22; position += 2) {
+            passes.add(new Pass(Pass.Phase.DRAFT, position, 1));
+            passes.add(new Pass(Pass.Phase.DRAFT, position + 1, 1));
+            passes.add(new Pass(Pass.Phase.VERIFY, position, 3));
+        }
+        Path file = dir.resolve("phases.json");
+        try (var trace = new ChromeTrace(file, SN40L.name(), 1, new TraceSteps(0, passes.size() - 1, false))) {
+            double t = 0;
+            for (int step = 0; step < passes.size(); step++) {
+                Pass pass = passes.get(step);
+                TimingEngine engine = pass.phase() == Pass.Phase.DRAFT ? draft : target;
+                StepTiming timing = engine.pass(step, pass, step == 0, t, true);
+                trace.step(timing, -1, "");
+                t = timing.endNs();
+            }
+        }
+        List<String> stepSlices = new ArrayList<>();
+        for (JsonNode e : JsonMapper.builder().build().readTree(file.toFile()).get("traceEvents")) {
+            if (e.get("ph").asText().equals("X") && e.get("pid").asInt() == 0 && e.get("tid").asInt() == 1) {
+                stepSlices.add(e.get("name").asText() + " " + e.get("args").get("positions").asInt());
+            } else if (e.get("ph").asText().equals("C")) {
+                assertWithinBandwidth(e);
+            }
+        }
+        assertEquals(List.of("prefill 0 16", "draft 1 1", "draft 2 1", "verify 3 3", "draft 4 1", "draft 5 1",
+                "verify 6 3", "draft 7 1", "draft 8 1", "verify 9 3"), stepSlices,
+                "the host's steps thread: each pass by its phase and step, with its positions");
     }
 
     private static void assertWithinBandwidth(JsonNode counter) {
