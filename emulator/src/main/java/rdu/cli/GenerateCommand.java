@@ -107,6 +107,11 @@ final class GenerateCommand implements Callable<Integer> {
     @Mixin
     SpecKMixin specK;
 
+    @Option(names = "--acceptance-out", paramLabel = "FILE",
+            description = "With speculation: write the measured acceptance by draft position as a profile file for"
+                    + " rdu simulate --acceptance FILE.")
+    Path acceptanceOut;
+
     static final int DEFAULT_NGRAM = 2;
 
     @Override
@@ -129,6 +134,12 @@ final class GenerateCommand implements Callable<Integer> {
         }
         if (csvFile != null) {
             OutputFile.requireWritable("--timing-csv", csvFile);
+        }
+        if (acceptanceOut != null) {
+            if (draftPath == null && spec == null) {
+                throw new Rdu.UsageException("--acceptance-out needs a drafting method (--draft or --spec)");
+            }
+            OutputFile.requireWritable("--acceptance-out", acceptanceOut);
         }
         Chip chip = ChipFile.load(chipName);
         int chunk = prefill.chunk(chip);
@@ -164,6 +175,9 @@ final class GenerateCommand implements Callable<Integer> {
                 TimingSummary plain = generator.plainTiming(result.promptIds().length, result.generatedIds().length);
                 err.printf(Locale.ROOT, "modeled %s without speculation: %.1f tokens/s -> speculation %.2fx%n",
                         chip.name(), plain.tokensPerSecond(), summary.tokensPerSecond() / plain.tokensPerSecond());
+            }
+            if (acceptanceOut != null) {
+                writeAcceptance(result, speculation, modelPath);
             }
             if (trace != null) {
                 err.println("trace: " + traceOptions.file + " (open in ui.perfetto.dev)");
@@ -253,6 +267,17 @@ final class GenerateCommand implements Callable<Integer> {
             pendingText.setLength(0);
             pendingToken = -1;
         }
+    }
+
+    private void writeAcceptance(Generation result, Speculation speculation, Path modelPath) {
+        if (result.speculation().proposed() == 0) {
+            System.err.println("acceptance: no draft token was proposed, so " + acceptanceOut + " was not written");
+            return;
+        }
+        result.speculation().writeProfile(acceptanceOut, "measured by rdu generate: target " + modelPath + ", "
+                + describe(speculation) + ", temperature " + temperature + ", " + result.promptIds().length
+                + "-token prompt, " + result.generatedIds().length + " tokens");
+        System.err.println("acceptance profile: " + acceptanceOut);
     }
 
     /** {@code --spec}: ngram[:N] or layerskip:L; null without it. */

@@ -61,8 +61,13 @@ final class SimulateCommand implements Callable<Integer> {
     @Option(names = "--batch", defaultValue = "1", description = "Samples decoded together (default: ${DEFAULT-VALUE}).")
     int batch;
 
-    @Option(names = "--context", defaultValue = "8192", paramLabel = "L",
-            description = "Tokens already in the KV cache when decoding starts (default: ${DEFAULT-VALUE}).")
+    static final int DEFAULT_CONTEXT = 8192;
+
+    @Option(names = "--context", paramLabel = "L",
+            description = "Tokens already in the KV cache when the request starts (default: " + DEFAULT_CONTEXT
+                    + ", or 0 with --prompt-tokens).")
+    Integer contextOption;
+
     int context;
 
     @Option(names = "--tokens", defaultValue = "128", paramLabel = "T",
@@ -118,6 +123,7 @@ final class SimulateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        context = contextOption != null ? contextOption : promptTokens > 0 ? 0 : DEFAULT_CONTEXT;
         if (sockets < 1 || batch < 1 || context < 0 || tokens < 1 || promptTokens < 0) {
             throw new Rdu.UsageException("--sockets, --batch and --tokens must be >= 1, --context and --prompt-tokens"
                     + " >= 0");
@@ -216,6 +222,11 @@ final class SimulateCommand implements Callable<Integer> {
         out.printf(Locale.ROOT, "%d socket(s) of %s, batch %d, context %d, %s%d tokens; schedule: %s%n", sockets,
                 chip.name(), batch, context, promptTokens == 0 ? "" : "prompt " + promptTokens + " (prefill chunk "
                         + chunk + "), ", tokens, ScheduleMixin.describe(simulation.options()));
+        if (profile != null) {
+            out.printf(Locale.ROOT, "acceptance profile %s: E(%d) = %.3f tokens per step, AR = %.3f; a timing-only"
+                    + " step commits floor or ceil of E, so the measured figures below follow E, not the profile's"
+                    + " spread%n", profile.source(), k, profile.expectedCommitted(k), profile.acceptanceRate(k));
+        }
         out.print(summary.format("host time of this simulation", tokens * batch / hostSeconds));
         return 0;
     }

@@ -13,13 +13,13 @@ final class TraceMixin {
     Path file;
 
     @Option(names = "--trace-steps", paramLabel = "FROM-TO",
-            description = {"Decode steps (0-based, as the trace's 'token N' marks) whose every slice the trace keeps;"
-                    + " every other step keeps one slice per socket and host and per-step bandwidth counters.",
+            description = {"Steps (0-based, as the trace's step slices number them: a prompt's prefill is step 0)"
+                    + " whose every slice the trace keeps; every other step keeps one slice per socket and host and per-step bandwidth counters.",
                     "Default: the first 20 steps and the last."})
     String steps;
 
     /**
-     * Opens the trace of a run of {@code runSteps} decode steps on {@code sockets} sockets, or returns null without
+     * Opens the trace of a run of {@code runSteps} steps on {@code sockets} sockets, or returns null without
      * {@code --trace}.
      *
      * @throws Rdu.UsageException if {@code --trace-steps} is malformed, outside the run, or given without --trace

@@ -19,6 +19,7 @@ import rdu.runtime.ChipModel;
 import rdu.runtime.Decoder;
 import rdu.runtime.GenerationException;
 import rdu.runtime.PlainDecoder;
+import rdu.runtime.PrefillChunk;
 import rdu.runtime.SpeculativeDecoder;
 import rdu.runtime.StepListener;
 import rdu.runtime.StepLoop;

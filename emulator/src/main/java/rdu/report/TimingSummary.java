@@ -189,9 +189,10 @@ public final class TimingSummary {
             return "";
         }
         var perPosition = new StringBuilder();
-        for (int i = 0; i < speculation.k() && speculation.proposedAt(i) > 0; i++) {
+        // each position's acceptance given the ones before it were accepted, as acceptance profiles give it
+        for (int i = 0; i < speculation.k() && speculation.reachedAt(i) > 0; i++) {
             perPosition.append(String.format(Locale.ROOT, " %.2f", (double) speculation.acceptedAt(i)
-                    / speculation.proposedAt(i)));
+                    / speculation.reachedAt(i)));
         }
         return String.format(Locale.ROOT, "speculation: %.2f tokens per step; %d of %d draft tokens accepted (%.1f%%);"
                         + " acceptance by draft position:%s%n", speculation.committedPerStep(), speculation.accepted(),

@@ -4,7 +4,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The decode steps a trace keeps every slice of. A step of a large model has thousands of slices (a megabyte of
+ * The steps (the prefill, decode and speculative steps) a trace keeps every slice of. A step of a large model has thousands of slices (a megabyte of
  * JSON), so a long run keeps them for a window only; every other step gets one summary slice per process and
  * per-step bandwidth counters.
  *
@@ -20,14 +20,14 @@ public record TraceSteps(int from, int to, boolean last) {
     private static final Pattern RANGE = Pattern.compile("(\\d{1,9})-(\\d{1,9})");
 
     /**
-     * Parses {@code FROM-TO} for a run of {@code runSteps} decode steps (0 to runSteps - 1).
+     * Parses {@code FROM-TO} for a run of {@code runSteps} steps (0 to runSteps - 1).
      *
      * @throws IllegalArgumentException saying what was expected and what was found
      */
     public static TraceSteps parse(String text, int runSteps) {
         Matcher m = RANGE.matcher(text);
         if (!m.matches()) {
-            throw new IllegalArgumentException("expected FROM-TO, two decode step numbers such as 0-19, found '"
+            throw new IllegalArgumentException("expected FROM-TO, two step numbers such as 0-19, found '"
                     + text + "'");
         }
         int from = Integer.parseInt(m.group(1));
@@ -37,7 +37,7 @@ public record TraceSteps(int from, int to, boolean last) {
         }
         if (to >= runSteps) {
             throw new IllegalArgumentException("expected steps within the run, found " + text + ": the run has "
-                    + (runSteps == 0 ? "no decode steps" : runSteps + " decode steps, 0 to " + (runSteps - 1)));
+                    + (runSteps == 0 ? "no steps" : runSteps + " steps, 0 to " + (runSteps - 1)));
         }
         return new TraceSteps(from, to, false);
     }

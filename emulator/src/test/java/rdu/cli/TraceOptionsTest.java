@@ -23,25 +23,25 @@ class TraceOptionsTest {
         GenerateCommandTest.Run run = rdu("simulate", "--model", "llama-3.2-1b", "--tokens", "10", "--trace",
                 trace.toString(), "--trace-steps", "5-10");
         assertEquals(1, run.exitCode(), run.stderr());
-        assertEquals("rdu: error: --trace-steps: expected steps within the run, found 5-10: the run has 10 decode"
-                + " steps, 0 to 9\n", run.stderr());
+        assertEquals("rdu: error: --trace-steps: expected steps within the run, found 5-10: the run has 10 steps,"
+                + " 0 to 9\n", run.stderr());
         assertTrue(run.stdout().isEmpty(), run.stdout());
         assertFalse(Files.exists(trace), "no trace started");
     }
 
     @Test
     void generateCountsThePromptsStepsAndRefusesBeforeEchoingIt() {
-        // "Once upon a time" is BOS + 4 tokens: 4 prompt steps and 3 generated
+        // 3 tokens: the prefill of "Once upon a time" (BOS + 4 tokens) gives the first, two decode steps the rest
         String model = sharedModel("models/stories260K-hf").toString();
         String trace = dir.resolve("t.json").toString();
         GenerateCommandTest.Run run = rdu("generate", "--model", model, "--max-tokens", "3", "--trace", trace,
-                "--trace-steps", "0-7");
+                "--trace-steps", "0-3");
         assertEquals(1, run.exitCode(), run.stderr());
-        assertTrue(run.stderr().endsWith("rdu: error: --trace-steps: expected steps within the run, found 0-7: the run"
-                + " has 7 decode steps, 0 to 6\n"), run.stderr());
+        assertTrue(run.stderr().endsWith("rdu: error: --trace-steps: expected steps within the run, found 0-3: the run"
+                + " has 3 steps, 0 to 2\n"), run.stderr());
         assertTrue(run.stdout().isEmpty(), "the prompt is not echoed: " + run.stdout());
         assertEquals(0, rdu("generate", "--model", model, "--max-tokens", "3", "--trace", trace, "--trace-steps",
-                "0-6").exitCode());
+                "0-2").exitCode());
     }
 
     @Test

@@ -85,7 +85,7 @@ class GeneratorTest {
         writeNaNWeights(broken.resolve("model.safetensors"));
 
         var e = assertThrows(GenerationException.class, () -> generate(broken, "Once upon a time", 8));
-        assertTrue(e.getMessage().contains("step 4") && e.getMessage().contains("non-finite logits")
+        assertTrue(e.getMessage().contains("position 4") && e.getMessage().contains("non-finite logits")
                 && e.getMessage().contains("NaN"), e.getMessage());
     }
 

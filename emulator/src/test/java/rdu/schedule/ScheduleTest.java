@@ -12,12 +12,16 @@ import org.junit.jupiter.api.Test;
 import rdu.cost.TestModels;
 import rdu.graph.DecodeGraph;
 import rdu.graph.Op;
+import rdu.graph.TensorParallel;
 import rdu.memory.CapacityException;
+import rdu.memory.MemoryTier;
+import rdu.memory.Placement;
 import rdu.memory.SocketMemory;
 import rdu.memory.Tier;
 import rdu.model.LayerWeights;
 import rdu.model.LlamaWeights;
 import rdu.model.ModelConfig;
+import rdu.regression.SharedModels;
 import rdu.rope.RopeLayout;
 import rdu.tensor.DType;
 import rdu.tensor.Tensor;
@@ -119,5 +123,29 @@ class ScheduleTest {
         assertEquals(String.format(Locale.ROOT, "model (weights + KV cache for batch 1) does not fit in the HBM of"
                 + " socket 0: needs %,d bytes (%.2f GB), %,d bytes (%.2f GB) available, short by 1 bytes (0.00 GB)",
                 needed, needed / 1e9, needed - 1, (needed - 1) / 1e9), e.getMessage());
+    }
+
+    @Test
+    void aLayerSkippingDraftLoopsOverItsTargetsPackedWeightsAndAddsOnlyItsKvCache() {
+        try (var checkpoint = rdu.model.Checkpoint.open(SharedModels.root().resolve(SharedModels.STORIES))) {
+            var shard = TensorParallel.slice(checkpoint.config(), checkpoint.weights(), 1, 0);
+            var memory = new SocketMemory(0, 1L << 30, 0);
+            Schedule target = Schedule.compile(TensorParallel.graph(shard), ScheduleOptions.defaults(), memory);
+            List<Placement> before = new ArrayList<>();
+            for (Tensor t : checkpoint.weights().all()) {
+                before.add(memory.placement(t));
+            }
+            long used = memory.tier(Tier.HBM).used();
+            DecodeGraph draft = TensorParallel.graph(shard.firstLayers(2));
+            Schedule.compile(draft, ScheduleOptions.defaults(), memory);
+            List<Placement> after = new ArrayList<>();
+            for (Tensor t : checkpoint.weights().all()) {
+                after.add(memory.placement(t));
+            }
+            assertEquals(before, after, "the target's weights stay where they were");
+            assertEquals(used + MemoryTier.aligned(Schedule.kvCacheBytes(draft, 1)), memory.tier(Tier.HBM).used(),
+                    "the draft adds its KV cache and nothing else");
+            assertEquals(5, target.config().numLayers());
+        }
     }
 }

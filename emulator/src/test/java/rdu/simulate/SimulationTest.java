@@ -32,7 +32,7 @@ class SimulationTest {
 
     static Simulation simulation(ModelConfig model, int sockets, int batch, boolean allowDdr) {
         return new Simulation(model, SN40L, sockets, ScheduleOptions.defaults().withBatch(batch), DType.BF16, 8192,
-                model.maxPositions() - 8192, allowDdr, null, false, null);
+                model.maxPositions() - 8192, allowDdr, null, false, null, 0, 512, null);
     }
 
     /** Runs {@code work} with a time bound, and fails if this thread allocated more than {@code maxBytes} for it. */
@@ -62,7 +62,7 @@ class SimulationTest {
         var tiny = new ModelConfig("LlamaForCausalLM", 8, 8, 50_000_000, 1, 1, 8, 8, 16, 1e-5f, 10000, null, true, 1,
                 List.of(2));
         var run = new Simulation(tiny, SN40L, 1, ScheduleOptions.defaults(), DType.BF16, 0, 16, true, null, false,
-                null);
+                null, 0, 512, null);
         assertTrue(run.bytesPerSocket(1) < SN40L.hbmBytes() + SN40L.ddrBytes(), "fits the chip");
         var e = bounded(Duration.ofSeconds(5), 50_000_000, () -> assertThrows(HostMemoryException.class,
                 run::compile));

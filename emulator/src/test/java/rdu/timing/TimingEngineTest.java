@@ -174,7 +174,7 @@ class TimingEngineTest {
         ScheduleOptions options = ScheduleOptions.defaults().withBatch(4).withOffloadSteps(3);
         for (String model : List.of("llama-3.1-8b", "mixtral-8x7b", "deepseek-r1")) {
             var run = Simulation.of(model, SN40L, 16, options, DType.F8_E4M3, 4096, 4, false, false);
-            run.run(false, step -> text.append(model).append(" step ").append(step.step()).append(": ")
+            run.run(false, step -> text.append(model).append(" step ").append(step.index()).append(": ")
                     .append(step.startNs()).append(" to ").append(step.endNs()).append(" ns, ")
                     .append(step.hbmBytes()).append(" bytes\n"));
         }
@@ -214,7 +214,7 @@ class TimingEngineTest {
         // Llama 3.1 8B on one socket: 16 GB of weights stream once per pass, and 64 positions add little compute
         var run = Simulation.of("llama-3.1-8b", SN40L, 1, ScheduleOptions.defaults(), DType.BF16, 1000, 64, false,
                 false);
-        var engine = new TimingEngine(SN40L, run.compile());
+        var engine = new TimingEngine(SN40L, run.compile().target());
         for (int n : new int[] {8, 64}) {
             engine.reset();
             double pass = engine.pass(0, new Pass(Pass.Phase.VERIFY, 1000, n), true, 0, false).durationNs();
@@ -228,7 +228,7 @@ class TimingEngineTest {
     /** A prefill of 4096 positions of a catalog model on one socket, timed from idle. */
     static StepTiming prefill(String model, Schedule[] compiled, boolean trace) {
         var run = Simulation.of(model, SN40L, 1, ScheduleOptions.defaults(), DType.BF16, 0, 4096, false, false);
-        compiled[0] = run.compile();
+        compiled[0] = run.compile().target();
         return new TimingEngine(SN40L, compiled[0]).pass(0, new Pass(Pass.Phase.PREFILL, 0, 4096), true, 0, trace);
     }
 

@@ -143,9 +143,9 @@ class SimulatedTraceTest {
         // a prefill of 16 positions, then speculative steps: 2 draft passes, then the target verifies 3 positions
         var socket = new SocketTimelines();
         var target = new TimingEngine(SN40L, Simulation.of("llama-3.2-1b", SN40L, 1, ScheduleOptions.defaults(),
-                DType.BF16, 0, 64, false, false).compile(), socket);
+                DType.BF16, 0, 64, false, false).compile().target(), socket);
         var draft = new TimingEngine(SN40L, Simulation.of("qwen2.5-0.5b", SN40L, 1, ScheduleOptions.defaults(),
-                DType.BF16, 0, 64, false, false).compile(), socket);
+                DType.BF16, 0, 64, false, false).compile().target(), socket);
         List<Pass> passes = new ArrayList<>(List.of(new Pass(Pass.Phase.PREFILL, 0, 16)));
         for (int position = 16; position < 22; position += 2) {
             passes.add(new Pass(Pass.Phase.DRAFT, position, 1));

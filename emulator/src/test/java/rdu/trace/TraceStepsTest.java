@@ -20,17 +20,17 @@ class TraceStepsTest {
     void aBadWindowSaysWhatWasExpectedAndWhatWasFound() {
         Map<String, String> expected = Map.of(
                 "9-5", "expected FROM <= TO, found 9-5",
-                "0-128", "expected steps within the run, found 0-128: the run has 128 decode steps, 0 to 127",
-                "5", "expected FROM-TO, two decode step numbers such as 0-19, found '5'",
-                "-1-3", "expected FROM-TO, two decode step numbers such as 0-19, found '-1-3'",
-                "0-99999999999", "expected FROM-TO, two decode step numbers such as 0-19, found '0-99999999999'",
-                "", "expected FROM-TO, two decode step numbers such as 0-19, found ''");
+                "0-128", "expected steps within the run, found 0-128: the run has 128 steps, 0 to 127",
+                "5", "expected FROM-TO, two step numbers such as 0-19, found '5'",
+                "-1-3", "expected FROM-TO, two step numbers such as 0-19, found '-1-3'",
+                "0-99999999999", "expected FROM-TO, two step numbers such as 0-19, found '0-99999999999'",
+                "", "expected FROM-TO, two step numbers such as 0-19, found ''");
         for (var bad : expected.entrySet()) {
             var e = assertThrows(IllegalArgumentException.class, () -> TraceSteps.parse(bad.getKey(), 128));
             assertEquals(bad.getValue(), e.getMessage());
         }
         var none = assertThrows(IllegalArgumentException.class, () -> TraceSteps.parse("0-0", 0));
-        assertEquals("expected steps within the run, found 0-0: the run has no decode steps", none.getMessage());
+        assertEquals("expected steps within the run, found 0-0: the run has no steps", none.getMessage());
     }
 
     @Test
