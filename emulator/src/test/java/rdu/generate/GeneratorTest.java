@@ -2,6 +2,7 @@ package rdu.generate;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
@@ -127,5 +128,67 @@ class GeneratorTest {
             }
         }
         SafeTensorsWriter.write(file, Map.of("format", "pt"), entries);
+    }
+
+    private static Generator generator(Checkpoint checkpoint, Speculation speculation) {
+        return new Generator(checkpoint, Generator.Setup.of(ChipFile.load(ChipFile.DEFAULT), ScheduleOptions.defaults())
+                .withSpeculation(speculation));
+    }
+
+    @Test
+    void aDraftWhoseVocabularyDiffersIsRefusedNamingTheFirstTokenThatDiffers() throws IOException {
+        Path draft = copyOfStories(dir.resolve("swapped"));
+        // same size, same merges' strings: only two ids trade places, which sizes alone cannot see
+        var mapper = new ObjectMapper();
+        var tokenizer = (ObjectNode) mapper.readTree(draft.resolve("tokenizer.json").toFile());
+        var vocab = (ObjectNode) tokenizer.get("model").get("vocab");
+        vocab.put("\u2581ha", 302);
+        vocab.put("en", 300);
+        mapper.writeValue(draft.resolve("tokenizer.json").toFile(), tokenizer);
+        try (Checkpoint target = Checkpoint.open(stories()); Checkpoint d = Checkpoint.open(draft)) {
+            var e = assertThrows(GenerationException.class, () -> generator(target, Speculation.draftModel(d, 4)));
+            assertEquals("draft " + draft + " and target " + stories() + " have different vocabularies: token 300 is"
+                    + " \"en\" in the draft's tokenizer and \"ha\" in the target's", e.getMessage());
+        }
+    }
+
+    @Test
+    void speculationsTheTargetCannotRunAreRefusedInOneLine() {
+        try (Checkpoint target = Checkpoint.open(stories())) {
+            assertEquals("layerskip:5: the draft runs the target's first L layers, L in 1..4 for this 5-layer model",
+                    assertThrows(GenerationException.class,
+                            () -> generator(target, Speculation.layerSkip(5, 4))).getMessage());
+            assertEquals("layerskip:0: the draft runs the target's first L layers, L in 1..4 for this 5-layer model",
+                    assertThrows(GenerationException.class,
+                            () -> generator(target, Speculation.layerSkip(0, 4))).getMessage());
+            assertEquals("--spec-k 512 is beyond the target's context of 512 positions",
+                    assertThrows(GenerationException.class,
+                            () -> generator(target, Speculation.ngram(2, 512))).getMessage());
+            assertEquals("--spec-k must be at least 1, found 0",
+                    assertThrows(GenerationException.class, () -> Speculation.ngram(2, 0)).getMessage());
+            assertEquals("ngram:N needs N >= 1 (tokens to match), found 0",
+                    assertThrows(GenerationException.class, () -> Speculation.ngram(0, 4)).getMessage());
+            assertEquals("--prefill-chunk must be at least 1 position, found 0",
+                    assertThrows(GenerationException.class, () -> new Generator(target,
+                            Generator.Setup.of(ChipFile.load(ChipFile.DEFAULT), ScheduleOptions.defaults())
+                                    .withPrefillChunk(0))).getMessage());
+            var nucleus = new Sampler(0.8f, 0, 0.9f, 7);
+            var speculative = generator(target, Speculation.ngram(2, 4));
+            assertEquals("speculative sampling keeps the target's distribution at its temperature; it does not"
+                    + " combine with --top-k or --top-p", assertThrows(GenerationException.class,
+                    () -> speculative.generate("Once", 8, nucleus, IGNORE)).getMessage());
+        }
+    }
+
+    @Test
+    void sampledSpeculationRepeatsWithItsSeedAndMovesWithIt() {
+        try (Checkpoint target = Checkpoint.open(stories())) {
+            var speculative = generator(target, Speculation.layerSkip(2, 4));
+            int[] a = speculative.generate("Once", 40, new Sampler(1.0f, 0, 1, 7), IGNORE).generatedIds();
+            int[] b = speculative.generate("Once", 40, new Sampler(1.0f, 0, 1, 7), IGNORE).generatedIds();
+            int[] c = speculative.generate("Once", 40, new Sampler(1.0f, 0, 1, 8), IGNORE).generatedIds();
+            assertArrayEquals(a, b, "the same seed");
+            assertFalse(java.util.Arrays.equals(a, c), "another seed");
+        }
     }
 }
