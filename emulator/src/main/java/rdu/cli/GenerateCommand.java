@@ -225,7 +225,7 @@ final class GenerateCommand implements Callable<Integer> {
             summary.add(record, engine.kvBytesPerSample(last.position() + last.positions() - 1));
             if (trace != null) {
                 for (int p = 0; p < record.timings().size() - 1; p++) {
-                    trace.step(record.timings().get(p), -1, "");
+                    trace.step(record.timings().get(p), 0, -1, "");
                 }
                 pendingPass = record.timings().getLast();
             }
@@ -261,7 +261,7 @@ final class GenerateCommand implements Callable<Integer> {
 
         private void flushTrace() {
             if (pendingPass != null) {
-                trace.step(pendingPass, pendingToken, pendingText.toString());
+                trace.step(pendingPass, step.tokens(), pendingToken, pendingText.toString());
                 pendingPass = null;
             }
             pendingText.setLength(0);

@@ -21,7 +21,7 @@ import rdu.simulate.HostMemoryException;
 import rdu.simulate.Simulation;
 import rdu.speculative.AcceptanceProfile;
 import rdu.tensor.DType;
-import rdu.timing.StepTiming;
+import rdu.runtime.PlannedDecoder;
 import rdu.trace.ChromeTrace;
 
 /**
@@ -194,10 +194,9 @@ final class SimulateCommand implements Callable<Integer> {
              Progress progress = Progress.onStderr("simulate")) {
             int[] generated = {0};
             summary = simulation.run(schedule, trace != null, step -> {
-                for (StepTiming pass : step.timings()) {
-                    if (trace != null) {
-                        trace.step(pass, -1, "");
-                    }
+                for (int p = 0; trace != null && p < step.timings().size(); p++) {
+                    boolean last = p == step.timings().size() - 1;
+                    trace.step(step.timings().get(p), last ? step.tokens() : 0, PlannedDecoder.UNKNOWN, "");
                 }
                 for (int i = 0; i < step.tokens(); i++) {
                     if (csv != null) {

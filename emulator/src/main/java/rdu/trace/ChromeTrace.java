@@ -55,7 +55,7 @@ public final class ChromeTrace implements AutoCloseable {
     private Step held;
 
     /** A step given to {@link #step}. */
-    private record Step(StepTiming timing, int tokenId, String tokenText) {
+    private record Step(StepTiming timing, int committed, int tokenId, String tokenText) {
     }
 
     /** A transfer still running on a bandwidth track. */
@@ -100,17 +100,18 @@ public final class ChromeTrace implements AutoCloseable {
     }
 
     /**
-     * Appends one step: its slices (if it is in the window) or its summary, the bandwidth they imply and the
-     * token it produced. The step needs its slices (a traced timing), as they tell what each process moved. It is
+     * Appends one pass of a step: its slices (if the step is in the window) or its summary, the bandwidth they imply
+     * and, when it is the pass that committed the step's tokens, an instant mark with how many it committed, the last
+     * one's id and their text. The step needs its slices (a traced timing), as they tell what each process moved. It is
      * written when the next step comes, or at {@link #close()}.
      *
      * @throws IllegalStateException when the previous step, written in full, has a slice that partially overlaps an
      *                               earlier one on its resource, or starts before one already written there
      *                               (upstream timing bugs Perfetto would mis-draw)
      */
-    public void step(StepTiming timing, int tokenId, String tokenText) {
+    public void step(StepTiming timing, int committed, int tokenId, String tokenText) {
         Step previous = held;
-        held = new Step(timing, tokenId, tokenText);
+        held = new Step(timing, committed, tokenId, tokenText);
         try {
             if (previous != null) {
                 write(previous, false);
@@ -184,6 +185,9 @@ public final class ChromeTrace implements AutoCloseable {
                 }
             }
         }
+        if (step.committed() == 0) {
+            return; // a draft pass, or a prefill chunk before the last: no token yet
+        }
         json.writeStartObject();
         json.writeStringField("name", "token " + timing.step());
         json.writeStringField("ph", "i");
@@ -191,6 +195,7 @@ public final class ChromeTrace implements AutoCloseable {
         json.writeNumberField("ts", micros(timing.endNs()));
         json.writeObjectFieldStart("args");
         json.writeNumberField("token", timing.step());
+        json.writeNumberField("committed", step.committed());
         json.writeNumberField("token_id", step.tokenId());
         json.writeStringField("text", step.tokenText());
         json.writeEndObject();

@@ -70,7 +70,7 @@ class ChromeTraceTest {
         Path file = dir.resolve("trace.json");
         try (var trace = new ChromeTrace(file, "SN40L", 1, TraceSteps.DEFAULT)) {
             for (int k = 0; k < 3; k++) {
-                trace.step(step(k), 100 + k, k == 1 ? "a \"quoted\",\ntoken" : "tok" + k);
+                trace.step(step(k), 1, 100 + k, k == 1 ? "a \"quoted\",\ntoken" : "tok" + k);
             }
         }
         return JsonMapper.builder().build().readTree(file.toFile());
@@ -80,7 +80,7 @@ class ChromeTraceTest {
         Path file = dir.resolve("steps.json");
         try (var trace = new ChromeTrace(file, "SN40L", 1, inFull)) {
             for (int k = 0; k < steps; k++) {
-                trace.step(step(k), 100 + k, "tok" + k);
+                trace.step(step(k), 1, 100 + k, "tok" + k);
             }
         }
         return JsonMapper.builder().build().readTree(file.toFile());
@@ -207,7 +207,7 @@ class ChromeTraceTest {
         Path file = dir.resolve("fraction.json");
         try (var trace = new ChromeTrace(file, "SN40L", 1, TraceSteps.DEFAULT)) {
             trace.step(new StepTiming(0, decode(0), 0, 70_000, 0, 0, 1, List.of(
-                    slice(PCU0, "tile 0", start, start + tile), slice(PCU0, "tile 1", start + tile, start + 2 * tile))),
+                    slice(PCU0, "tile 0", start, start + tile), slice(PCU0, "tile 1", start + tile, start + 2 * tile))), 1,
                     1, "x");
         }
         List<long[]> tiles = new ArrayList<>();
@@ -226,7 +226,7 @@ class ChromeTraceTest {
     void aTokenArgumentAlreadyGivenIsKept() throws IOException {
         Path file = dir.resolve("token.json");
         try (var trace = new ChromeTrace(file, "SN40L", 1, TraceSteps.DEFAULT)) {
-            trace.step(new StepTiming(5, decode(5), 0, 10, 0, 0, 1, List.of(slice(PCU0, "k", 0, 10, "token", 7))), 1,
+            trace.step(new StepTiming(5, decode(5), 0, 10, 0, 0, 1, List.of(slice(PCU0, "k", 0, 10, "token", 7))), 1, 1,
                     "x");
         }
         JsonNode x = events(JsonMapper.builder().build().readTree(file.toFile()), "X").stream()
@@ -273,7 +273,7 @@ class ChromeTraceTest {
         try (var trace = new ChromeTrace(file, "SN40L", 1, TraceSteps.DEFAULT)) {
             trace.step(new StepTiming(0, decode(0), 0, 2000, 0, 0, 1, List.of(
                     slice(P2P01, "send", 0, 1000, "bytes", 1000L),
-                    slice(new Resource(0, "P2P 0->2"), "send", 500, 1500, "bytes", 2000L))), 1, "x");
+                    slice(new Resource(0, "P2P 0->2"), "send", 500, 1500, "bytes", 2000L))), 1, 1, "x");
         }
         List<String> points = new ArrayList<>();
         for (JsonNode c : events(JsonMapper.builder().build().readTree(file.toFile()), "C")) {
@@ -357,7 +357,7 @@ class ChromeTraceTest {
             for (int k = 0; k < 2; k++) {
                 trace.step(new StepTiming(k, decode(k), k * 100, k * 100 + 100, 50, 0, 1, List.of(
                         slice(RUNTIME, "launch", k * 100, k * 100 + 10),
-                        slice(HBM0, "weights", k * 100 + 10, k * 100 + 60, "bytes", 50L))), 1, "x");
+                        slice(HBM0, "weights", k * 100 + 10, k * 100 + 60, "bytes", 50L))), 1, 1, "x");
             }
         }
         JsonNode root = JsonMapper.builder().build().readTree(file.toFile());
@@ -379,7 +379,7 @@ class ChromeTraceTest {
         try (var trace = new ChromeTrace(file, "SN40L", 2, TraceSteps.DEFAULT)) {
             // an offloaded step: the AGCU moves on by itself, the host does nothing
             trace.step(new StepTiming(1, decode(1), 0, 100, 0, 0, 1,
-                    List.of(slice(AGCU0, "offloaded decode step", 0, 10))), 1, "x");
+                    List.of(slice(AGCU0, "offloaded decode step", 0, 10))), 1, 1, "x");
         }
         Set<Integer> processes = new HashSet<>();
         for (JsonNode x : events(JsonMapper.builder().build().readTree(file.toFile()), "X")) {
@@ -396,7 +396,7 @@ class ChromeTraceTest {
         var bad = new StepTiming(0, decode(0), 0, 100, 0, 0, 1, List.of(
                 slice(PCU0, "outer", 0, 100), slice(PCU0, "inner", 20, 50), slice(PCU0, "straddle", 40, 70)));
         var trace = new ChromeTrace(file, "SN40L", 1, TraceSteps.DEFAULT);
-        trace.step(bad, 1, "x");
+        trace.step(bad, 1, 1, "x");
         var e = assertThrows(IllegalStateException.class, trace::close, "a step is written, and checked, at close");
         assertTrue(e.getMessage().contains("socket 0 PCU") && e.getMessage().contains("'straddle' [40.0, 70.0)")
                 && e.getMessage().contains("'inner' [20.0, 50.0)"), e.getMessage());
@@ -406,10 +406,10 @@ class ChromeTraceTest {
         Path order = dir.resolve("order.json");
         var late = new StepTiming(1, decode(1), 100, 200, 0, 0, 1, List.of(slice(PCU0, "early", 10, 15)));
         try (var ordered = new ChromeTrace(order, "SN40L", 1, TraceSteps.DEFAULT)) {
-            ordered.step(new StepTiming(0, decode(0), 0, 100, 0, 0, 1, List.of(slice(PCU0, "k", 20, 100))), 1,
+            ordered.step(new StepTiming(0, decode(0), 0, 100, 0, 0, 1, List.of(slice(PCU0, "k", 20, 100))), 1, 1,
                     "x");
-            ordered.step(late, 1, "x");
-            var backwards = assertThrows(IllegalStateException.class, () -> ordered.step(step(2), 1, "x"));
+            ordered.step(late, 1, 1, "x");
+            var backwards = assertThrows(IllegalStateException.class, () -> ordered.step(step(2), 1, 1, "x"));
             assertTrue(backwards.getMessage().contains("'early' [10.0, 15.0)"), backwards.getMessage());
         }
     }

@@ -21,8 +21,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import rdu.chip.Chip;
 import rdu.chip.ChipFile;
+import rdu.runtime.StepRecord;
 import rdu.schedule.ScheduleOptions;
 import rdu.simulate.Simulation;
+import rdu.speculative.AcceptanceProfile;
 import rdu.tensor.DType;
 import rdu.timing.Pass;
 import rdu.timing.SocketTimelines;
@@ -48,7 +50,7 @@ class SimulatedTraceTest {
                 context, steps, false, false);
         Path file = dir.resolve(name);
         try (var trace = new ChromeTrace(file, SN40L.name(), sockets, inFull)) {
-            run.run(true, step -> step.timings().forEach(timing -> trace.step(timing, -1, "")));
+            run.run(true, step -> step.timings().forEach(timing -> trace.step(timing, 1, -1, "")));
         }
         return file;
     }
@@ -159,7 +161,7 @@ class SimulatedTraceTest {
                 Pass pass = passes.get(step);
                 TimingEngine engine = pass.phase() == Pass.Phase.DRAFT ? draft : target;
                 StepTiming timing = engine.pass(step, pass, step == 0, t, true);
-                trace.step(timing, -1, "");
+                trace.step(timing, 1, -1, "");
                 t = timing.endNs();
             }
         }
@@ -190,5 +192,39 @@ class SimulatedTraceTest {
     /** A trace time (us) as Perfetto's JSON import reads it: rounded to whole nanoseconds. */
     private static long nanos(JsonNode micros) {
         return Math.round(micros.asDouble() * 1000);
+    }
+
+    @Test
+    void aSpeculativeRunShowsItsDraftAndVerifyPassesAndMarksWhatEachStepCommitted() throws IOException {
+        var run = Simulation.of("llama-3.1-8b", SN40L, 2, ScheduleOptions.defaults(), DType.BF16, 0, 24, false, false)
+                .withPrompt(40).withSpeculation("llama-3.2-1b", 4, AcceptanceProfile.rate(0.7));
+        Path file = dir.resolve("speculative.json");
+        List<StepRecord> steps = new ArrayList<>();
+        try (var trace = new ChromeTrace(file, SN40L.name(), 2, TraceSteps.DEFAULT)) {
+            run.run(true, step -> {
+                steps.add(step);
+                for (int p = 0; p < step.timings().size(); p++) {
+                    boolean last = p == step.timings().size() - 1;
+                    trace.step(step.timings().get(p), last ? step.tokens() : 0, -1, "");
+                }
+            });
+        }
+        JsonNode root = JsonMapper.builder().build().readTree(file.toFile());
+        List<String> stepSlices = new ArrayList<>();
+        int committed = 0;
+        int marks = 0;
+        for (JsonNode e : root.get("traceEvents")) {
+            if (e.get("ph").asText().equals("i")) {
+                marks++;
+                committed += e.get("args").get("committed").asInt();
+            } else if (e.get("ph").asText().equals("X") && e.get("name").asText().matches("(prefill|decode|draft|verify) \\d+")) {
+                stepSlices.add(e.get("name").asText());
+            }
+        }
+        assertEquals(steps.size(), marks, "one mark per step, on the pass that committed its tokens");
+        assertEquals(24, committed, "the marks count every generated token");
+        assertTrue(stepSlices.contains("prefill 0") && stepSlices.contains("draft 1") && stepSlices.contains("verify 1"),
+                stepSlices.toString());
+        assertTrue(steps.stream().anyMatch(s -> s.tokens() > 1), "some step committed several tokens");
     }
 }
