@@ -122,11 +122,14 @@ final class GenerateCommand implements Callable<Integer> {
         if (draftPath != null && spec != null) {
             throw new Rdu.UsageException("--draft and --spec are two drafting methods: give one");
         }
-        int k = specK.k(draftPath != null || spec != null);
+        int k = specK.k(draftPath != null || spec != null, "--draft or --spec");
         Sampler sampler;
         try {
             sampler = new Sampler(temperature, topK, topP, seed);
-        } catch (IllegalArgumentException e) {
+            if (draftPath != null || spec != null) {
+                Speculation.requireSampler(sampler);
+            }
+        } catch (IllegalArgumentException | GenerationException e) {
             throw new Rdu.UsageException(e.getMessage());
         }
         if (traceOptions.file != null) {

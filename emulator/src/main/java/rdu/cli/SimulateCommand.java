@@ -142,7 +142,7 @@ final class SimulateCommand implements Callable<Integer> {
                     + maxPositions + " (max_position_embeddings)");
         }
         int chunk = prefill.chunk(chip);
-        int k = specK.k(draft != null);
+        int k = specK.k(draft != null, "--draft");
         if ((draft == null) != (acceptance == null)) {
             throw new Rdu.UsageException(draft == null ? "--acceptance needs --draft (the model that drafts)"
                     : "--draft needs --acceptance RATE|FILE (how many draft tokens the target accepts)");
@@ -166,6 +166,11 @@ final class SimulateCommand implements Callable<Integer> {
                 simulation = simulation.withSpeculation(draft, k, profile);
             } catch (IllegalArgumentException e) {
                 throw new Rdu.UsageException(e.getMessage());
+            }
+            int draftVocab = simulation.speculative().draft().model().vocabSize();
+            if (draftVocab != full.vocabSize()) {
+                System.err.printf(Locale.ROOT, "rdu: note: %s's embedding has %d rows, %s's %d: fine for one tokenizer"
+                        + " whose larger models pad it%n", draft, draftVocab, model, full.vocabSize());
             }
         }
         Simulation.Compiled schedule;

@@ -11,10 +11,14 @@ final class SpecKMixin {
             description = "The longest draft a speculative step verifies (default: " + DEFAULT_K + ").")
     Integer k;
 
-    /** K as asked, or the default; refused below 1 or without a drafting method. */
-    int k(boolean speculating) {
+    /**
+     * K as asked, or the default; refused below 1 or without a drafting method.
+     *
+     * @param methods the command's drafting options, for the message
+     */
+    int k(boolean speculating, String methods) {
         if (k != null && !speculating) {
-            throw new Rdu.UsageException("--spec-k " + k + " needs a drafting method (--draft or --spec)");
+            throw new Rdu.UsageException("--spec-k " + k + " needs a drafting method (" + methods + ")");
         }
         int value = k == null ? DEFAULT_K : k;
         if (value < 1) {

@@ -277,10 +277,7 @@ public final class Generator {
         if (speculation == null) {
             return plain;
         }
-        if (sampler.temperature() > 0 && (sampler.topK() > 0 || (sampler.topP() > 0 && sampler.topP() < 1))) {
-            throw new GenerationException("speculative sampling keeps the target's distribution at its temperature;"
-                    + " it does not combine with --top-k or --top-p");
-        }
+        Speculation.requireSampler(sampler);
         var random = new SplittableRandom(sampler.seed());
         ChipModel draft = null;
         Drafter drafter;

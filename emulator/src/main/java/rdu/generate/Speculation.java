@@ -5,6 +5,7 @@ import java.util.Arrays;
 import rdu.model.Checkpoint;
 import rdu.model.ModelConfig;
 import rdu.runtime.GenerationException;
+import rdu.sampling.Sampler;
 import rdu.tokenizer.Tokenizer;
 
 /**
@@ -49,6 +50,14 @@ public record Speculation(Method method, int k, int n, int layers, Checkpoint dr
 
     public static Speculation layerSkip(int layers, int k) {
         return new Speculation(Method.LAYER_SKIP, k, 0, layers, null);
+    }
+
+    /** Speculative sampling keeps the target's distribution at its temperature: no top-k or nucleus truncation. */
+    public static void requireSampler(Sampler sampler) {
+        if (sampler.temperature() > 0 && (sampler.topK() > 0 || (sampler.topP() > 0 && sampler.topP() < 1))) {
+            throw new GenerationException("speculative sampling keeps the target's distribution at its temperature;"
+                    + " it does not combine with --top-k or --top-p");
+        }
     }
 
     /** Refuses a speculation the target cannot run with, in one line. */

@@ -110,6 +110,14 @@ public record Simulation(ModelConfig model, Chip chip, int sockets, ScheduleOpti
     public Simulation withSpeculation(String draftModel, int k, AcceptanceProfile acceptance) {
         Simulation draft = of(draftModel, chip, sockets, options, dtype, context, tokens, allowDdr, false)
                 .sizedTo(model);
+        // configs carry no tokenizer: different special tokens mean different tokenizers. Sizes alone may differ in
+        // a shared tokenizer (Qwen2.5 pads its larger models' embeddings), so they are not compared here.
+        ModelConfig d = draft.model();
+        if (d.bosTokenId() != model.bosTokenId() || !d.eosTokenIds().equals(model.eosTokenIds())) {
+            throw new IllegalArgumentException(draftModel + " cannot draft for this target: its special tokens (BOS "
+                    + d.bosTokenId() + ", stop " + d.eosTokenIds() + ") are not the target's (BOS "
+                    + model.bosTokenId() + ", stop " + model.eosTokenIds() + "), so it has another tokenizer");
+        }
         return new Simulation(model, chip, sockets, options, dtype, context, tokens, allowDdr, moe, expertParallel,
                 mla, promptTokens, prefillChunk, new Speculative(draft, k, acceptance));
     }

@@ -13,11 +13,16 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import rdu.graph.TensorParallel;
 import rdu.model.HfConfig;
 
 /** The rdu command as a user runs it: text on stdout, figures on stderr, one clear line per user error. */
 class GenerateCommandTest {
+
+    @TempDir
+    Path dir;
+
 
     record Run(int exitCode, String stdout, String stderr) {
     }
@@ -121,5 +126,58 @@ class GenerateCommandTest {
         assertEquals(2, run.exitCode());
         Run help = rdu("generate", "--help");
         assertEquals(0, help.exitCode());
+    }
+
+    @Test
+    void speculationGivesThePlainGreedyTextAndReportsItsAcceptance() throws java.io.IOException {
+        String target = sharedModel("models/llama2xs-260K-hf").toString();
+        Run plain = rdu("generate", "--model", target, "--max-tokens", "40");
+        Path profile = dir.resolve("measured.txt");
+        Run speculative = rdu("generate", "--model", target, "--draft", sharedModel("models/stories260K-hf").toString(),
+                "--spec-k", "4", "--max-tokens", "40", "--acceptance-out", profile.toString());
+        assertEquals(0, speculative.exitCode(), speculative.stderr());
+        assertEquals(plain.stdout(), speculative.stdout(), "greedy speculation changes no token");
+        assertTrue(speculative.stderr().contains("speculation: draft model") && speculative.stderr().contains(
+                "tokens per step") && speculative.stderr().contains("without speculation"), speculative.stderr());
+        // the measured profile reads back as an acceptance profile
+        var read = rdu.speculative.AcceptanceProfile.read(profile);
+        assertEquals(4, read.positions());
+    }
+
+    @Test
+    void badSpeculationRequestsAreOneLineBeforeAnyText() {
+        String model = sharedModel("models/stories260K-hf").toString();
+        String[][] cases = {
+            {"--spec", "ngram:0"}, {"--spec", "layerskip:5"}, {"--spec", "layerskip"}, {"--spec", "medusa"},
+            {"--spec", "ngram:x"}, {"--spec", "ngram", "--spec-k", "0"}, {"--spec-k", "2"},
+            {"--spec", "ngram", "--draft", model}, {"--acceptance-out", "x.txt"}, {"--prefill-chunk", "0"},
+            {"--spec", "ngram", "--spec-k", "600"}, {"--spec", "ngram", "--temperature", "0.8", "--top-p", "0.9"},
+        };
+        String[] expected = {
+            "ngram:N needs N >= 1 (tokens to match), found 0",
+            "layerskip:5: the draft runs the target's first L layers, L in 1..4 for this 5-layer model",
+            "--spec layerskip: expected layerskip:L (the draft's layers)",
+            "--spec medusa: expected ngram[:N] or layerskip:L",
+            "--spec ngram:x: \"x\" is not a whole number",
+            "--spec-k must be at least 1, found 0",
+            "--spec-k 2 needs a drafting method (--draft or --spec)",
+            "--draft and --spec are two drafting methods: give one",
+            "--acceptance-out needs a drafting method (--draft or --spec)",
+            "--prefill-chunk must be at least 1 position, found 0",
+            "--spec-k 600 is beyond the target's context of 512 positions",
+            "it does not combine with --top-k or --top-p",
+        };
+        for (int i = 0; i < cases.length; i++) {
+            String[] args = new String[cases[i].length + 3];
+            args[0] = "generate";
+            args[1] = "--model";
+            args[2] = model;
+            System.arraycopy(cases[i], 0, args, 3, cases[i].length);
+            Run run = rdu(args);
+            assertEquals(1, run.exitCode(), String.join(" ", cases[i]) + ": " + run.stderr());
+            assertTrue(run.stderr().startsWith("rdu: error: ") && run.stderr().contains(expected[i])
+                    && run.stderr().lines().count() == 1, String.join(" ", cases[i]) + ": " + run.stderr());
+            assertTrue(run.stdout().isEmpty(), "nothing echoed: " + run.stdout());
+        }
     }
 }

@@ -13,6 +13,7 @@ import rdu.chip.Chip;
 import rdu.chip.ChipFile;
 import rdu.schedule.ScheduleOptions;
 import rdu.simulate.Simulation;
+import rdu.speculative.AcceptanceProfile;
 import rdu.tensor.DType;
 
 /** rdu simulate: production-scale models from their configs alone, with the same outputs as rdu generate. */
@@ -194,5 +195,75 @@ class SimulateCommandTest {
         assertTrue(hugeBatch.stderr().startsWith("rdu: error: ") && !hugeBatch.stderr().contains("\tat "),
                 hugeBatch.stderr());
     }
-}
 
+    @Test
+    void aPromptIsPrefilledBeforeDecodingAndItsTimeToFirstTokenReported() {
+        var run = GenerateCommandTest.rdu("simulate", "--model", "llama-3.1-8b", "--sockets", "16", "--prompt-tokens",
+                "2048", "--tokens", "8");
+        assertEquals(0, run.exitCode(), run.stderr());
+        double ttft = Double.parseDouble(figure(run.stdout(), "time to first token ([0-9.]+) ms \\(prefill of 2048"
+                + " positions"));
+        var api = Simulation.of("llama-3.1-8b", SN40L, 16, ScheduleOptions.defaults(), DType.BF16, 0, 8, false, false)
+                .withPrompt(2048).run(false, step -> { });
+        assertEquals(api.timeToFirstTokenMs(), ttft, 5e-4, "the command's figure is the API's");
+        assertEquals(String.format(Locale.ROOT, "%.1f", api.tokensPerSecond()),
+                figure(run.stdout(), "modeled SN40L x16: ([0-9.]+) tokens/s"), "7 decode steps after the prefill");
+        double decodeStepMs = 1000 / api.tokensPerSecond();
+        assertTrue(ttft > 4 * decodeStepMs && ttft < 2048 * decodeStepMs / 4, "a pass of 2048 positions: " + ttft
+                + " ms, a decode step " + decodeStepMs + " ms");
+    }
+
+    @Test
+    void aSpeculativeRunNamesItsAcceptanceProfileAndMatchesTheApi() {
+        var run = GenerateCommandTest.rdu("simulate", "--model", "llama-3.1-70b", "--sockets", "16", "--context", "4096",
+                "--tokens", "40", "--draft", "llama-3.2-1b", "--spec-k", "5", "--acceptance", "0.8");
+        assertEquals(0, run.exitCode(), run.stderr());
+        var profile = AcceptanceProfile.rate(0.8);
+        assertTrue(run.stdout().contains(String.format(Locale.ROOT, "E(5) = %.3f tokens per step",
+                profile.expectedCommitted(5))), run.stdout());
+        double api = Simulation.of("llama-3.1-70b", SN40L, 16, ScheduleOptions.defaults(), DType.BF16, 4096, 40, false,
+                false).withSpeculation("llama-3.2-1b", 5, profile).run(false, step -> { }).tokensPerSecond();
+        assertEquals(String.format(Locale.ROOT, "%.1f", api), figure(run.stdout(), "modeled SN40L x16: ([0-9.]+)"
+                + " tokens/s"));
+        assertTrue(run.stdout().contains("speculation: "), run.stdout());
+    }
+
+    @Test
+    void badPrefillAndSpeculationRequestsAreOneLine() throws java.io.IOException {
+        Path profile = dir.resolve("profile.txt");
+        java.nio.file.Files.writeString(profile, "# measured\n0.9\n0.7\nabc\n");
+        String[][] cases = {
+            {"--model", "llama-2-7b", "--prompt-tokens", "5000", "--tokens", "4"},
+            {"--model", "llama-3.1-8b", "--prefill-chunk", "0"},
+            {"--model", "llama-3.1-8b", "--draft", "llama-3.2-1b"},
+            {"--model", "llama-3.1-8b", "--acceptance", "0.5"},
+            {"--model", "llama-3.1-8b", "--draft", "llama-3.2-1b", "--acceptance", "0.5", "--spec-k", "0"},
+            {"--model", "llama-3.1-8b", "--spec-k", "3"},
+            {"--model", "llama-3.1-8b", "--draft", "llama-3.2-1b", "--acceptance", "1.5"},
+            {"--model", "llama-3.1-8b", "--draft", "llama-3.2-1b", "--acceptance", profile.toString()},
+            {"--model", "llama-3.1-8b", "--draft", "qwen2.5-0.5b", "--acceptance", "0.5"},
+            {"--model", "llama-3.1-70b", "--sockets", "3", "--draft", "llama-3.1-70b", "--acceptance", "0.5"},
+        };
+        String[] expected = {
+            "--context 0 + --prompt-tokens 5000 + --tokens 4 positions exceed llama-2-7b's context of 4096",
+            "--prefill-chunk must be at least 1 position, found 0",
+            "--draft needs --acceptance RATE|FILE",
+            "--acceptance needs --draft",
+            "--spec-k must be at least 1, found 0",
+            "--spec-k 3 needs a drafting method (--draft)",
+            "expected a probability in [0, 1], found 1.5",
+            profile + ": line 4: expected a probability in [0, 1], found \"abc\"",
+            "qwen2.5-0.5b cannot draft for this target: its special tokens (BOS 151643",
+            "target and draft (weights + KV caches for batch 1) do not fit in the HBM of socket 0: needs",
+        };
+        for (int i = 0; i < cases.length; i++) {
+            String[] args = new String[cases[i].length + 1];
+            args[0] = "simulate";
+            System.arraycopy(cases[i], 0, args, 1, cases[i].length);
+            var run = GenerateCommandTest.rdu(args);
+            assertEquals(1, run.exitCode(), String.join(" ", args) + ": " + run.stderr());
+            assertTrue(run.stderr().startsWith("rdu: error: ") && run.stderr().contains(expected[i])
+                    && run.stderr().lines().count() == 1, String.join(" ", args) + ": " + run.stderr());
+        }
+    }
+}
