@@ -8,6 +8,7 @@ import java.util.stream.Stream;
 import rdu.chip.Chip;
 import rdu.generate.Generation;
 import rdu.generate.Generator;
+import rdu.generate.Speculation;
 import rdu.model.Checkpoint;
 import rdu.sampling.Sampler;
 import rdu.schedule.ScheduleOptions;
@@ -21,9 +22,10 @@ import rdu.schedule.ScheduleOptions;
  * @param peakRssBytes      the process's peak resident set (VmHWM) after the runs; 0 where /proc is absent
  * @param checkpointBytes   size of the checkpoint's files on disk
  * @param timingOverheads   per measured run, host time in the timing model / host time in functional work
+ * @param tokensPerStep     per measured run, generated tokens per step (1 but for speculation, which commits more)
  */
 public record DecodeBench(Path model, double[] tokensPerSecond, long weightBytesPerToken, long peakRssBytes,
-                          long checkpointBytes, double[] timingOverheads) {
+                          long checkpointBytes, double[] timingOverheads, double[] tokensPerStep) {
 
     public double medianTimingOverhead() {
         return median(timingOverheads);
@@ -45,23 +47,42 @@ public record DecodeBench(Path model, double[] tokensPerSecond, long weightBytes
         return medianTokensPerSecond() * weightBytesPerToken;
     }
 
+    /**
+     * How the runs speculate: with a draft model at {@code draft}, or by {@code spec} ({@code ngram[:N]},
+     * {@code layerskip:L}), drafts of up to k tokens; null for plain decoding.
+     */
+    public record Speculating(Path draft, String spec, int k) {
+    }
+
     public static DecodeBench run(Path model, Chip chip, Generator.Timing timing, int tokens, int warmups, int runs) {
-        try (Checkpoint checkpoint = Checkpoint.open(model)) {
-            var generator = new Generator(checkpoint,
-                    Generator.Setup.of(chip, ScheduleOptions.defaults()).withTiming(timing));
+        return run(model, null, chip, timing, tokens, warmups, runs);
+    }
+
+    public static DecodeBench run(Path model, Speculating speculating, Chip chip, Generator.Timing timing, int tokens,
+                                  int warmups, int runs) {
+        try (Checkpoint checkpoint = Checkpoint.open(model);
+             Checkpoint draft = speculating == null || speculating.draft() == null ? null
+                     : Checkpoint.open(speculating.draft())) {
+            Speculation speculation = speculating == null ? null : draft != null
+                    ? Speculation.draftModel(draft, speculating.k()) : Speculation.parse(speculating.spec(),
+                    speculating.k());
+            var generator = new Generator(checkpoint, Generator.Setup.of(chip, ScheduleOptions.defaults())
+                    .withTiming(timing).withSpeculation(speculation));
             int[] bos = {checkpoint.config().bosTokenId()};
             var greedy = new Sampler(0, 0, 1, 1);
             double[] speeds = new double[runs];
             double[] overheads = new double[runs];
+            double[] tokensPerStep = new double[runs];
             for (int r = -warmups; r < runs; r++) {
                 Generation g = generator.generate(bos, tokens, greedy, (index, token, logits, text) -> { });
                 if (r >= 0) {
                     speeds[r] = g.hostTokensPerSecond();
                     overheads[r] = g.timingOverhead();
+                    tokensPerStep[r] = (double) g.generatedIds().length / g.steps();
                 }
             }
             return new DecodeBench(model, speeds, generator.schedule().weightBytesPerStep(),
-                    peakRss(), filesBytes(checkpoint.source()), overheads);
+                    peakRss(), filesBytes(checkpoint.source()), overheads, tokensPerStep);
         }
     }
 

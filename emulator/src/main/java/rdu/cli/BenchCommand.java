@@ -14,6 +14,7 @@ import rdu.bench.PrefillBench;
 import rdu.bench.SyntheticCheckpoint;
 import rdu.chip.ChipFile;
 import rdu.generate.Generator;
+import rdu.runtime.GenerationException;
 
 /** {@code rdu bench}: host speed and memory figures of the functional path (scripts/bench runs them all). */
 @Command(name = "bench", mixinStandardHelpOptions = true,
@@ -51,6 +52,16 @@ final class BenchCommand {
                 + " path: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
         Generator.Timing timing;
 
+        @Option(names = "--draft", paramLabel = "PATH", description = "Speculate with this draft model.")
+        Path draft;
+
+        @Option(names = "--spec", paramLabel = "ngram[:N]|layerskip:L", description = "Speculate without a second"
+                + " model (as rdu generate --spec).")
+        String spec;
+
+        @Mixin
+        SpecKMixin specK;
+
         @Override
         public void run() {
             if (tokens < 1 || bench.runs < 1 || bench.warmups < 0) {
@@ -59,11 +70,26 @@ final class BenchCommand {
             Path path = ModelLocator.locate(bench.model);
             System.err.printf("decoding %d tokens x (%d warm-up + %d measured) runs of %s...%n", tokens,
                     bench.warmups, bench.runs, path);
-            DecodeBench b = DecodeBench.run(path, ChipFile.load(ChipFile.DEFAULT), timing, tokens, bench.warmups,
-                    bench.runs);
-            System.out.printf(Locale.ROOT, "model %s (timing model %s)%n", b.model(), timing);
+            if (draft != null && spec != null) {
+                throw new Rdu.UsageException("--draft and --spec are two drafting methods: give one");
+            }
+            boolean speculating = draft != null || spec != null;
+            int k = specK.k(speculating, "--draft or --spec");
+            DecodeBench b;
+            try {
+                b = DecodeBench.run(path, speculating ? new DecodeBench.Speculating(
+                                draft == null ? null : ModelLocator.locate(draft), spec, k) : null,
+                        ChipFile.load(ChipFile.DEFAULT), timing, tokens, bench.warmups, bench.runs);
+            } catch (GenerationException e) {
+                throw new Rdu.UsageException(e.getMessage());
+            }
+            System.out.printf(Locale.ROOT, "model %s (timing model %s)%s%n", b.model(), timing, !speculating ? ""
+                    : draft != null ? ", draft model " + draft + ", k " + k : ", --spec " + spec + ", k " + k);
             System.out.printf(Locale.ROOT, "  host decode: median %.1f tokens/s over %d runs (each: %s)%n",
                     b.medianTokensPerSecond(), bench.runs, formatAll(b.tokensPerSecond()));
+            if (speculating) {
+                System.out.printf(Locale.ROOT, "  tokens per step: %s%n", formatAll(b.tokensPerStep()));
+            }
             if (timing != Generator.Timing.OFF) {
                 System.out.printf(Locale.ROOT, "  timing model: median %.1f%% of the functional path's host time%n",
                         100 * b.medianTimingOverhead());

@@ -99,7 +99,7 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--spec", paramLabel = "ngram[:N]|layerskip:L",
             description = {"Speculate without a second model: ngram[:N] drafts the tokens that followed the last"
                     + " earlier occurrence of the context's last N tokens (prompt lookup, N default "
-                    + DEFAULT_NGRAM + "); layerskip:L drafts with the model's first L layers and its classifier.",
+                    + Speculation.DEFAULT_NGRAM + "); layerskip:L drafts with the model's first L layers and its classifier.",
                     "Greedy speculation gives exactly the tokens of plain greedy decoding; only the modeled time"
                             + " changes."})
     String spec;
@@ -112,7 +112,6 @@ final class GenerateCommand implements Callable<Integer> {
                     + " rdu simulate --acceptance FILE.")
     Path acceptanceOut;
 
-    static final int DEFAULT_NGRAM = 2;
 
     @Override
     public Integer call() {
@@ -153,7 +152,12 @@ final class GenerateCommand implements Callable<Integer> {
              ChromeTrace trace = traceOptions.open(chip.name(), sockets, runSteps(checkpoint));
              TimingCsv csv = csvFile == null ? null : new TimingCsv(csvFile)) {
             ModelConfig config = checkpoint.config();
-            Speculation speculation = draft != null ? Speculation.draftModel(draft, k) : parseSpec(spec, k);
+            Speculation speculation;
+            try {
+                speculation = draft != null ? Speculation.draftModel(draft, k) : Speculation.parse(spec, k);
+            } catch (GenerationException e) {
+                throw new Rdu.UsageException(e.getMessage());
+            }
             var generator = new Generator(checkpoint, Generator.Setup.of(chip, scheduleOptions.options(chip))
                     .withTiming(trace == null ? Generator.Timing.ON : Generator.Timing.TRACED).withSockets(sockets)
                     .withPrefillChunk(chunk).withSpeculation(speculation));
@@ -283,42 +287,7 @@ final class GenerateCommand implements Callable<Integer> {
         System.err.println("acceptance profile: " + acceptanceOut);
     }
 
-    /** {@code --spec}: ngram[:N] or layerskip:L; null without it. */
-    static Speculation parseSpec(String spec, int k) {
-        if (spec == null) {
-            return null;
-        }
-        String[] parts = spec.split(":", -1);
-        try {
-            return switch (parts[0]) {
-                case "ngram" -> {
-                    if (parts.length > 2) {
-                        throw new Rdu.UsageException("--spec " + spec + ": expected ngram or ngram:N");
-                    }
-                    yield Speculation.ngram(parts.length == 1 ? DEFAULT_NGRAM : number(spec, parts[1]), k);
-                }
-                case "layerskip" -> {
-                    if (parts.length != 2) {
-                        throw new Rdu.UsageException("--spec " + spec + ": expected layerskip:L (the draft's layers)");
-                    }
-                    yield Speculation.layerSkip(number(spec, parts[1]), k);
-                }
-                default -> throw new Rdu.UsageException("--spec " + spec + ": expected ngram[:N] or layerskip:L");
-            };
-        } catch (GenerationException e) {
-            throw new Rdu.UsageException("--spec " + spec + ": " + e.getMessage());
-        }
-    }
-
-    private static int number(String spec, String text) {
-        try {
-            return Integer.parseInt(text);
-        } catch (NumberFormatException e) {
-            throw new Rdu.UsageException("--spec " + spec + ": \"" + text + "\" is not a whole number");
-        }
-    }
-
-    private static String describe(Speculation s) {
+    static String describe(Speculation s) {
         return switch (s.method()) {
             case DRAFT_MODEL -> "draft model " + s.draft().source();
             case NGRAM -> "prompt lookup ngram:" + s.n();

@@ -40,6 +40,47 @@ public record Speculation(Method method, int k, int n, int layers, Checkpoint dr
         }
     }
 
+    /** Prompt lookup's n when {@code ngram} gives none. */
+    public static final int DEFAULT_NGRAM = 2;
+
+    /**
+     * A drafting method without a second model, as {@code --spec} gives it: {@code ngram[:N]} or {@code layerskip:L};
+     * null for null.
+     */
+    public static Speculation parse(String spec, int k) {
+        if (spec == null) {
+            return null;
+        }
+        String[] parts = spec.split(":", -1);
+        try {
+            return switch (parts[0]) {
+                case "ngram" -> {
+                    if (parts.length > 2) {
+                        throw new GenerationException("expected ngram or ngram:N");
+                    }
+                    yield ngram(parts.length == 1 ? DEFAULT_NGRAM : number(parts[1]), k);
+                }
+                case "layerskip" -> {
+                    if (parts.length != 2) {
+                        throw new GenerationException("expected layerskip:L (the draft's layers)");
+                    }
+                    yield layerSkip(number(parts[1]), k);
+                }
+                default -> throw new GenerationException("expected ngram[:N] or layerskip:L");
+            };
+        } catch (GenerationException e) {
+            throw new GenerationException("--spec " + spec + ": " + e.getMessage());
+        }
+    }
+
+    private static int number(String text) {
+        try {
+            return Integer.parseInt(text);
+        } catch (NumberFormatException e) {
+            throw new GenerationException("\"" + text + "\" is not a whole number");
+        }
+    }
+
     public static Speculation draftModel(Checkpoint draft, int k) {
         return new Speculation(Method.DRAFT_MODEL, k, 0, 0, draft);
     }
