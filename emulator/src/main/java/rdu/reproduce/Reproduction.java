@@ -630,8 +630,8 @@ public final class Reproduction {
         double perStep = s.tokensPerStep();
         var text = new StringBuilder(fmt("Profile %s (%s): a = %s, E(%d) = %.3f tokens per step. A step is %d draft"
                         + " passes of %.3f ms (the draft's weights stream in %.3f ms of each), a verify pass of %d"
-                        + " positions of %.3f ms and its share of the host's turns: %.3f ms, against %.3f ms for a"
-                        + " plain step; it commits %.2f tokens, so speedup = %.2f x %.3f / %.3f = %.2fx (at most"
+                        + " positions of %.3f ms: %.3f ms in all with the host's turn once a window, against %.3f"
+                        + " ms for a plain step; it commits %.2f tokens, so speedup = %.2f x %.3f / %.3f = %.2fx (at most"
                         + " E(%d) = %.2f, were a step no dearer than a plain one).", pair.file(),
                 pair.assumed() ? "an ASSUMPTION: no published measurement of this pair, the nearest pair's value"
                         : "a published measurement of this pair, see Acceptance profiles",
