@@ -36,8 +36,10 @@ public final class ReportWriter {
         md.append("# SN40L published results against rdu-emu\n\n")
                 .append("Written by `rdu reproduce`: timing-only decode runs (BF16 weights, FP8 where the papers use it) of the catalog models (shapes only,")
                 .append(" no weights), ").append(tokens)
-                .append(" decode steps per run, with ").append(chipFiles).append(". Published values:")
-                .append(" `shared/reference/published-results.md` section 3.\n\n")
+                .append(" decode steps per run (speculative runs: their first ").append(tokens)
+                .append(" steps, each k draft passes and one verify pass), with ").append(chipFiles)
+                .append(". Published values: `shared/reference/published-results.md` section 3; rows t1-t3 are the")
+                .append(" trends stated after its table.\n\n")
                 .append("Targets: absolute numbers within 15% (relative error), ratios within 25% (ratio error =")
                 .append(" emulated / published) and on the published side of 1, ranges and bounds hit, trends")
                 .append(" reproduced. Rows marked *fitted* had one chip parameter calibrated to them (see")
@@ -88,6 +90,27 @@ public final class ReportWriter {
             }
         }
 
+        md.append("\n## Acceptance profiles\n\n")
+                .append("The speculative rows replay these per-position acceptance probabilities (shipped in")
+                .append(" `speculative/src/main/resources/rdu/speculative/`, documented in `speculative/README.md`):")
+                .append(" E(k) = 1 + a + ... + a^k tokens per step, AR = E(k) / (k + 1). None is fitted to the rows")
+                .append(" it predicts; a profile marked ASSUMPTION borrows the nearest published pair's value.\n\n")
+                .append("| pair | a | E(5) | E(9) | AR k=5 / k=9 | source |\n|---|---|---|---|---|---|\n");
+        for (Pair pair : result.pairs()) {
+            var acceptance = pair.acceptance();
+            md.append("| ").append(pair.names()).append(" | ").append(Reproduction.rates(acceptance))
+                    .append(Reproduction.fmt(" | %.3f | %.3f | %.3f / %.3f | ", acceptance.expectedCommitted(5),
+                            acceptance.expectedCommitted(9), acceptance.acceptanceRate(5),
+                            acceptance.acceptanceRate(9)))
+                    .append(pair.assumed() ? "ASSUMPTION" : "published").append(" |\n");
+        }
+        for (Pair pair : result.pairs()) {
+            md.append("\n`").append(pair.file()).append("`:\n\n");
+            for (String line : pair.header().split("\n")) {
+                md.append("> ").append(line).append("\n");
+            }
+        }
+
         md.append("\n## Misses and why\n\n");
         for (Row r : predictions) {
             if (!r.verdict().met()) {
@@ -110,8 +133,10 @@ public final class ReportWriter {
         }
 
         md.append("## Not reproduced here\n\n")
-                .append("- Speculative decoding, rows 2, 3, 18-22 and 24: they come with the speculative-decoding")
-                .append(" issue.\n")
+                .append("- Time to first token: no row of section 3 publishes one, so none is compared (`rdu simulate")
+                .append(" --prompt-tokens P` models the prefill).\n")
+                .append("- The draft, k and acceptance of rows 2 and 3 (Table IV) are not published: the rows state")
+                .append(" the choice made.\n")
                 .append("- The MoE and MLA models (Mixtral 8x7B, Llama 4 Maverick, DeepSeek-R1 671B, gpt-oss-120b)")
                 .append(" appear in rows 15m and 23m only: section 3 publishes no per-model figure for them.\n")
                 .append("- Row 6's Falcon 40B and Bloom 176B are not in the catalog; LLaVA 7B runs as Llama 2 7B, its")

@@ -108,4 +108,13 @@ class VerdictTest {
         assertFalse(Reproduction.offloadingTrend(falling, offloading(300, 40), offloading(250, 40),
                 offloading(400, 40)).met());
     }
+
+    @Test
+    void theAcceptanceAPublishedSpeedupNeedsInvertsE() {
+        // E(9) at a = 0.88 is (1 - 0.88^10) / 0.12 = 6.0125
+        assertEquals(0.88, Reproduction.rateFor((1 - Math.pow(0.88, 10)) / 0.12, 9), 1e-9);
+        assertEquals(0.5, Reproduction.rateFor(1.5 + 0.25 + 0.125, 3), 1e-9);
+        assertEquals(0, Reproduction.rateFor(1, 5), 1e-9, "one token a step: nothing accepted");
+        assertEquals(1, Reproduction.rateFor(10, 9), 1e-9, "k + 1 tokens a step: everything accepted");
+    }
 }
