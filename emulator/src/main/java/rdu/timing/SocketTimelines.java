@@ -22,9 +22,28 @@ public final class SocketTimelines {
     /** The program the AGCU last loaded, whichever engine ran it; null before the first. */
     Object loadedProgram;
 
+    /** Every resource's bookings and the loaded program, to try a schedule and take it back. */
+    record State(List<Timeline.State> timelines, Object loadedProgram) {
+    }
+
+    State state() {
+        return new State(timelines().stream().map(Timeline::state).toList(), loadedProgram);
+    }
+
+    void restore(State state) {
+        for (int i = 0; i < timelines().size(); i++) {
+            timelines().get(i).restore(state.timelines().get(i));
+        }
+        loadedProgram = state.loadedProgram();
+    }
+
+    private List<Timeline> timelines() {
+        return List.of(host, agcu, hbm, ddr, p2p);
+    }
+
     /** Every resource idle from modeled time 0, no program loaded. */
     public void reset() {
-        for (Timeline t : List.of(host, agcu, hbm, ddr, p2p)) {
+        for (Timeline t : timelines()) {
             t.reset();
         }
         loadedProgram = null;

@@ -38,6 +38,21 @@ final class Timeline {
         gaps.clear();
     }
 
+    /** What the timeline has booked, to try a schedule and take it back (see {@link #restore}). */
+    record State(double freeAtNs, List<double[]> gaps) {
+    }
+
+    State state() {
+        return new State(freeAtNs, gaps.stream().map(double[]::clone).toList());
+    }
+
+    /** Back to {@code state}: as if nothing had been booked since it was taken. */
+    void restore(State state) {
+        freeAtNs = state.freeAtNs();
+        gaps.clear();
+        state.gaps().forEach(gap -> gaps.add(gap.clone()));
+    }
+
     /** Forgets the idle gaps that end before {@code ns}: no later request may start before it. */
     void forgetBefore(double ns) {
         gaps.subList(0, firstGapEndingAfter(ns)).clear(); // gaps are in time order: the forgotten ones lead

@@ -84,6 +84,15 @@ public final class TimingEngine {
     private final int batch;
     private final Map<Node, Operator> operators = new IdentityHashMap<>();
     private final Map<KernelCall, Program> programs = new IdentityHashMap<>();
+    /**
+     * Per call, its time-multiplexed program, which a pass over several positions may run instead (see
+     * {@link #pass}): the same operators one after another, each on every PCU the call holds.
+     */
+    private final Map<KernelCall, Program> multiplexedPrograms = new IdentityHashMap<>();
+    /** Per call, the timeline of all its PCUs together, which its time-multiplexed program uses. */
+    private final Map<KernelCall, Timeline> wholeCall = new IdentityHashMap<>();
+    /** Per call, the PCUs its operators hold together. */
+    private final Map<KernelCall, Integer> callPcus = new IdentityHashMap<>();
     /** One PCU group per slot of each kernel's body: the same slot of every layer runs on the same PCUs. */
     private final List<Timeline> pcuGroups = new ArrayList<>();
     /** The nodes that read or write the KV cache, for Eq. 3's roofline. */
@@ -108,7 +117,7 @@ public final class TimingEngine {
     }
 
     /** The program of a kernel call: its operators, in this engine (another engine's are other programs). */
-    private record Program(TimingEngine engine, String kernels) {
+    private record Program(TimingEngine engine, String kernels, boolean timeMultiplexed) {
     }
 
     /** An engine with the socket's resources to itself. */
@@ -150,8 +159,16 @@ public final class TimingEngine {
                     operators.put(node, operator(node, allocation.operators().get(slot), pcu, name));
                 }
             }
-            programs.put(call, new Program(this,
-                    call.part() + " " + body.stream().map(n -> n.op().getClass().getSimpleName()).toList()));
+            String kernels = call.part() + " " + body.stream().map(n -> n.op().getClass().getSimpleName()).toList();
+            programs.put(call, new Program(this, kernels, false));
+            multiplexedPrograms.put(call, new Program(this, kernels, true));
+            callPcus.put(call, allocation.operators().stream().mapToInt(OperatorAllocation::pcus).sum());
+            wholeCall.put(call, pcuGroupNamed.computeIfAbsent("PCU " + call.part().name().toLowerCase(Locale.ROOT)
+                    + " all (passes of several positions)", n -> {
+                        var timeline = new Timeline(new Resource(0, n));
+                        pcuGroups.add(timeline);
+                        return timeline;
+                    }));
         }
     }
 
@@ -176,6 +193,30 @@ public final class TimingEngine {
      *                      no names
      */
     public StepTiming pass(int step, Pass pass, boolean hostTakesOver, double startNs, boolean trace) {
+        if (pass.positions() == 1) {
+            return pass(step, pass, false, hostTakesOver, startNs, trace);
+        }
+        // several positions: the compiler builds the spatial pipeline or the time-multiplexed program, whichever
+        // finishes this pass first (a long prefill is compute-bound on the first, a short verify pass may not be)
+        SocketTimelines.State socketBefore = socket.state();
+        List<Timeline.State> pcusBefore = pcuGroups.stream().map(Timeline::state).toList();
+        double spatial = pass(step, pass, false, hostTakesOver, startNs, false).endNs();
+        restore(socketBefore, pcusBefore);
+        double multiplexed = pass(step, pass, true, hostTakesOver, startNs, false).endNs();
+        restore(socketBefore, pcusBefore);
+        return pass(step, pass, multiplexed < spatial, hostTakesOver, startNs, trace);
+    }
+
+    private void restore(SocketTimelines.State socketState, List<Timeline.State> pcuStates) {
+        socket.restore(socketState);
+        for (int i = 0; i < pcuGroups.size(); i++) {
+            pcuGroups.get(i).restore(pcuStates.get(i));
+        }
+    }
+
+    /** {@link #pass} with the program given: the spatial pipeline, or the time-multiplexed one. */
+    StepTiming pass(int step, Pass pass, boolean timeMultiplexed, boolean hostTakesOver, double startNs,
+                    boolean trace) {
         List<Slice> slices = trace ? new ArrayList<>() : null;
         var bytes = new long[TIERS];
         double t = startNs;
@@ -192,7 +233,7 @@ public final class TimingEngine {
             t = schedule.options().hardwareOrchestration()
                     ? socket.agcu.use(t, chip.hardwareLaunchNs(), label(slices, "launch", call.name()), args, slices)
                     : socket.host.use(t, chip.softwareLaunchNs(), label(slices, "launch", call.name()), args, slices);
-            Program program = programs.get(call);
+            Program program = (timeMultiplexed ? multiplexedPrograms : programs).get(call);
             if (!program.equals(socket.loadedProgram)) {
                 t = socket.agcu.use(t, chip.programLoadNs(), label(slices, "program load", call.name()), args, slices);
                 socket.loadedProgram = program;
@@ -202,7 +243,7 @@ public final class TimingEngine {
                 // unfused: this kernel's input comes back from HBM, where the previous kernel left it
                 t = transfer(Tier.HBM, previousOutput, t, label(slices, "read input of", call.name()), args, bytes, slices);
             }
-            t = execute(call, step, pass, t, bytes, slices);
+            t = execute(call, step, pass, timeMultiplexed, t, bytes, slices);
             if (unfused) {
                 previousOutput = cost(call.iterations().getFirst().getLast(), pass).activationBytes();
                 t = transfer(Tier.HBM, previousOutput, t, label(slices, "write output of", call.name()), args, bytes, slices);
@@ -214,7 +255,8 @@ public final class TimingEngine {
     }
 
     /** Execute phase of one call: returns when every row's last operator output is ready. */
-    double execute(KernelCall call, int step, Pass pass, double start, long[] bytes, List<Slice> slices) {
+    double execute(KernelCall call, int step, Pass pass, boolean timeMultiplexed, double start, long[] bytes,
+                   List<Slice> slices) {
         previousDone = new double[0][]; // an all-reduce streams behind its producer only within one kernel
         socket.hbm.forgetBefore(start);
         socket.ddr.forgetBefore(start);
@@ -255,8 +297,8 @@ public final class TimingEngine {
                 if (isCollective(node)) {
                     runCollective(call, node, pass, step, inputReady, slices);
                 } else {
-                    runOperator(call, node, costs[slot], waves, step, weightBuffers[slot], kvBuffers[slot],
-                            prefetched[slot], inputReady, bytes, slices);
+                    runOperator(call, node, costs[slot], waves, timeMultiplexed, step, weightBuffers[slot],
+                            kvBuffers[slot], prefetched[slot], inputReady, bytes, slices);
                 }
             }
         }
@@ -321,22 +363,23 @@ public final class TimingEngine {
      * need not move in lockstep; otherwise each tile serves every row before its buffer takes the next tile. Then
      * each sample streams its own KV-cache tiles, if the operator reads any, once for all of its waves.
      */
-    private void runOperator(KernelCall call, Node node, Cost cost, int waves, int step, TileBuffers weightBuffers,
-                             TileBuffers kvBuffers, Tile[] prefetched, double[] inputReady, long[] bytes,
-                             List<Slice> slices) {
+    private void runOperator(KernelCall call, Node node, Cost cost, int waves, boolean timeMultiplexed, int step,
+                             TileBuffers weightBuffers, TileBuffers kvBuffers, Tile[] prefetched, double[] inputReady,
+                             long[] bytes, List<Slice> slices) {
         Operator operator = operators.get(node);
-        OperatorAllocation allocation = operator.allocation();
-        Timeline pcu = operator.pcu();
+        // time-multiplexed: each operator in turn on all of the call's PCUs
+        int pcus = timeMultiplexed ? callPcus.get(call) : operator.allocation().pcus();
+        Timeline pcu = timeMultiplexed ? wholeCall.get(call) : operator.pcu();
         String name = operator.name();
         Map<String, Object> args = slices == null ? Map.of() : Map.of("token", step, "kernel", call.name(),
-                "layer", node.layer(), "op", node.op().getClass().getSimpleName(), "pcus", allocation.pcus());
+                "layer", node.layer(), "op", node.op().getClass().getSimpleName(), "pcus", pcus);
 
         int rows = inputReady.length;
         long sampleKv = cost.kvReadBytes() / batch;
         int kvTiles = tiles(sampleKv);
         // an operator with nothing to stream still computes, as one tile that needs no memory
         int weightTiles = cost.weightBytes() > 0 || kvTiles == 0 ? Math.max(1, tiles(cost.weightBytes())) : 0;
-        double computePerTileRow = computeNs(cost, allocation.pcus()) / rows / (weightTiles + kvTiles);
+        double computePerTileRow = computeNs(cost, pcus) / rows / (weightTiles + kvTiles);
         double[][] done = new double[weightTiles][rows];
         if (prefetched != null) {
             for (int r = 0; r < rows; r++) {

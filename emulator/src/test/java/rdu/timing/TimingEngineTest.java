@@ -101,7 +101,7 @@ class TimingEngineTest {
                     .filter(c -> c.nodes().getFirst().op() instanceof Op.MatVec m && m.weight().name().equals("classifier"))
                     .findFirst().orElseThrow();
             var engine = new TimingEngine(chip, schedule);
-            double end = engine.execute(classifier, 0, decode(0), 0, new long[Tier.values().length], null);
+            double end = engine.execute(classifier, 0, decode(0), false, 0, new long[Tier.values().length], null);
 
             Cost cost = CostModel.of(classifier.nodes().getFirst().op(), CONFIG, 1, 0);
             int tiles = 8;
@@ -252,14 +252,57 @@ class TimingEngineTest {
     }
 
     @Test
-    void theWavesOfALongPrefillKeepSeveralPcuGroupsBusyAtOnce() {
+    void theSpatialProgramPipelinesTheWavesOfAPassAcrossItsPcuGroups() {
         // Llama 3.2 1B on one socket holds each layer's weights whole on chip: an operator may start on a wave while
         // the one before it computes the next wave, instead of waiting for the whole pass
-        StepTiming timing = prefill("llama-3.2-1b", new Schedule[1], true);
+        var run = Simulation.of("llama-3.2-1b", SN40L, 1, ScheduleOptions.defaults(), DType.BF16, 0, 4096, false, false);
+        StepTiming timing = new TimingEngine(SN40L, run.compile().target())
+                .pass(0, new Pass(Pass.Phase.PREFILL, 0, 4096), false, true, 0, true);
         double pcuBusy = timing.slices().stream().filter(s -> s.resource().name().startsWith("PCU"))
                 .mapToDouble(Slice::durationNs).sum();
         assertTrue(pcuBusy > 2 * timing.durationNs(), "PCU groups busy " + pcuBusy / timing.durationNs()
                 + " at once on average");
+    }
+
+    /** A pass timed from idle with the program given, and as the engine chooses. */
+    static double[] spatialMultiplexedChosen(String model, int sockets, int batch, Pass pass) {
+        var run = Simulation.of(model, SN40L, sockets, ScheduleOptions.defaults().withBatch(batch), DType.BF16, 4096,
+                16, false, false);
+        var engine = new TimingEngine(SN40L, run.compile().target());
+        double spatial = engine.pass(0, pass, false, true, 0, false).durationNs();
+        engine.reset();
+        double multiplexed = engine.pass(0, pass, true, true, 0, false).durationNs();
+        engine.reset();
+        return new double[] {spatial, multiplexed, engine.pass(0, pass, true, 0, false).durationNs()};
+    }
+
+    @Test
+    void aPassRunsTheFasterOfTheSpatialAndTheTimeMultiplexedProgram() {
+        // a long prefill is compute-bound: every PCU on one operator at a time beats a pipeline of decode-sized groups
+        double[] prefill = spatialMultiplexedChosen("llama-3.1-8b", 1, 1, new Pass(Pass.Phase.PREFILL, 0, 4096));
+        assertTrue(prefill[1] < prefill[0] / 2, "prefill: multiplexed " + prefill[1] + " ns, spatial " + prefill[0]);
+        assertEquals(prefill[1], prefill[2], "the engine takes the multiplexed program");
+        // a verify pass of 10 positions for 16 samples streams more than it computes: the pipeline overlaps the
+        // samples' KV-cache streams with the other operators' work
+        double[] verify = spatialMultiplexedChosen("llama-3.1-70b", 16, 16, new Pass(Pass.Phase.VERIFY, 4096, 10));
+        assertTrue(verify[0] < verify[1], "verify: spatial " + verify[0] + " ns, multiplexed " + verify[1]);
+        assertEquals(verify[0], verify[2], "the engine takes the spatial program");
+    }
+
+    @Test
+    void aLongPrefillRunsNearTheChipsPeak() {
+        var compiled = new Schedule[1];
+        StepTiming timing = prefill("llama-3.1-8b", compiled, false);
+        double flops = 0;
+        for (KernelCall call : compiled[0].calls()) {
+            for (var node : call.nodes()) {
+                flops += CostModel.of(node.op(), compiled[0].config(), 1, 0, 4096).flops();
+            }
+        }
+        double peakNs = flops / ((double) SN40L.pcus() * SN40L.pcuLanes() * SN40L.pcuStages() * 2 * SN40L.clockHz())
+                * 1e9;
+        assertTrue(timing.durationNs() < 1.25 * peakNs, timing.durationNs() + " ns against " + peakNs
+                + " ns at the peak: a compute-bound pass should keep the PCUs busy");
     }
 
     /** A schedule of {@code schedule}'s decoder call alone: one program, so each pass needs one Program Load at most. */
