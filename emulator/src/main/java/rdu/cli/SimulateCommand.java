@@ -232,6 +232,11 @@ final class SimulateCommand implements Callable<Integer> {
                     + " spread%n", profile.source(), k, profile.expectedCommitted(k), profile.acceptanceRate(k));
         }
         out.print(summary.format("host time of this simulation", tokens * batch / hostSeconds));
+        if (profile != null) {
+            double plain = simulation.withoutSpeculation().run(false, step -> { }).tokensPerSecond();
+            out.printf(Locale.ROOT, "modeled %s x%d without speculation: %.1f tokens/s -> speculation %.2fx%n",
+                    chip.name(), sockets, plain, summary.tokensPerSecond() / plain);
+        }
         return 0;
     }
 

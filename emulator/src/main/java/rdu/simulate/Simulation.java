@@ -98,6 +98,12 @@ public record Simulation(ModelConfig model, Chip chip, int sockets, ScheduleOpti
                 expertParallel, mla, tokens, prefillChunk, drafted);
     }
 
+    /** The same request decoded plainly: what speculation is measured against. */
+    public Simulation withoutSpeculation() {
+        return new Simulation(model, chip, sockets, options, dtype, context, tokens, allowDdr, moe, expertParallel,
+                mla, promptTokens, prefillChunk, null);
+    }
+
     public Simulation withPrefillChunk(int chunk) {
         return new Simulation(model, chip, sockets, options, dtype, context, tokens, allowDdr, moe, expertParallel,
                 mla, promptTokens, chunk, speculative);

@@ -226,6 +226,10 @@ class SimulateCommandTest {
         assertEquals(String.format(Locale.ROOT, "%.1f", api), figure(run.stdout(), "modeled SN40L x16: ([0-9.]+)"
                 + " tokens/s"));
         assertTrue(run.stdout().contains("speculation: "), run.stdout());
+        double plain = Simulation.of("llama-3.1-70b", SN40L, 16, ScheduleOptions.defaults(), DType.BF16, 4096, 40,
+                false, false).run(false, step -> { }).tokensPerSecond();
+        assertEquals(String.format(Locale.ROOT, "%.1f", plain), figure(run.stdout(), "without speculation: ([0-9.]+)"
+                + " tokens/s"), "the baseline is the same request decoded plainly");
     }
 
     @Test
