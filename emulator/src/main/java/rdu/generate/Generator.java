@@ -176,10 +176,6 @@ public final class Generator {
         return draftSchedules.isEmpty() ? null : draftSchedules.getFirst();
     }
 
-    public Setup setup() {
-        return setup;
-    }
-
     /** The target's timing engine, or null when timing is off. */
     public TimingEngine timingEngine() {
         return engine;

@@ -104,11 +104,6 @@ public record Simulation(ModelConfig model, Chip chip, int sockets, ScheduleOpti
                 mla, promptTokens, prefillChunk, null);
     }
 
-    public Simulation withPrefillChunk(int chunk) {
-        return new Simulation(model, chip, sockets, options, dtype, context, tokens, allowDdr, moe, expertParallel,
-                mla, promptTokens, chunk, speculative);
-    }
-
     /**
      * The same run speculating with {@code draftModel} (a catalog name or config.json, stored like the target) as
      * the draft, drafts of up to k tokens, committing as {@code acceptance} says.
