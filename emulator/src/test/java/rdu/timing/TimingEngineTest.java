@@ -21,6 +21,7 @@ import rdu.schedule.KernelCall;
 import rdu.schedule.Schedule;
 import rdu.schedule.ScheduleOptions;
 import rdu.simulate.Simulation;
+import rdu.speculative.AcceptanceProfile;
 import rdu.tensor.DType;
 import rdu.testing.SeparateJvm;
 
@@ -167,7 +168,8 @@ class TimingEngineTest {
 
     /**
      * Every step's start, end and HBM bytes in runs that use every part of the engine: sockets and all-reduces, a
-     * batch, offloaded windows, Mixture-of-Experts and latent attention. Double.toString round-trips exactly.
+     * batch, offloaded windows, Mixture-of-Experts and latent attention, then a prefill and speculative steps.
+     * Double.toString round-trips exactly.
      */
     static String stepTimesText() {
         var text = new StringBuilder();
@@ -178,6 +180,12 @@ class TimingEngineTest {
                     .append(step.startNs()).append(" to ").append(step.endNs()).append(" ns, ")
                     .append(step.hbmBytes()).append(" bytes\n"));
         }
+        // a prefill (each pass chooses its program) and speculative steps (a draft and a target on one socket)
+        var speculative = Simulation.of("llama-3.1-8b", SN40L, 2, ScheduleOptions.defaults(), DType.BF16, 0, 12,
+                false, false).withPrompt(700).withSpeculation("llama-3.2-1b", 4, AcceptanceProfile.rate(0.7));
+        speculative.run(false, step -> text.append("speculative step ").append(step.index()).append(": ")
+                .append(step.startNs()).append(" to ").append(step.endNs()).append(" ns, ")
+                .append(step.tokens()).append(" tokens\n"));
         return text.toString();
     }
 
