@@ -528,7 +528,9 @@ public final class Reproduction {
                         + " step of qwen2.5-0.5b takes %.0f us and one of llama-3.2-1b %.0f us: with the per-layer"
                         + " latency of two all-reduces that row 1's p2p_latency implies, a step's time follows the"
                         + " layer count (24 against 16) more than the bytes, so the smaller draft gains less here. The"
-                        + " drafts run plain decode: speculative control flow (k = 9) is a later issue.",
+                        + " drafts run plain decode. Speculative steps do not change this: at M = 1 the host drives"
+                        + " each of a step's k + 1 passes, and for llama-3.1-70b + llama-3.2-1b at k = 9 that costs a"
+                        + " few percent (rdu simulate --draft llama-3.2-1b --spec-k 9 --offload-steps 1 vs 20).",
                         stepUs("qwen2.5-0.5b"), stepUs("llama-3.2-1b")));
     }
 
