@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.List;
 import rdu.chip.Chip;
 import rdu.chip.Parameter;
+import rdu.report.TimingSummary;
 
 /** Writes the reproduction report: report.md and its PNG plots, and the short table the command prints. */
 public final class ReportWriter {
@@ -56,6 +57,8 @@ public final class ReportWriter {
                     .append(cell(r.emulated())).append(" | ").append(cell(r.verdict().error())).append(" | ")
                     .append(r.status()).append(" |\n");
         }
+
+        roofline(md, result.roofline());
 
         md.append("\n## Calibration\n\nEach parameter below is an unpublished (\"assumption\") chip parameter whose")
                 .append(" value was fitted, by bisection with these same runs, to the single published row its source")
@@ -144,6 +147,33 @@ public final class ReportWriter {
                 .append("- Row 5's PCU+PMU use (~90%): the allocator gives every spare PCU to the running kernel, so")
                 .append(" the emulated use is 100% by construction.\n");
         return md.toString();
+    }
+
+    /** The roofline table: a line per catalog model and batch, a column pair per socket count. */
+    private static void roofline(StringBuilder md, List<Reproduction.Roofline> lines) {
+        md.append("\n## % of the Eq. 3 roofline, every catalog model\n\n")
+                .append("Modeled decode tokens/s (all samples together) and their fraction of the Eq. 3 roofline (the")
+                .append(" HBM bandwidth of the sockets over the bytes a step streams: weights, the experts a step")
+                .append(" touches for MoE models, and the samples' KV caches) with every optimization (")
+                .append(Reproduction.ALL_TEXT).append("), 8K context, in the papers' storage type, on 8 sockets")
+                .append(" where the model and its KV cache fit and on 16 (row 23's setting: its batch-1 runs are")
+                .append(" these). The smallest socket count a model needs is its first column with a value. The")
+                .append(" published 45% - 78% (row 23) is for 16 sockets at batch 1.\n\n")
+                .append("| model | batch |");
+        for (int sockets : Reproduction.ROOFLINE_SOCKETS) {
+            md.append(" tok/s, ").append(sockets).append(" sockets | % of roofline, ").append(sockets)
+                    .append(" sockets |");
+        }
+        md.append("\n|---|---|").append("---|---|".repeat(Reproduction.ROOFLINE_SOCKETS.size())).append("\n");
+        for (Reproduction.Roofline line : lines) {
+            md.append("| ").append(line.model()).append(" | ").append(line.batch()).append(" |");
+            for (int sockets : Reproduction.ROOFLINE_SOCKETS) {
+                TimingSummary run = line.bySockets().get(sockets);
+                md.append(run == null ? " does not fit | - |" : Reproduction.fmt(" %.0f | %s |",
+                        run.tokensPerSecond(), Reproduction.pct(run.rooflineFraction())));
+            }
+            md.append("\n");
+        }
     }
 
     /** The short table the command prints: one line per row. */

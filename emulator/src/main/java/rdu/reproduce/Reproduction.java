@@ -1,10 +1,13 @@
 package rdu.reproduce;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.function.DoubleFunction;
 import java.util.function.Supplier;
+import rdu.catalog.ModelCatalog;
 import rdu.chip.Chip;
 import rdu.progress.Progress;
 import rdu.report.TimingSummary;
@@ -75,8 +78,23 @@ public final class Reproduction {
     static final String SPEC_TEXT = "draft beside the target on every socket, same schedule; a step = k draft passes"
             + " + one verify pass of k + 1 positions";
 
-    /** Every row's values, the plots of the trend rows, and the acceptance profiles the speculative rows used. */
-    public record Result(List<Row> rows, List<Plot> plots, List<Pair> pairs) {
+    /**
+     * Every row's values, the plots of the trend rows, the acceptance profiles the speculative rows used, and the
+     * roofline table.
+     */
+    public record Result(List<Row> rows, List<Plot> plots, List<Pair> pairs, List<Roofline> roofline) {
+    }
+
+    /** The socket counts of the roofline table: a DGX-sized node's 8 and the papers' 16. */
+    static final List<Integer> ROOFLINE_SOCKETS = List.of(8, 16);
+    /** The batches of the roofline table. */
+    static final List<Integer> ROOFLINE_BATCHES = List.of(1, 16);
+
+    /**
+     * One catalog model at one batch with every optimization, 8K context, in the papers' storage type: the run on
+     * each of {@link #ROOFLINE_SOCKETS} whose weights and KV cache fit (the 16-socket batch-1 runs are row 23's).
+     */
+    public record Roofline(String model, int batch, Map<Integer, TimingSummary> bySockets) {
     }
 
     private final Chip sn40l;
@@ -114,14 +132,33 @@ public final class Reproduction {
                 () -> r.speedup("20c", LLAMA_405B_3B, K, 16, 5.1),
                 r::row21, r::row22, r::row23, r::row23All, r::row24, r::trendSequence, r::trendBatch, r::trendRatio);
         List<Row> rows = new ArrayList<>();
+        List<Roofline> roofline;
         try (var progress = Progress.onStderr("reproduce")) { // the rows take seconds in all
             for (Supplier<Row> row : all) {
                 rows.add(row.get());
-                progress.update(rows.size(), all.size(), "row " + rows.getLast().id());
+                progress.update(rows.size(), all.size() + 1, "row " + rows.getLast().id());
             }
+            roofline = r.roofline();
         }
         return new Result(List.copyOf(rows), r.plots,
-                List.of(LLAMA_70B_8B, LLAMA_70B_1B, LLAMA_405B_8B, LLAMA_405B_3B));
+                List.of(LLAMA_70B_8B, LLAMA_70B_1B, LLAMA_405B_8B, LLAMA_405B_3B), roofline);
+    }
+
+    /** The roofline table: every catalog model at each of {@link #ROOFLINE_BATCHES}, on the sockets it fits. */
+    private List<Roofline> roofline() {
+        List<Roofline> lines = new ArrayList<>();
+        for (String m : ModelCatalog.NAMES) {
+            for (int batch : ROOFLINE_BATCHES) {
+                Map<Integer, TimingSummary> bySockets = new LinkedHashMap<>();
+                for (int sockets : ROOFLINE_SOCKETS) {
+                    if (runs.fits(m, sn40l, sockets, ALL.withBatch(batch), CONTEXT_8K, tokens)) {
+                        bySockets.put(sockets, sn(m, sockets, ALL.withBatch(batch), CONTEXT_8K));
+                    }
+                }
+                lines.add(new Roofline(m, batch, bySockets));
+            }
+        }
+        return List.copyOf(lines);
     }
 
     private Row row1() {
