@@ -258,7 +258,8 @@ public final class ReportWriter {
         Sensitivity.Move largest = null;
         for (Sensitivity.Move m : v.moves()) {
             if (m.visible()) {
-                moved.add(m.row().id() + " " + change(m) + (m.flipped() ? " (verdict flips)" : ""));
+                moved.add(m.row().id() + (m.change() == 0 ? "" : " " + change(m))
+                        + (m.flipped() ? " (verdict flips)" : ""));
             }
             if (largest == null || Math.abs(m.change()) > Math.abs(largest.change())) {
                 largest = m;
