@@ -5,6 +5,7 @@ import static rdu.model.CheckpointFiles.quoted;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -40,11 +41,34 @@ public final class ChipFile {
 
     /** A shipped chip by name ("sn40l" or "sn40l.json"), else a file path. */
     public static Chip load(String nameOrPath) {
+        Written file = read(nameOrPath);
+        return parse(file.root(), file.origin());
+    }
+
+    /**
+     * The chip file {@code nameOrPath} with one parameter's value, as written, multiplied by {@code factor}, checked
+     * as every chip file is (unit, range): an edited copy of the file, in memory (rdu reproduce --sensitivity).
+     */
+    public static Chip scaled(String nameOrPath, String parameter, BigDecimal factor) {
+        Written file = read(nameOrPath);
+        String origin = file.origin() + " with " + parameter + " x" + factor.toPlainString();
+        if (!(file.root().path("parameters").path(parameter) instanceof ObjectNode p) || !p.path("value").isNumber()) {
+            throw new ChipException(origin, "no parameter " + quoted(parameter) + " with a numeric value to scale");
+        }
+        p.put("value", p.get("value").decimalValue().multiply(factor));
+        return parse(file.root(), origin);
+    }
+
+    /** A chip file's JSON as read, and how messages name it. */
+    private record Written(JsonNode root, String origin) {
+    }
+
+    private static Written read(String nameOrPath) {
         String resource = nameOrPath.endsWith(".json") ? nameOrPath : nameOrPath + ".json";
         InputStream shipped = ChipFile.class.getResourceAsStream(resource);
         if (shipped != null && !resource.contains("/")) {
             try (shipped) {
-                return parse(JSON.readTree(shipped), "chip " + resource + " (shipped)");
+                return new Written(JSON.readTree(shipped), "chip " + resource + " (shipped)");
             } catch (IOException e) {
                 throw new UncheckedIOException("reading the shipped chip " + resource, e);
             }
@@ -53,13 +77,12 @@ public final class ChipFile {
         if (!Files.exists(file)) {
             throw new ChipException(nameOrPath, "no such chip: not a shipped chip " + SHIPPED + " and not a file");
         }
-        JsonNode root;
         try { // the loaders' bounded reader: a named pipe or a directory is refused by name, a huge file unread
-            root = CheckpointFiles.parseJsonObject(file, "JSON", CheckpointFiles.readBytes(file), JSON);
+            return new Written(CheckpointFiles.parseJsonObject(file, "JSON", CheckpointFiles.readBytes(file), JSON),
+                    file.toString());
         } catch (CheckpointException e) {
             throw new ChipException(e);
         }
-        return parse(root, file.toString());
     }
 
     static Chip parse(JsonNode root, String origin) {

@@ -12,11 +12,13 @@ import rdu.chip.Chip;
 import rdu.chip.ChipFile;
 import rdu.reproduce.ReportWriter;
 import rdu.reproduce.Reproduction;
+import rdu.reproduce.Sensitivity;
 
 /** {@code rdu reproduce}: the emulator against the published SN40L results, as a report with plots. */
 @Command(name = "reproduce", mixinStandardHelpOptions = true,
         description = {"Runs the emulator on every comparable published SN40L result and writes DIR/report.md"
-                + " (published vs emulated, error, configuration, calibration) with PNG plots."})
+                + " (published vs emulated, error, configuration, calibration, % of the roofline per catalog model)"
+                + " with PNG plots; --sensitivity adds which rows each unpublished chip parameter moves."})
 final class ReproduceCommand implements Callable<Integer> {
 
     @Option(names = "--out", paramLabel = "DIR", defaultValue = "reproduce-report",
@@ -36,6 +38,11 @@ final class ReproduceCommand implements Callable<Integer> {
             description = "The kernel-by-kernel baseline for the GPU rows (default: ${DEFAULT-VALUE}).")
     String gpuName;
 
+    @Option(names = "--sensitivity",
+            description = "Also rerun every row with each unpublished chip parameter at 0.5x and 2x (a few minutes)"
+                    + " and add the Sensitivity section: which rows each guess moves.")
+    boolean sensitivity;
+
     @Override
     public Integer call() {
         if (tokens < 1) {
@@ -47,9 +54,11 @@ final class ReproduceCommand implements Callable<Integer> {
                 ? "the chip files shipped with the emulator"
                 : "the chip files `" + chipName + "` (" + sn40l.name() + ") and `" + gpuName + "` (" + gpu.name() + ")";
         Reproduction.Result result = Reproduction.run(sn40l, gpu, tokens);
+        List<Sensitivity.Variation> variations = sensitivity
+                ? Sensitivity.sweep(chipName, gpuName, tokens, result.rows()) : List.of();
         Path report;
         try {
-            report = ReportWriter.write(out, result, List.of(sn40l, gpu), chipFiles, tokens);
+            report = ReportWriter.write(out, result, List.of(sn40l, gpu), chipFiles, tokens, variations);
         } catch (IOException e) {
             throw new UncheckedIOException("writing the report into " + out, e);
         }

@@ -3,9 +3,11 @@ package rdu.reproduce;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import rdu.chip.Chip;
 import rdu.chip.Parameter;
+import rdu.report.TimingSummary;
 
 /** Writes the reproduction report: report.md and its PNG plots, and the short table the command prints. */
 public final class ReportWriter {
@@ -16,20 +18,22 @@ public final class ReportWriter {
     /**
      * Writes {@code dir}/report.md and the plots; returns the report's path.
      *
-     * @param chipFiles which chip files the runs used, as the report should name them
+     * @param chipFiles   which chip files the runs used, as the report should name them
+     * @param sensitivity the sensitivity sweep's variations, or none when it was not run
      */
-    public static Path write(Path dir, Reproduction.Result result, List<Chip> chips, String chipFiles, int tokens)
-            throws IOException {
+    public static Path write(Path dir, Reproduction.Result result, List<Chip> chips, String chipFiles, int tokens,
+                             List<Sensitivity.Variation> sensitivity) throws IOException {
         Files.createDirectories(dir);
         for (Plot plot : result.plots()) {
             Plots.write(plot, dir);
         }
         Path report = dir.resolve("report.md");
-        Files.writeString(report, markdown(result, chips, chipFiles, tokens));
+        Files.writeString(report, markdown(result, chips, chipFiles, tokens, sensitivity));
         return report;
     }
 
-    static String markdown(Reproduction.Result result, List<Chip> chips, String chipFiles, int tokens) {
+    static String markdown(Reproduction.Result result, List<Chip> chips, String chipFiles, int tokens,
+                           List<Sensitivity.Variation> sensitivity) {
         var md = new StringBuilder();
         List<Row> predictions = result.rows().stream().filter(r -> !r.fitted()).toList();
         long met = predictions.stream().filter(r -> r.verdict().met()).count();
@@ -56,6 +60,8 @@ public final class ReportWriter {
                     .append(cell(r.emulated())).append(" | ").append(cell(r.verdict().error())).append(" | ")
                     .append(r.status()).append(" |\n");
         }
+
+        roofline(md, result.roofline());
 
         md.append("\n## Calibration\n\nEach parameter below is an unpublished (\"assumption\") chip parameter whose")
                 .append(" value was fitted, by bisection with these same runs, to the single published row its source")
@@ -89,6 +95,8 @@ public final class ReportWriter {
                 }
             }
         }
+
+        sensitivity(md, sensitivity, tokens);
 
         md.append("\n## Acceptance profiles\n\n")
                 .append("The speculative rows replay these per-position acceptance probabilities (shipped in")
@@ -144,6 +152,130 @@ public final class ReportWriter {
                 .append("- Row 5's PCU+PMU use (~90%): the allocator gives every spare PCU to the running kernel, so")
                 .append(" the emulated use is 100% by construction.\n");
         return md.toString();
+    }
+
+    /** The roofline table: a line per catalog model and batch, a column pair per socket count. */
+    private static void roofline(StringBuilder md, List<Reproduction.Roofline> lines) {
+        md.append("\n## % of the Eq. 3 roofline, every catalog model\n\n")
+                .append("Modeled decode tokens/s (all samples together) and their fraction of the Eq. 3 roofline (the")
+                .append(" HBM bandwidth of the sockets over the bytes a step streams: weights, the experts a step")
+                .append(" touches for MoE models, and the samples' KV caches) with every optimization (")
+                .append(Reproduction.ALL_TEXT).append("), 8K context, in the papers' storage type, on 8 sockets")
+                .append(" where the model and its KV cache fit and on 16 (row 23's setting: its batch-1 runs are")
+                .append(" these). The smallest socket count a model needs is its first column with a value. The")
+                .append(" published 45% - 78% (row 23) is for 16 sockets at batch 1.\n\n")
+                .append("| model | batch |");
+        for (int sockets : Reproduction.ROOFLINE_SOCKETS) {
+            md.append(" tok/s, ").append(sockets).append(" sockets | % of roofline, ").append(sockets)
+                    .append(" sockets |");
+        }
+        md.append("\n|---|---|").append("---|---|".repeat(Reproduction.ROOFLINE_SOCKETS.size())).append("\n");
+        for (Reproduction.Roofline line : lines) {
+            md.append("| ").append(line.model()).append(" | ").append(line.batch()).append(" |");
+            for (int sockets : Reproduction.ROOFLINE_SOCKETS) {
+                TimingSummary run = line.bySockets().get(sockets);
+                md.append(run == null ? " does not fit | - |" : Reproduction.fmt(" %.0f | %s |",
+                        run.tokensPerSecond(), Reproduction.pct(run.rooflineFraction())));
+            }
+            md.append("\n");
+        }
+    }
+
+    /** The sensitivity section: by row (which guesses move it), then by parameter (what each guess moves). */
+    private static void sensitivity(StringBuilder md, List<Sensitivity.Variation> variations, int tokens) {
+        md.append("\n## Sensitivity: which rows each guess moves\n\n");
+        if (variations.isEmpty()) {
+            md.append("Not run: `rdu reproduce --sensitivity` (or `scripts/reproduce-paper --sensitivity`) reruns")
+                    .append(" every row with each unpublished chip parameter at 0.5x and at 2x its value, a few")
+                    .append(" minutes, and tabulates which rows move.\n");
+            return;
+        }
+        md.append("Each unpublished chip parameter (an assumption, fitted or not: the two lists above) alone at 0.5x")
+                .append(" and at 2x its value, on an in-memory copy of its chip file, every row rerun at the same ")
+                .append(tokens).append(" decode steps per run as the report. A row *moves* when one of the figures")
+                .append(" of its emulated value changes by more than ")
+                .append(Reproduction.fmt("%.0f%%", 100 * Sensitivity.VISIBLE))
+                .append(" (relative; the change shown is its figure that changed most), or when its verdict flips")
+                .append(" between met and missed. A row no guess moves follows from the published parameters (and")
+                .append(" the fitted ones at their fit); a row that moves depends on the guesses listed, and a")
+                .append(" verdict that flips rests on them. Varying a calibrated parameter moves the row it was")
+                .append(" fitted to by construction: refitting would bring it back and move the others instead.")
+                .append(" A variation whose value leaves the parameter's physical range is skipped.\n\n")
+                .append("By row:\n\n| row | verdict | moved by (change at 0.5x / 2x) | verdict flips under |\n")
+                .append("|---|---|---|---|\n");
+        List<Row> rows = variations.stream().filter(v -> v.skipped().isEmpty()).findFirst()
+                .map(v -> v.moves().stream().map(Sensitivity.Move::row).toList()).orElse(List.of());
+        for (int i = 0; i < rows.size(); i++) {
+            List<String> moved = new ArrayList<>();
+            List<String> flips = new ArrayList<>();
+            for (int j = 0; j + 1 < variations.size(); j += 2) { // Sensitivity.FACTORS: 0.5x, then 2x
+                Sensitivity.Variation half = variations.get(j);
+                Sensitivity.Variation twice = variations.get(j + 1);
+                String name = half.chip() + " " + half.parameter().name();
+                String atHalf = percent(half, i);
+                String atTwice = percent(twice, i);
+                if (!atHalf.isEmpty() || !atTwice.isEmpty()) {
+                    moved.add(name + " " + (atHalf.isEmpty() ? "-" : atHalf) + " / "
+                            + (atTwice.isEmpty() ? "-" : atTwice));
+                }
+                for (Sensitivity.Variation v : List.of(half, twice)) {
+                    if (v.skipped().isEmpty() && v.moves().get(i).flipped()) {
+                        flips.add(name + " x" + v.factor().toPlainString());
+                    }
+                }
+            }
+            md.append("| ").append(rows.get(i).id()).append(" | ").append(rows.get(i).status()).append(" | ")
+                    .append(moved.isEmpty() ? "nothing" : String.join("; ", moved)).append(" | ")
+                    .append(flips.isEmpty() ? "-" : String.join(", ", flips)).append(" |\n");
+        }
+        md.append("\nBy parameter:\n\n| chip | parameter | value | kind | rows moved at 0.5x | rows moved at 2x |\n")
+                .append("|---|---|---|---|---|---|\n");
+        for (int i = 0; i + 1 < variations.size(); i += 2) { // Sensitivity.FACTORS: 0.5x, then 2x
+            Sensitivity.Variation half = variations.get(i);
+            md.append("| ").append(half.chip()).append(" | ").append(half.parameter().name()).append(" | ")
+                    .append(value(half.parameter())).append(" | ")
+                    .append(half.parameter().source().startsWith("calibrated") ? "calibrated" : "assumed")
+                    .append(" | ").append(cell(moved(half))).append(" | ").append(cell(moved(variations.get(i + 1))))
+                    .append(" |\n");
+        }
+    }
+
+    /** Row i's change under a variation when it moves visibly ("+12.3%", "changed"), else "". */
+    private static String percent(Sensitivity.Variation v, int i) {
+        if (!v.skipped().isEmpty() || !v.moves().get(i).visible()) {
+            return "";
+        }
+        double change = v.moves().get(i).change();
+        return Double.isNaN(change) ? "changed" : Reproduction.fmt("%+.0f%%", 100 * change);
+    }
+
+    /** One variation's cell: the rows it moves and its flips, or the largest move below the threshold. */
+    private static String moved(Sensitivity.Variation v) {
+        if (!v.skipped().isEmpty()) {
+            return "skipped: " + v.skipped();
+        }
+        List<String> moved = new ArrayList<>();
+        Sensitivity.Move largest = null;
+        for (Sensitivity.Move m : v.moves()) {
+            if (m.visible()) {
+                moved.add(m.row().id() + (m.change() == 0 ? "" : " " + change(m))
+                        + (m.flipped() ? " (verdict flips)" : ""));
+            }
+            if (largest == null || Math.abs(m.change()) > Math.abs(largest.change())) {
+                largest = m;
+            }
+        }
+        if (!moved.isEmpty()) {
+            return String.join(", ", moved);
+        }
+        return largest == null || largest.change() == 0 ? "none"
+                : "none (largest: " + largest.row().id() + " " + change(largest) + ")";
+    }
+
+    /** "+12.3% (1042 -> 1170)", or the emulated texts when their figures changed in number. */
+    private static String change(Sensitivity.Move m) {
+        return Double.isNaN(m.change()) ? "\"" + m.before() + "\" -> \"" + m.after() + "\""
+                : Reproduction.fmt("%+.1f%% (%s -> %s)", 100 * m.change(), m.before(), m.after());
     }
 
     /** The short table the command prints: one line per row. */

@@ -1,10 +1,12 @@
 package rdu.reproduce;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.function.DoubleFunction;
-import java.util.function.Supplier;
+import rdu.catalog.ModelCatalog;
 import rdu.chip.Chip;
 import rdu.progress.Progress;
 import rdu.report.TimingSummary;
@@ -75,8 +77,23 @@ public final class Reproduction {
     static final String SPEC_TEXT = "draft beside the target on every socket, same schedule; a step = k draft passes"
             + " + one verify pass of k + 1 positions";
 
-    /** Every row's values, the plots of the trend rows, and the acceptance profiles the speculative rows used. */
-    public record Result(List<Row> rows, List<Plot> plots, List<Pair> pairs) {
+    /**
+     * Every row's values, the plots of the trend rows, the acceptance profiles the speculative rows used, and the
+     * roofline table.
+     */
+    public record Result(List<Row> rows, List<Plot> plots, List<Pair> pairs, List<Roofline> roofline) {
+    }
+
+    /** The socket counts of the roofline table: a DGX-sized node's 8 and the papers' 16. */
+    static final List<Integer> ROOFLINE_SOCKETS = List.of(8, 16);
+    /** The batches of the roofline table. */
+    static final List<Integer> ROOFLINE_BATCHES = List.of(1, 16);
+
+    /**
+     * One catalog model at one batch with every optimization, 8K context, in the papers' storage type: the run on
+     * each of {@link #ROOFLINE_SOCKETS} whose weights and KV cache fit (the 16-socket batch-1 runs are row 23's).
+     */
+    public record Roofline(String model, int batch, Map<Integer, TimingSummary> bySockets) {
     }
 
     private final Chip sn40l;
@@ -86,6 +103,9 @@ public final class Reproduction {
     private final List<Plot> plots = new ArrayList<>();
 
     private Reproduction(Chip sn40l, Chip gpu, int tokens) {
+        if (tokens < 1) {
+            throw new IllegalArgumentException("tokens must be >= 1, found " + tokens);
+        }
         this.sn40l = sn40l;
         this.gpu = gpu;
         this.tokens = tokens;
@@ -97,31 +117,107 @@ public final class Reproduction {
      * @param tokens decode steps per run
      */
     public static Result run(Chip sn40l, Chip gpu, int tokens) {
-        if (tokens < 1) {
-            throw new IllegalArgumentException("tokens must be >= 1, found " + tokens);
-        }
         var r = new Reproduction(sn40l, gpu, tokens);
-        List<Supplier<Row>> all = List.of(r::row1,
-                () -> r.headline("2", LLAMA_70B_8B, LLAMA_70B_1B, 457),
-                () -> r.headline("3", LLAMA_405B_8B, LLAMA_405B_3B, 129),
-                r::row4, r::row5, r::row6, r::row7, r::row8, r::row9, r::row10, r::row11, r::row12a, r::row12b,
-                r::row13, r::row14a, r::row14b, r::row15, r::row15All, r::row15b, r::row16, r::row17,
-                () -> r.speedup("18a", LLAMA_70B_1B, 5, 1, 3.5), () -> r.speedup("18b", LLAMA_70B_1B, K, 1, 4.7),
-                () -> r.speedup("18c", LLAMA_70B_1B, K, 16, 3.8),
-                () -> r.speedup("19a", LLAMA_70B_8B, 5, 1, 2.8), () -> r.speedup("19b", LLAMA_70B_8B, K, 1, 3.5),
-                () -> r.speedup("19c", LLAMA_70B_8B, K, 16, 2.6),
-                () -> r.speedup("20a", LLAMA_405B_3B, 5, 1, 4.0), () -> r.speedup("20b", LLAMA_405B_3B, K, 1, 6.1),
-                () -> r.speedup("20c", LLAMA_405B_3B, K, 16, 5.1),
-                r::row21, r::row22, r::row23, r::row23All, r::row24, r::trendSequence, r::trendBatch, r::trendRatio);
-        List<Row> rows = new ArrayList<>();
+        List<Row> rows;
+        List<Roofline> roofline;
         try (var progress = Progress.onStderr("reproduce")) { // the rows take seconds in all
-            for (Supplier<Row> row : all) {
-                rows.add(row.get());
-                progress.update(rows.size(), all.size(), "row " + rows.getLast().id());
+            rows = r.rows(ROW_IDS, (done, total, id) -> progress.update(done, total + 1, "row " + id));
+            roofline = r.roofline();
+        }
+        return new Result(rows, r.plots, List.of(LLAMA_70B_8B, LLAMA_70B_1B, LLAMA_405B_8B, LLAMA_405B_3B),
+                roofline);
+    }
+
+    /** Told after each row: how many rows are done, of how many, and the last one's id. */
+    interface RowDone {
+        void after(int done, int total, String id);
+    }
+
+    /** Every row's id, in the report's order. */
+    static final List<String> ROW_IDS = List.of("1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12a", "12b",
+            "13", "14a", "14b", "15", "15m", "15b", "16", "17", "18a", "18b", "18c", "19a", "19b", "19c", "20a", "20b",
+            "20c", "21", "22", "23", "23m", "24", "t1", "t2", "t3");
+
+    /**
+     * Only the rows {@code ids} names (in the report's order), without the plots' files or the roofline table: what
+     * the sensitivity sweep reruns for every chip it varies.
+     */
+    static List<Row> rows(Chip sn40l, Chip gpu, int tokens, List<String> ids, RowDone rowDone) {
+        return new Reproduction(sn40l, gpu, tokens).rows(ids, rowDone);
+    }
+
+    private List<Row> rows(List<String> ids, RowDone rowDone) {
+        List<Row> rows = new ArrayList<>();
+        for (String id : ids) {
+            Row row = row(id);
+            if (!row.id().equals(id)) {
+                throw new IllegalStateException("asked for row " + id + ", made row " + row.id());
+            }
+            rows.add(row);
+            rowDone.after(rows.size(), ids.size(), id);
+        }
+        return List.copyOf(rows);
+    }
+
+    private Row row(String id) {
+        return switch (id) {
+            case "1" -> row1();
+            case "2" -> headline("2", LLAMA_70B_8B, LLAMA_70B_1B, 457);
+            case "3" -> headline("3", LLAMA_405B_8B, LLAMA_405B_3B, 129);
+            case "4" -> row4();
+            case "5" -> row5();
+            case "6" -> row6();
+            case "7" -> row7();
+            case "8" -> row8();
+            case "9" -> row9();
+            case "10" -> row10();
+            case "11" -> row11();
+            case "12a" -> row12a();
+            case "12b" -> row12b();
+            case "13" -> row13();
+            case "14a" -> row14a();
+            case "14b" -> row14b();
+            case "15" -> row15();
+            case "15m" -> row15All();
+            case "15b" -> row15b();
+            case "16" -> row16();
+            case "17" -> row17();
+            case "18a" -> speedup("18a", LLAMA_70B_1B, 5, 1, 3.5);
+            case "18b" -> speedup("18b", LLAMA_70B_1B, K, 1, 4.7);
+            case "18c" -> speedup("18c", LLAMA_70B_1B, K, 16, 3.8);
+            case "19a" -> speedup("19a", LLAMA_70B_8B, 5, 1, 2.8);
+            case "19b" -> speedup("19b", LLAMA_70B_8B, K, 1, 3.5);
+            case "19c" -> speedup("19c", LLAMA_70B_8B, K, 16, 2.6);
+            case "20a" -> speedup("20a", LLAMA_405B_3B, 5, 1, 4.0);
+            case "20b" -> speedup("20b", LLAMA_405B_3B, K, 1, 6.1);
+            case "20c" -> speedup("20c", LLAMA_405B_3B, K, 16, 5.1);
+            case "21" -> row21();
+            case "22" -> row22();
+            case "23" -> row23();
+            case "23m" -> row23All();
+            case "24" -> row24();
+            case "t1" -> trendSequence();
+            case "t2" -> trendBatch();
+            case "t3" -> trendRatio();
+            default -> throw new IllegalArgumentException("no row " + id + " (rows: " + ROW_IDS + ")");
+        };
+    }
+
+    /** The roofline table: every catalog model at each of {@link #ROOFLINE_BATCHES}, on the sockets it fits. */
+    private List<Roofline> roofline() {
+        List<Roofline> lines = new ArrayList<>();
+        for (String m : ModelCatalog.NAMES) {
+            for (int batch : ROOFLINE_BATCHES) {
+                Map<Integer, TimingSummary> bySockets = new LinkedHashMap<>();
+                for (int sockets : ROOFLINE_SOCKETS) {
+                    if (runs.fits(m, sn40l, sockets, ALL.withBatch(batch), CONTEXT_8K, tokens)) {
+                        bySockets.put(sockets, sn(m, sockets, ALL.withBatch(batch), CONTEXT_8K));
+                    }
+                }
+                lines.add(new Roofline(m, batch, bySockets));
             }
         }
-        return new Result(List.copyOf(rows), r.plots,
-                List.of(LLAMA_70B_8B, LLAMA_70B_1B, LLAMA_405B_8B, LLAMA_405B_3B));
+        return List.copyOf(lines);
     }
 
     private Row row1() {

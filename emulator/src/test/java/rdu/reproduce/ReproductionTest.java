@@ -13,13 +13,17 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
+import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import rdu.catalog.ModelCatalog;
 import rdu.chip.Chip;
 import rdu.chip.ChipFile;
+import rdu.report.TimingSummary;
+import rdu.schedule.ScheduleOptions;
 
 /**
  * The whole report at its own setting ({@link Reproduction#DEFAULT_TOKENS} decode steps per run, the setting
@@ -197,7 +201,7 @@ class ReproductionTest {
             assertTrue(!r.emulated().contains("NaN") && !r.emulated().contains("Infinity"), r.emulated());
         }
         Path report = ReportWriter.write(dir, result, List.of(SN40L, GPU), "the shipped chips",
-                Reproduction.DEFAULT_TOKENS);
+                Reproduction.DEFAULT_TOKENS, List.of());
         String md = Files.readString(report);
         for (Row r : result.rows()) {
             assertTrue(md.contains("\n| " + r.id() + " | "), "row " + r.id() + " in the results table");
@@ -213,5 +217,48 @@ class ReproductionTest {
             assertTrue(md.contains("](" + png + ")"), png + " is shown in the report");
         }
         assertEquals(result.rows().size() + 1, ReportWriter.table(result).lines().count(), "header + one line a row");
+    }
+
+    /**
+     * The roofline table: a line per catalog model and batch, each socket count present exactly when the model fits
+     * it, with the tokens/s and roofline fraction of that same run done afresh, and each line printed in the report.
+     */
+    @Test
+    void theRooflineTableHasEveryCatalogModelAtEachBatchAsItsRunGivesIt() {
+        List<String> expected = new ArrayList<>();
+        for (String m : ModelCatalog.NAMES) {
+            for (int batch : List.of(1, 16)) {
+                expected.add(m + " batch " + batch);
+            }
+        }
+        assertEquals(expected, result.roofline().stream().map(l -> l.model() + " batch " + l.batch()).toList());
+
+        String md = ReportWriter.markdown(result, List.of(SN40L, GPU), "the shipped chips",
+                Reproduction.DEFAULT_TOKENS, List.of());
+        var runs = new Runs();
+        int absent = 0;
+        for (Reproduction.Roofline line : result.roofline()) {
+            var tableLine = new StringBuilder("\n| " + line.model() + " | " + line.batch() + " |");
+            for (int sockets : List.of(8, 16)) {
+                ScheduleOptions options = Reproduction.ALL.withBatch(line.batch());
+                boolean fits = runs.fits(line.model(), SN40L, sockets, options, 8192, Reproduction.DEFAULT_TOKENS);
+                String where = line.model() + " batch " + line.batch() + " on " + sockets + " sockets";
+                assertEquals(fits, line.bySockets().containsKey(sockets), where);
+                if (!fits) {
+                    absent++;
+                    tableLine.append(" does not fit | - |");
+                    continue;
+                }
+                TimingSummary fresh = runs.run(line.model(), SN40L, sockets, options, 8192,
+                        Reproduction.DEFAULT_TOKENS);
+                TimingSummary shown = line.bySockets().get(sockets);
+                assertEquals(fresh.tokensPerSecond(), shown.tokensPerSecond(), 1e-9 * fresh.tokensPerSecond(), where);
+                assertEquals(fresh.rooflineFraction(), shown.rooflineFraction(), 1e-12, where);
+                tableLine.append(String.format(Locale.ROOT, " %.0f | %.1f%% |", fresh.tokensPerSecond(),
+                        100 * fresh.rooflineFraction()));
+            }
+            assertTrue(md.contains(tableLine + "\n"), "in the report: " + tableLine);
+        }
+        assertTrue(absent >= 2, "405B in BF16 (810 GB) cannot fit 8 x 64 GB at either batch");
     }
 }
