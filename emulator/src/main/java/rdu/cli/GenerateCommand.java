@@ -23,7 +23,6 @@ import rdu.runtime.GenerationException;
 import rdu.runtime.StepRecord;
 import rdu.sampling.Sampler;
 import rdu.timing.Pass;
-import rdu.timing.StepTiming;
 import rdu.timing.TimingEngine;
 import rdu.trace.ChromeTrace;
 
@@ -203,11 +202,10 @@ final class GenerateCommand implements Callable<Integer> {
         private final TimingEngine engine;
         private final ChromeTrace trace;
         private final TimingCsv csv;
+        /** The step running: written to the trace once its tokens and their text are known. */
         private StepRecord step;
-        /** The step's last pass, written to the trace once its tokens are known. */
-        private StepTiming pendingPass;
-        private final StringBuilder pendingText = new StringBuilder();
-        private int pendingToken = -1;
+        private final StringBuilder stepText = new StringBuilder();
+        private int lastToken = -1;
 
         Stream(TimingSummary summary, TimingEngine engine, ChromeTrace trace, TimingCsv csv) {
             this.summary = summary;
@@ -230,12 +228,6 @@ final class GenerateCommand implements Callable<Integer> {
             step = record;
             Pass last = record.step().passes().getLast();
             summary.add(record, engine.kvBytesPerSample(last.position() + last.positions() - 1));
-            if (trace != null) {
-                for (int p = 0; p < record.timings().size() - 1; p++) {
-                    trace.step(record.timings().get(p), 0, -1, "");
-                }
-                pendingPass = record.timings().getLast();
-            }
         }
 
         @Override
@@ -243,8 +235,8 @@ final class GenerateCommand implements Callable<Integer> {
             out.write(text, 0, text.length);
             out.flush();
             String piece = new String(text, StandardCharsets.UTF_8);
-            pendingText.append(piece);
-            pendingToken = token;
+            stepText.append(piece);
+            lastToken = token;
             if (csv != null) {
                 csv.row(index, token, piece, step);
             }
@@ -252,7 +244,7 @@ final class GenerateCommand implements Callable<Integer> {
 
         @Override
         public void onStopToken(int token, float[] logits) {
-            pendingToken = token;
+            lastToken = token;
             if (csv != null) {
                 csv.row(-1, token, "", step);
             }
@@ -267,12 +259,12 @@ final class GenerateCommand implements Callable<Integer> {
         }
 
         private void flushTrace() {
-            if (pendingPass != null) {
-                trace.step(pendingPass, step.tokens(), pendingToken, pendingText.toString());
-                pendingPass = null;
+            if (trace != null && step != null) {
+                trace.step(step, lastToken, stepText.toString());
             }
-            pendingText.setLength(0);
-            pendingToken = -1;
+            step = null;
+            stepText.setLength(0);
+            lastToken = -1;
         }
     }
 

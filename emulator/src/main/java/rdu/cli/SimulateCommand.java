@@ -199,9 +199,8 @@ final class SimulateCommand implements Callable<Integer> {
              Progress progress = Progress.onStderr("simulate")) {
             int[] generated = {0};
             summary = simulation.run(schedule, trace != null, step -> {
-                for (int p = 0; trace != null && p < step.timings().size(); p++) {
-                    boolean last = p == step.timings().size() - 1;
-                    trace.step(step.timings().get(p), last ? step.tokens() : 0, PlannedDecoder.UNKNOWN, "");
+                if (trace != null) {
+                    trace.step(step, PlannedDecoder.UNKNOWN, "");
                 }
                 for (int i = 0; i < step.tokens(); i++) {
                     if (csv != null) {

@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.PriorityQueue;
 import java.util.TreeMap;
+import rdu.runtime.StepRecord;
 import rdu.timing.Resource;
 import rdu.timing.Slice;
 import rdu.timing.StepTiming;
@@ -96,6 +97,21 @@ public final class ChromeTrace implements AutoCloseable {
             json.writeArrayFieldStart("traceEvents");
         } catch (IOException e) {
             throw new UncheckedIOException("writing trace " + file, e);
+        }
+    }
+
+    /**
+     * Appends every pass of a step, as {@link #step(StepTiming, int, int, String)} does; the last pass, which committed
+     * the step's tokens, carries its mark.
+     *
+     * @param tokenId the last committed token's id (-1 where a timing-only run does not know it)
+     * @param text    the committed tokens' text
+     */
+    public void step(StepRecord step, int tokenId, String text) {
+        List<StepTiming> passes = step.timings();
+        for (int p = 0; p < passes.size(); p++) {
+            boolean last = p == passes.size() - 1;
+            step(passes.get(p), last ? step.tokens() : 0, last ? tokenId : -1, last ? text : "");
         }
     }
 

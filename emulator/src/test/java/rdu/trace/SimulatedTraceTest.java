@@ -203,10 +203,7 @@ class SimulatedTraceTest {
         try (var trace = new ChromeTrace(file, SN40L.name(), 2, TraceSteps.DEFAULT)) {
             run.run(true, step -> {
                 steps.add(step);
-                for (int p = 0; p < step.timings().size(); p++) {
-                    boolean last = p == step.timings().size() - 1;
-                    trace.step(step.timings().get(p), last ? step.tokens() : 0, -1, "");
-                }
+                trace.step(step, -1, "");
             });
         }
         JsonNode root = JsonMapper.builder().build().readTree(file.toFile());
