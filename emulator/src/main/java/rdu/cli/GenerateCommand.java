@@ -22,7 +22,6 @@ import rdu.report.TimingSummary;
 import rdu.runtime.GenerationException;
 import rdu.runtime.StepRecord;
 import rdu.sampling.Sampler;
-import rdu.timing.Pass;
 import rdu.timing.TimingEngine;
 import rdu.trace.ChromeTrace;
 
@@ -226,8 +225,7 @@ final class GenerateCommand implements Callable<Integer> {
         public void onStep(StepRecord record) {
             flushTrace();
             step = record;
-            Pass last = record.step().passes().getLast();
-            summary.add(record, engine.kvBytesPerSample(last.position() + last.positions() - 1));
+            summary.add(record, engine.kvBytesPerSample(record.lastPosition()));
         }
 
         @Override

@@ -37,6 +37,12 @@ public record StepRecord(int index, Step step, List<StepTiming> timings, int fir
         return timings.stream().mapToInt(StepTiming::kernelCalls).sum();
     }
 
+    /** The last position the step's last pass fed: where a decode step's KV-cache traffic is counted. */
+    public int lastPosition() {
+        var last = step.passes().getLast();
+        return last.position() + last.positions() - 1;
+    }
+
     /** Tokens the step committed (per sample). */
     public int tokens() {
         return step.committed().length;

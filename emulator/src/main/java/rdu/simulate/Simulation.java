@@ -25,7 +25,6 @@ import rdu.schedule.Schedule;
 import rdu.schedule.ScheduleOptions;
 import rdu.tensor.DType;
 import rdu.speculative.AcceptanceProfile;
-import rdu.timing.Pass;
 import rdu.timing.SocketTimelines;
 import rdu.timing.TimingEngine;
 
@@ -284,8 +283,7 @@ public record Simulation(ModelConfig model, Chip chip, int sockets, ScheduleOpti
                 new StepListener() {
                     @Override
                     public void onStep(StepRecord record) {
-                        Pass last = record.step().passes().getLast();
-                        summary.add(record, engine.kvBytesPerSample(last.position() + last.positions() - 1) * batch);
+                        summary.add(record, engine.kvBytesPerSample(record.lastPosition()) * batch);
                         sink.accept(record);
                     }
                 });

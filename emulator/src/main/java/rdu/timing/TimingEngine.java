@@ -200,11 +200,16 @@ public final class TimingEngine {
         // finishes this pass first (a long prefill is compute-bound on the first, a short verify pass may not be)
         SocketTimelines.State socketBefore = socket.state();
         List<Timeline.State> pcusBefore = pcuGroups.stream().map(Timeline::state).toList();
-        double spatial = pass(step, pass, false, hostTakesOver, startNs, false).endNs();
+        StepTiming spatial = pass(step, pass, false, hostTakesOver, startNs, trace);
+        SocketTimelines.State socketAfterSpatial = socket.state();
+        List<Timeline.State> pcusAfterSpatial = pcuGroups.stream().map(Timeline::state).toList();
         restore(socketBefore, pcusBefore);
-        double multiplexed = pass(step, pass, true, hostTakesOver, startNs, false).endNs();
-        restore(socketBefore, pcusBefore);
-        return pass(step, pass, multiplexed < spatial, hostTakesOver, startNs, trace);
+        StepTiming multiplexed = pass(step, pass, true, hostTakesOver, startNs, trace);
+        if (multiplexed.endNs() < spatial.endNs()) {
+            return multiplexed;
+        }
+        restore(socketAfterSpatial, pcusAfterSpatial);
+        return spatial;
     }
 
     private void restore(SocketTimelines.State socketState, List<Timeline.State> pcuStates) {
