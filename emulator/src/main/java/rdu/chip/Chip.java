@@ -26,6 +26,13 @@ import java.util.Map;
  * @param agcuStepNs     the AGCU moving to the next decode step inside an offloaded schedule
  * @param p2pBandwidth   bytes per second one socket sends to its peers over its P2P links
  * @param p2pLatencyNs   one hop over a P2P link
+ * @param hbmEfficiency  the share of {@code hbmBandwidth} a long sequential stream sustains (refresh, bank and page
+ *                       effects)
+ * @param ddrEfficiency  the same for DDR
+ * @param memoryRequestNs time a memory is busy per request beyond moving its bytes: a request fills one PMU
+ *                       buffer at most, so a short transfer streams less efficiently than a long one
+ * @param nocHopNs       one hop of the on-chip network
+ * @param nocHops        hops between an operator and the next one, on average
  */
 public record Chip(
         String name,
@@ -49,6 +56,11 @@ public record Chip(
         double agcuStepNs,
         double p2pBandwidth,
         double p2pLatencyNs,
+        double hbmEfficiency,
+        double ddrEfficiency,
+        double memoryRequestNs,
+        double nocHopNs,
+        int nocHops,
         Map<String, Parameter> parameters) {
 
     /** How a chip runs a model: the schedule family its decode steps take. */
@@ -62,6 +74,29 @@ public record Chip(
     /** Peak lane operations per second of the whole socket (an FMA counts once). */
     public double laneOpsPerSecond() {
         return (double) pcus * pcuLanes * pcuStages * clockHz;
+    }
+
+    /** Bytes per second a long stream from HBM sustains. */
+    public double sustainedHbmBandwidth() {
+        return hbmBandwidth * hbmEfficiency;
+    }
+
+    /**
+     * Bytes per second a long HBM stream of full requests (one PMU buffer each) reaches: the peak a bandwidth
+     * benchmark would measure on the chip, with every loss a request has.
+     */
+    public double streamingHbmBandwidth() {
+        return pmuBytes / (memoryRequestNs / 1e9 + pmuBytes / sustainedHbmBandwidth());
+    }
+
+    /** Bytes per second a long stream from DDR sustains. */
+    public double sustainedDdrBandwidth() {
+        return ddrBandwidth * ddrEfficiency;
+    }
+
+    /** The on-chip network's latency from an operator's output to the next operator's input. */
+    public double operatorBoundaryNs() {
+        return nocHops * nocHopNs;
     }
 
     public Chip {

@@ -126,6 +126,11 @@ public final class ChipFile {
                 reader.read("agcu_step") * 1e9,
                 reader.read("p2p_bandwidth"),
                 reader.read("p2p_latency") * 1e9,
+                reader.read("hbm_efficiency"),
+                reader.read("ddr_efficiency"),
+                reader.read("memory_request") * 1e9,
+                reader.read("noc_hop_latency") * 1e9,
+                (int) reader.read("noc_hops"),
                 all);
         reader.rejectUnknown();
         return chip;
@@ -178,7 +183,7 @@ public final class ChipFile {
         @Override
         public String toString() {
             return "a " + quantity.name().toLowerCase(Locale.ROOT) + " from " + format(min) + " to " + format(max)
-                    + (quantity == Quantity.COUNT ? "" : " " + quantity.baseUnit());
+                    + (quantity == Quantity.COUNT || quantity == Quantity.FRACTION ? "" : " " + quantity.baseUnit());
         }
 
         private static String format(double bound) {
@@ -225,7 +230,16 @@ public final class ChipFile {
             Map.entry("kernel_sync", new Range(Quantity.TIME, 0, 1)),
             Map.entry("host_step", new Range(Quantity.TIME, 0, 1)),
             Map.entry("agcu_step", new Range(Quantity.TIME, 0, 1)),
-            Map.entry("p2p_latency", new Range(Quantity.TIME, 0, 1)));
+            Map.entry("p2p_latency", new Range(Quantity.TIME, 0, 1)),
+            // no memory streams faster than its peak, and one sustaining under 10% of it is broken, not slow
+            Map.entry("hbm_efficiency", new Range(Quantity.FRACTION, 0.1, 1)),
+            Map.entry("ddr_efficiency", new Range(Quantity.FRACTION, 0.1, 1)),
+            // a DRAM row cycle is tens of nanoseconds; a microsecond per request would be slower than any DMA engine
+            Map.entry("memory_request", new Range(Quantity.TIME, 0, 1e-6)),
+            // a hop is a cycle or a few (about a nanosecond); 100 ns would be slower than a trip off the chip
+            Map.entry("noc_hop_latency", new Range(Quantity.TIME, 0, 1e-7)),
+            // hops across the largest mesh built (a wafer of 900,000 cores is about 1000 cores on a side) and back
+            Map.entry("noc_hops", new Range(Quantity.COUNT, 0, 2000)));
 
     /**
      * Looks up the parameters the Chip record needs, checking unit and range on the value as written (exactly: a

@@ -32,6 +32,7 @@ public final class TimingSummary {
     private long hbmBytes;
     private long kvBytes;
     private long kernelCalls;
+    private double executeNs;
 
     /**
      * @param chipName           names the chip in the summary
@@ -81,6 +82,7 @@ public final class TimingSummary {
         hbmBytes += step.hbmBytes();
         kvBytes += kvBytesThisStep;
         kernelCalls += step.kernelCalls();
+        executeNs += step.executeNs();
         if (speculation != null) {
             speculation.record(step.step().drafted(), step.step().accepted(), step.tokens());
         }
@@ -146,6 +148,14 @@ public final class TimingSummary {
         return achievedHbmBytesPerSecond() / hbmBytesPerSecond;
     }
 
+    /**
+     * HBM bandwidth achieved while kernels execute, as a fraction of the chip's: the steps' bytes over their time in
+     * Execute phases, without the launches, loads, barriers and control hand-offs between them.
+     */
+    public double kernelHbmUtilisation() {
+        return hbmBytes / (executeNs / 1e9) / hbmBytesPerSecond;
+    }
+
     public double rooflineFraction() {
         return tokensPerSecond() / rooflineTokensPerSecond();
     }
@@ -176,9 +186,9 @@ public final class TimingSummary {
                                 " (prefill of %d positions, %.1f positions/s)", prefillPositions,
                                 prefillTokensPerSecond()), endToEndMs())
                 + speculationLine()
-                + String.format(Locale.ROOT, "HBM: %s achieved = %.1f%% of %s; Eq. 3 roofline %.1f tokens/s"
-                        + " -> %.1f%% of roofline%n", bandwidth(achievedHbmBytesPerSecond()),
-                        100 * hbmUtilisation(), bandwidth(hbmBytesPerSecond),
+                + String.format(Locale.ROOT, "HBM: %s achieved = %.1f%% of %s (%.1f%% while kernels execute);"
+                        + " Eq. 3 roofline %.1f tokens/s -> %.1f%% of roofline%n", bandwidth(achievedHbmBytesPerSecond()),
+                        100 * hbmUtilisation(), bandwidth(hbmBytesPerSecond), 100 * kernelHbmUtilisation(),
                         rooflineTokensPerSecond(), 100 * rooflineFraction())
                 + String.format(Locale.ROOT, "kernel calls per token: %s%n", callsText)
                 + host;

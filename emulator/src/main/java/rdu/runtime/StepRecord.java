@@ -33,6 +33,11 @@ public record StepRecord(int index, Step step, List<StepTiming> timings, int fir
         return timings.stream().mapToLong(StepTiming::hbmBytes).sum();
     }
 
+    /** Time inside the Execute phase of the step's kernel calls. */
+    public double executeNs() {
+        return timings.stream().mapToDouble(StepTiming::executeNs).sum();
+    }
+
     public int kernelCalls() {
         return timings.stream().mapToInt(StepTiming::kernelCalls).sum();
     }

@@ -13,10 +13,12 @@ import java.util.List;
  * @param hbmBytes    bytes read and written in HBM during the step
  * @param ddrBytes    bytes read and written in DDR
  * @param kernelCalls kernel launches in the step
+ * @param executeNs   time inside the Execute phase of the step's kernel calls: the step without its launches,
+ *                    loads, barriers and control hand-offs
  * @param slices      every resource interval of the step, for traces
  */
 public record StepTiming(int step, Pass pass, double startNs, double endNs, long hbmBytes, long ddrBytes,
-                         int kernelCalls, List<Slice> slices) {
+                         int kernelCalls, double executeNs, List<Slice> slices) {
 
     public StepTiming {
         slices = List.copyOf(slices);
@@ -43,6 +45,6 @@ public record StepTiming(int step, Pass pass, double startNs, double endNs, long
                 }
             }
         }
-        return new StepTiming(step, pass, startNs, endNs, hbmBytes, ddrBytes, kernelCalls, all);
+        return new StepTiming(step, pass, startNs, endNs, hbmBytes, ddrBytes, kernelCalls, executeNs, all);
     }
 }

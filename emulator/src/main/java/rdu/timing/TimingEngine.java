@@ -39,16 +39,25 @@ import rdu.schedule.Schedule;
  *     buffers the allocator gave it, used as a ring: a tile may start streaming once its buffer's previous tile has
  *     been consumed. Weights stream once per pass, in tiles every row uses. The KV cache is each sample's own:
  *     sample b's attention streams only its tiles ({@link #BUFFER_TILES} buffers), once per pass, and each tile
- *     serves the sample's W waves in turn while it is on chip, so a sample's waves leave attention together. A
- *     memory streams at its bandwidth (tile time = bytes / bandwidth) and serves any stream whose tile may start,
- *     filling idle gaps, earlier bookings first. The operator's PCU group computes a tile for a row once the tile has
- *     arrived and that row's input is ready, in (C / R) / tiles, where C is the operator's compute in the pass:
- *     C = (FLOPs/2 + element-wise ops) / (PCUs x lanes x stages x clock) + transcendental ops / (PCUs x lanes x
- *     clock). When the buffers hold the whole weight, each row runs through all tiles before the next row, and the
- *     weights stream when their buffers free, ahead of the compute; otherwise each tile serves every row before its
- *     buffer takes the next tile, so no row is done before the last tile. A row's output is ready pipelineDepth
- *     cycles after its last tile, and the next operator (its own PCU group) may start on it while this one computes
- *     the following rows: the waves of a long pass keep several operators busy at once;</li>
+ *     serves the sample's W waves in turn while it is on chip, so a sample's waves leave attention together;</li>
+ * <li>memory: a transfer is made of requests, each filling one PMU buffer at most and never spanning two tensors (a
+ *     Mixture-of-Experts layer streams each touched expert as its own transfer); it keeps the memory busy for
+ *     requests x {@code memory_request} + bytes / (bandwidth x efficiency) ({@code hbm_efficiency},
+ *     {@code ddr_efficiency}), so short transfers (small tiles, a short context's KV cache, an expert's slice on
+ *     one of many sockets) stream less efficiently than long ones. A memory serves any stream whose tile may start,
+ *     filling idle gaps, earlier bookings first;</li>
+ * <li>compute: the operator's PCU group computes a tile for a row once the tile has arrived and that row's input is
+ *     ready, in (C / R) / tiles, where C is the operator's compute in the pass: C = FLOPs/2 / (PCUs x lanes x
+ *     min(r, stages) x clock) + element-wise ops / (PCUs x lanes x stages x clock) + transcendental ops / (PCUs x
+ *     lanes x clock). r is the token rows that share each weight (B x n; attention: the n positions of one sample,
+ *     whose cache is its own): a PCU's stages multiply a weight by that many rows at once, so a matrix-vector
+ *     product at batch 1 uses one stage in {@code pcu_stages} and a batch or a prefill fills the array. When the
+ *     buffers hold the whole weight, each row runs through all tiles before the next row, and the weights stream
+ *     when their buffers free, ahead of the compute; otherwise each tile serves every row before its buffer takes
+ *     the next tile, so no row is done before the last tile. A row's output is ready pipelineDepth cycles after its
+ *     last tile plus the on-chip network's {@code noc_hops} x {@code noc_hop_latency} to the next operator, which
+ *     (its own PCU group) may start on it while this one computes the following rows: the waves of a long pass keep
+ *     several operators busy at once;</li>
  * <li>KernelLooping: the decoder layers are iterations of one call, so the next layer's tiles stream while this layer
  *     computes (the PMU buffers carry over); without it every layer is a call of its own, and HBM idles through the
  *     drain, barrier and launch between layers;</li>
@@ -233,6 +242,7 @@ public final class TimingEngine {
         // kernels smaller than a layer hand their output to the next one through HBM
         boolean unfused = schedule.options().fusion() != Schedule.Fusion.LAYER;
         long previousOutput = 0;
+        double executeNs = 0;
         for (KernelCall call : schedule.calls()) {
             Map<String, Object> args = slices == null ? Map.of() : Map.of("token", step, "kernel", call.name());
             t = schedule.options().hardwareOrchestration()
@@ -246,17 +256,21 @@ public final class TimingEngine {
             t = socket.agcu.use(t, chip.argumentLoadNs(), label(slices, "argument load", call.name()), args, slices);
             if (unfused && previousOutput > 0) {
                 // unfused: this kernel's input comes back from HBM, where the previous kernel left it
-                t = transfer(Tier.HBM, previousOutput, t, label(slices, "read input of", call.name()), args, bytes, slices);
+                t = transfer(Tier.HBM, previousOutput, previousOutput, t, label(slices, "read input of", call.name()), args,
+                        bytes, slices);
             }
+            double executeStart = t;
             t = execute(call, step, pass, timeMultiplexed, t, bytes, slices);
+            executeNs += t - executeStart;
             if (unfused) {
                 previousOutput = cost(call.iterations().getFirst().getLast(), pass).activationBytes();
-                t = transfer(Tier.HBM, previousOutput, t, label(slices, "write output of", call.name()), args, bytes, slices);
+                t = transfer(Tier.HBM, previousOutput, previousOutput, t, label(slices, "write output of", call.name()), args,
+                        bytes, slices);
             }
             t = socket.agcu.use(t, chip.kernelSyncNs(), label(slices, "sync", call.name()), args, slices);
         }
         return new StepTiming(step, pass, startNs, t, bytes[Tier.HBM.ordinal()], bytes[Tier.DDR.ordinal()],
-                schedule.kernelCallsPerStep(), slices == null ? List.of() : slices);
+                schedule.kernelCallsPerStep(), executeNs, slices == null ? List.of() : slices);
     }
 
     /** Execute phase of one call: returns when every row's last operator output is ready. */
@@ -302,7 +316,7 @@ public final class TimingEngine {
                 if (isCollective(node)) {
                     runCollective(call, node, pass, step, inputReady, slices);
                 } else {
-                    runOperator(call, node, costs[slot], waves, timeMultiplexed, step, weightBuffers[slot],
+                    runOperator(call, node, costs[slot], pass, waves, timeMultiplexed, step, weightBuffers[slot],
                             kvBuffers[slot], prefetched[slot], inputReady, bytes, slices);
                 }
             }
@@ -345,8 +359,8 @@ public final class TimingEngine {
         int tiles = Math.max(1, previousDone.length);
         long rowBytes = cost.p2pBytes() / rows;
         Timeline pcu = operator.pcu();
-        double addsPerRow = computeNs(cost, operator.allocation().pcus()) / rows;
-        double pipelineNs = cost.pipelineDepth() / chip.clockHz() * 1e9;
+        double addsPerRow = computeNs(cost, operator.allocation().pcus(), rows) / rows;
+        double pipelineNs = cost.pipelineDepth() / chip.clockHz() * 1e9 + chip.operatorBoundaryNs();
         int hops = node.op() instanceof Op.AllReduce ? 2 : 1;
         for (int r = 0; r < rows; r++) {
             double arrived = 0;
@@ -368,9 +382,9 @@ public final class TimingEngine {
      * need not move in lockstep; otherwise each tile serves every row before its buffer takes the next tile. Then
      * each sample streams its own KV-cache tiles, if the operator reads any, once for all of its waves.
      */
-    private void runOperator(KernelCall call, Node node, Cost cost, int waves, boolean timeMultiplexed, int step,
-                             TileBuffers weightBuffers, TileBuffers kvBuffers, Tile[] prefetched, double[] inputReady,
-                             long[] bytes, List<Slice> slices) {
+    private void runOperator(KernelCall call, Node node, Cost cost, Pass pass, int waves, boolean timeMultiplexed,
+                             int step, TileBuffers weightBuffers, TileBuffers kvBuffers, Tile[] prefetched,
+                             double[] inputReady, long[] bytes, List<Slice> slices) {
         Operator operator = operators.get(node);
         // time-multiplexed: each operator in turn on all of the call's PCUs
         int pcus = timeMultiplexed ? callPcus.get(call) : operator.allocation().pcus();
@@ -384,7 +398,10 @@ public final class TimingEngine {
         int kvTiles = tiles(sampleKv);
         // an operator with nothing to stream still computes, as one tile that needs no memory
         int weightTiles = cost.weightBytes() > 0 || kvTiles == 0 ? Math.max(1, tiles(cost.weightBytes())) : 0;
-        double computePerTileRow = computeNs(cost, pcus) / rows / (weightTiles + kvTiles);
+        // rows sharing each weight: every token row of the pass; attention's cache is one sample's own
+        int sharing = node.op() instanceof Op.Attention ? pass.positions() : batch * pass.positions();
+        double computePerTileRow = computeNs(cost, pcus, sharing) / rows / (weightTiles + kvTiles);
+        long weightPiece = weightPieceBytes(node, cost);
         double[][] done = new double[weightTiles][rows];
         if (prefetched != null) {
             for (int r = 0; r < rows; r++) {
@@ -400,7 +417,7 @@ public final class TimingEngine {
             Tier tier = operator.weightTier();
             for (int tile = 0; tile < weightTiles; tile++) {
                 int buffer = weightBuffers.take();
-                double arrived = streamTile(tier, cost.weightBytes(), weightTiles, tile,
+                double arrived = streamTile(tier, cost.weightBytes(), weightPiece, weightTiles, tile,
                         weightBuffers.freeAtNs(buffer), name, args, bytes, slices);
                 for (int r = 0; r < rows; r++) {
                     done[tile][r] = pcu.use(Math.max(arrived, inputReady[r]), computePerTileRow, name, args, slices);
@@ -415,8 +432,8 @@ public final class TimingEngine {
             int lastRow = (b + 1) * waves - 1;
             for (int tile = 0; tile < kvTiles; tile++) {
                 int buffer = kvBuffers.take();
-                double arrived = streamTile(kvTier, sampleKv, kvTiles, tile, kvBuffers.freeAtNs(buffer), name, args,
-                        bytes, slices);
+                double arrived = streamTile(kvTier, sampleKv, sampleKv, kvTiles, tile, kvBuffers.freeAtNs(buffer),
+                        name, args, bytes, slices);
                 for (int r = b * waves; r <= lastRow; r++) {
                     rowDone[r] = pcu.use(Math.max(arrived, Math.max(inputReady[r], rowDone[r])), computePerTileRow,
                             name, args, slices);
@@ -425,13 +442,13 @@ public final class TimingEngine {
             }
         }
         previousDone = kvTiles == 0 ? done : new double[][] {rowDone};
-        double pipelineNs = cost.pipelineDepth() / chip.clockHz() * 1e9;
+        double pipelineNs = cost.pipelineDepth() / chip.clockHz() * 1e9 + chip.operatorBoundaryNs();
         long kvWrite = cost.kvWriteBytes();
         for (int r = 0; r < rows; r++) {
             inputReady[r] = rowDone[r] + pipelineNs;
             if (kvWrite > 0) {
                 long rowBytes = kvWrite / rows + (r < kvWrite % rows ? 1 : 0);
-                inputReady[r] = transfer(kvTier, rowBytes, inputReady[r], "KV write", args, bytes, slices);
+                inputReady[r] = transfer(kvTier, rowBytes, rowBytes, inputReady[r], "KV write", args, bytes, slices);
             }
         }
     }
@@ -445,8 +462,9 @@ public final class TimingEngine {
         Tile[] tiles = new Tile[count];
         for (int tile = 0; tile < count; tile++) {
             int buffer = buffers.take();
-            tiles[tile] = new Tile(buffer, streamTile(operator.weightTier(), cost.weightBytes(), count, tile,
-                    buffers.freeAtNs(buffer), operator.name(), args, bytes, slices));
+            tiles[tile] = new Tile(buffer, streamTile(operator.weightTier(), cost.weightBytes(),
+                    weightPieceBytes(node, cost), count, tile, buffers.freeAtNs(buffer), operator.name(), args, bytes,
+                    slices));
         }
         return tiles;
     }
@@ -473,28 +491,53 @@ public final class TimingEngine {
         return (int) Math.min(Math.ceilDiv(bytes, chip.pmuBytes()), MAX_TILES);
     }
 
-    /** Streams tile {@code tile} of {@code tiles} over {@code total} bytes into a buffer free from {@code freeNs}. */
-    private double streamTile(Tier tier, long total, int tiles, int tile, double freeNs, String name,
+    /**
+     * Streams tile {@code tile} of {@code tiles} over {@code total} bytes, made of tensors of {@code piece} bytes each,
+     * into a buffer free from {@code freeNs}.
+     */
+    private double streamTile(Tier tier, long total, long piece, int tiles, int tile, double freeNs, String name,
                               Map<String, Object> args, long[] bytes, List<Slice> slices) {
         long tileBytes = total / tiles + (tile < total % tiles ? 1 : 0);
-        return tileBytes == 0 ? freeNs : transfer(tier, tileBytes, freeNs, name, args, bytes, slices);
+        return tileBytes == 0 ? freeNs : transfer(tier, tileBytes, piece, freeNs, name, args, bytes, slices);
     }
 
-    private double transfer(Tier tier, long count, double earliest, String name, Map<String, Object> args,
+    /**
+     * The bytes of one tensor in an operator's weight stream: one expert's slice for a Mixture-of-Experts layer (the
+     * touched experts are apart in memory), else the whole stream.
+     */
+    private static long weightPieceBytes(Node node, Cost cost) {
+        if (node.op() instanceof Op.Experts x) {
+            return 3L * x.inter() * x.stacked().dim(2) * x.stacked().dtype().bytes();
+        }
+        return Math.max(1, cost.weightBytes());
+    }
+
+    /**
+     * Moves {@code count} bytes of tensors of {@code piece} bytes each: one request per PMU buffer's worth of one
+     * tensor, each costing {@code memory_request}, then the bytes at the sustained bandwidth.
+     */
+    private double transfer(Tier tier, long count, long piece, double earliest, String name, Map<String, Object> args,
                             long[] bytes, List<Slice> slices) {
         bytes[tier.ordinal()] += count;
         Timeline memory = tier == Tier.HBM ? socket.hbm : socket.ddr;
-        double bandwidth = tier == Tier.HBM ? chip.hbmBandwidth() : chip.ddrBandwidth();
+        double bandwidth = tier == Tier.HBM ? chip.sustainedHbmBandwidth() : chip.sustainedDdrBandwidth();
+        long requests = Math.ceilDiv(count, Math.min(chip.pmuBytes(), Math.max(1, piece)));
         Map<String, Object> withBytes = slices == null ? args : with(args, "bytes", count);
-        return memory.use(earliest, count / bandwidth * 1e9, name, withBytes, slices);
+        return memory.use(earliest, requests * chip.memoryRequestNs() + count / bandwidth * 1e9, name, withBytes,
+                slices);
     }
 
-    /** Compute time of an operator on its PCU group: lane operations on all stages, transcendentals on the tail. */
-    private double computeNs(Cost cost, int pcus) {
+    /**
+     * Compute time of an operator on its PCU group, when {@code sharing} token rows use each weight: products on as
+     * many stages as there are such rows (all of them at most), other lane operations on all stages,
+     * transcendentals on the tail.
+     */
+    private double computeNs(Cost cost, int pcus, int sharing) {
         double lanes = (double) pcus * chip.pcuLanes();
-        double pipelined = (cost.flops() / 2 + cost.elementwiseOps()) / (lanes * chip.pcuStages());
+        double products = cost.flops() / 2 / (lanes * Math.min(sharing, chip.pcuStages()));
+        double elementwise = cost.elementwiseOps() / (lanes * chip.pcuStages());
         double tail = cost.transcendentalOps() / lanes;
-        return (pipelined + tail) / chip.clockHz() * 1e9;
+        return (products + elementwise + tail) / chip.clockHz() * 1e9;
     }
 
     /** The node's cost in {@code pass}: worked out once for a decode step, but attention's grows with the position. */

@@ -120,6 +120,35 @@ class ChipFileTest {
     }
 
     @Test
+    void noMemoryStreamsAboveItsPeakOrAtNothing() throws IOException {
+        for (String name : List.of("hbm_efficiency", "ddr_efficiency")) {
+            for (String value : List.of("1.2", "0")) {
+                var e = assertThrows(ChipException.class,
+                        () -> ChipFile.load(withValue(name, value, "fraction").toString()));
+                assertTrue(e.getMessage().contains("\"" + name + "\"") && e.getMessage().contains("from 0.1 to 1")
+                        && e.getMessage().contains("found " + value + " fraction"), e.getMessage());
+            }
+        }
+        // a percentage written with the unit of a fraction
+        var e = assertThrows(ChipException.class,
+                () -> ChipFile.load(withValue("hbm_efficiency", "95", "fraction").toString()));
+        assertTrue(e.getMessage().contains("found 95 fraction"), e.getMessage());
+        assertEquals(0.9, ChipFile.load(withValue("hbm_efficiency", "90", "%").toString()).hbmEfficiency(), 1e-12);
+    }
+
+    @Test
+    void aNetworkHopOrARequestOfAMicrosecondIsRefused() throws IOException {
+        var hop = assertThrows(ChipException.class,
+                () -> ChipFile.load(withValue("noc_hop_latency", "1", "us").toString()));
+        assertTrue(hop.getMessage().contains("\"noc_hop_latency\"") && hop.getMessage().contains("found 1 us"),
+                hop.getMessage());
+        var request = assertThrows(ChipException.class,
+                () -> ChipFile.load(withValue("memory_request", "2", "us").toString()));
+        assertTrue(request.getMessage().contains("\"memory_request\"") && request.getMessage().contains("found 2 us"),
+                request.getMessage());
+    }
+
+    @Test
     void aTrillionPcusIsRefused() throws IOException {
         var e = assertThrows(ChipException.class, () -> ChipFile.load(withValue("pcus", "1e12", "count").toString()));
         assertTrue(e.getMessage().contains("\"pcus\"") && e.getMessage().contains("found 1e12 count"),

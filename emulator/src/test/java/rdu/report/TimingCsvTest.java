@@ -21,7 +21,7 @@ class TimingCsvTest {
 
     private static StepRecord step(int index, double durationNs, long hbmBytes, int kernelCalls) {
         var pass = new Pass(index == 0 ? Pass.Phase.PREFILL : Pass.Phase.DECODE, index, 1);
-        var timing = new StepTiming(index, pass, 1000, 1000 + durationNs, hbmBytes, 0, kernelCalls, List.of());
+        var timing = new StepTiming(index, pass, 1000, 1000 + durationNs, hbmBytes, 0, kernelCalls, 0, List.of());
         return new StepRecord(index, new Step(List.of(pass), new int[] {7}, null, 0, 0), List.of(timing), index, 0);
     }
 

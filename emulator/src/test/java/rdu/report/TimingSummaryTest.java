@@ -22,7 +22,9 @@ class TimingSummaryTest {
 
     private static StepRecord record(int index, Pass pass, double start, double durationNs, long hbmBytes,
                                      int kernelCalls, int[] committed, int drafted, int accepted) {
-        var timing = new StepTiming(index, pass, start, start + durationNs, hbmBytes, 0, kernelCalls, List.of());
+        // kernels execute for 80% of every step; launches, loads and barriers take the rest
+        var timing = new StepTiming(index, pass, start, start + durationNs, hbmBytes, 0, kernelCalls,
+                0.8 * durationNs, List.of());
         return new StepRecord(index, new Step(List.of(pass), committed, null, drafted, accepted), List.of(timing), 0, 0);
     }
 
@@ -47,6 +49,7 @@ class TimingSummaryTest {
         assertEquals(1.2e12, summary.achievedHbmBytesPerSecond(), 1e-3);
         assertEquals(1.6e12 / 1.2e9, summary.rooflineTokensPerSecond(), 1e-9);
         assertEquals(0.75, summary.rooflineFraction(), 1e-12);
+        assertEquals(0.75 / 0.8, summary.kernelHbmUtilisation(), 1e-12, "the same bytes in 80% of the time");
         assertEquals(4, summary.kernelCallsPerToken());
         assertEquals(1.0, summary.p50Ms(), 1e-3, "3 significant digits");
     }
@@ -55,7 +58,8 @@ class TimingSummaryTest {
     void formatPrintsTheSummaryLines() {
         String expected = String.format("modeled SN40L: 1000.0 tokens/s; ms/token p50 1.000 p90 1.000 p99 1.000%n"
                 + "time to first token 1.000 ms; end to end 19.000 ms%n"
-                + "HBM: 1.20 TB/s achieved = 75.0%% of 1.60 TB/s; Eq. 3 roofline 1333.3 tokens/s -> 75.0%% of roofline%n"
+                + "HBM: 1.20 TB/s achieved = 75.0%% of 1.60 TB/s (93.8%% while kernels execute); Eq. 3 roofline"
+                + " 1333.3 tokens/s -> 75.0%% of roofline%n"
                 + "kernel calls per token: 4%n"
                 + "host (this machine, not modeled): 2345.6 tokens/s%n");
         assertEquals(expected, tenMillisecondSteps().format(2345.56));
@@ -94,8 +98,8 @@ class TimingSummaryTest {
         summary.add(step(0, 8_000, 1_000_000L, 3), 0);
         summary.add(step(1, 8_000, 1_000_000L, 4), 0);
         List<String> lines = summary.format(10).lines().toList();
-        assertEquals("HBM: 125.00 GB/s achieved = 7.8% of 1.60 TB/s; Eq. 3 roofline 1600000.0 tokens/s -> 7.8% of"
-                + " roofline", lines.get(2));
+        assertEquals("HBM: 125.00 GB/s achieved = 7.8% of 1.60 TB/s (9.8% while kernels execute); Eq. 3 roofline"
+                + " 1600000.0 tokens/s -> 7.8% of roofline", lines.get(2));
         assertEquals("kernel calls per token: 3.50", lines.get(3));
     }
 

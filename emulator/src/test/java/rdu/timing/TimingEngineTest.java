@@ -45,7 +45,32 @@ class TimingEngineTest {
     static Chip idealized(double clockHz, int lanes, double hbmBandwidth) {
         Chip c = SN40L;
         return new Chip(c.name(), c.execution(), c.pcus(), c.pmus(), c.pmuBytes(), c.hbmBytes(), hbmBandwidth, c.ddrBytes(),
-                c.ddrBandwidth(), clockHz, lanes, c.pcuStages(), 0, 0, 0, 0, 0, 0, 0, c.p2pBandwidth(), 0, Map.of());
+                c.ddrBandwidth(), clockHz, lanes, c.pcuStages(), 0, 0, 0, 0, 0, 0, 0, c.p2pBandwidth(), 0, 1, 1, 0, 0, 0,
+                Map.of());
+    }
+
+    /** {@code chip} with the given memory and on-chip network losses. */
+    static Chip withLosses(Chip c, double hbmEfficiency, double memoryRequestNs, double nocHopNs, int nocHops) {
+        return new Chip(c.name(), c.execution(), c.pcus(), c.pmus(), c.pmuBytes(), c.hbmBytes(), c.hbmBandwidth(),
+                c.ddrBytes(), c.ddrBandwidth(), c.clockHz(), c.pcuLanes(), c.pcuStages(), c.programLoadNs(),
+                c.argumentLoadNs(), c.softwareLaunchNs(), c.hardwareLaunchNs(), c.kernelSyncNs(), c.hostStepNs(),
+                c.agcuStepNs(), c.p2pBandwidth(), c.p2pLatencyNs(), hbmEfficiency, c.ddrEfficiency(), memoryRequestNs,
+                nocHopNs, nocHops, Map.of());
+    }
+
+    static Chip withP2pLatency(Chip c, double p2pLatencyNs) {
+        return new Chip(c.name(), c.execution(), c.pcus(), c.pmus(), c.pmuBytes(), c.hbmBytes(), c.hbmBandwidth(),
+                c.ddrBytes(), c.ddrBandwidth(), c.clockHz(), c.pcuLanes(), c.pcuStages(), c.programLoadNs(),
+                c.argumentLoadNs(), c.softwareLaunchNs(), c.hardwareLaunchNs(), c.kernelSyncNs(), c.hostStepNs(),
+                c.agcuStepNs(), c.p2pBandwidth(), p2pLatencyNs, c.hbmEfficiency(), c.ddrEfficiency(),
+                c.memoryRequestNs(), c.nocHopNs(), c.nocHops(), Map.of());
+    }
+
+    /** The classifier's kernel call of an unfused schedule: one operator streaming 8 PMU-sized tiles. */
+    static KernelCall classifier(Schedule schedule) {
+        return schedule.calls().stream()
+                .filter(c -> c.nodes().getFirst().op() instanceof Op.MatVec m && m.weight().name().equals("classifier"))
+                .findFirst().orElseThrow();
     }
 
     static Pass decode(int position) {
@@ -66,7 +91,12 @@ class TimingEngineTest {
 
     /** Modeled tokens/s of a catalog model, timing only, on 16 SN40L sockets at 8K context. */
     static double tokensPerSecond(String model, ScheduleOptions options) {
-        var run = Simulation.of(model, SN40L, 16, options, DType.BF16, 8192, 4, false, false);
+        return tokensPerSecond(SN40L, model, options);
+    }
+
+    /** Modeled tokens/s of a catalog model, timing only, on 16 sockets of {@code chip} at 8K context. */
+    static double tokensPerSecond(Chip chip, String model, ScheduleOptions options) {
+        var run = Simulation.of(model, chip, 16, options, DType.BF16, 8192, 4, false, false);
         return run.run(false, step -> { }).tokensPerSecond();
     }
 
@@ -98,9 +128,7 @@ class TimingEngineTest {
         for (int lanes : new int[] {32, 1}) { // memory-bound, then compute-bound
             Chip chip = idealized(1.6e9, lanes, 1.6e12);
             Schedule schedule = schedule(ScheduleOptions.defaults().withFusion(Schedule.Fusion.NONE));
-            KernelCall classifier = schedule.calls().stream()
-                    .filter(c -> c.nodes().getFirst().op() instanceof Op.MatVec m && m.weight().name().equals("classifier"))
-                    .findFirst().orElseThrow();
+            KernelCall classifier = classifier(schedule);
             var engine = new TimingEngine(chip, schedule);
             double end = engine.execute(classifier, 0, decode(0), false, 0, new long[Tier.values().length], null);
 
@@ -109,8 +137,9 @@ class TimingEngineTest {
             assertEquals(4L << 20, cost.weightBytes());
             double load = cost.weightBytes() / (double) tiles / 1.6e12 * 1e9;
             int pcus = SN40L.pcus(); // the only operator of its kernel gets every PCU
-            double compute = (cost.flops() / 2 + cost.elementwiseOps()) / ((double) pcus * lanes * chip.pcuStages())
-                    / 1.6e9 * 1e9 / tiles;
+            // batch 1: each weight meets one row, so the products fill one of the PCU's stages
+            double compute = (cost.flops() / 2 / ((double) pcus * lanes)
+                    + cost.elementwiseOps() / ((double) pcus * lanes * chip.pcuStages())) / 1.6e9 * 1e9 / tiles;
             double latency = cost.pipelineDepth() / 1.6e9 * 1e9;
             double expected = Math.max(load, compute) * (tiles - 1) + load + compute + latency;
             assertEquals(expected, end, expected * 1e-9, "lanes " + lanes);
@@ -132,10 +161,12 @@ class TimingEngineTest {
     @Test
     void batchStreamingHelpsOnlyWithABatch() {
         ScheduleOptions batch8 = ScheduleOptions.defaults().withBatch(8);
-        // Llama 3.2 1B on 16 sockets at 8K: a sample's path through a layer (its own attention, two all-reduce
-        // latencies) is longer than the layer's streaming, so a layer barrier makes every sample wait for the last
-        double streamed = tokensPerSecond("llama-3.2-1b", batch8);
-        double barrier = tokensPerSecond("llama-3.2-1b", batch8.withBatchStreaming(false));
+        // Llama 3.2 1B on 16 sockets at 8K, with P2P hops of 5 us: a sample's path through a layer (its own
+        // attention, two all-reduces of two hops) is longer than the layer's streaming, so a layer barrier makes
+        // every sample wait for the last
+        Chip slowLinks = withP2pLatency(SN40L, 5000);
+        double streamed = tokensPerSecond(slowLinks, "llama-3.2-1b", batch8);
+        double barrier = tokensPerSecond(slowLinks, "llama-3.2-1b", batch8.withBatchStreaming(false));
         assertTrue(streamed > 1.02 * barrier, "BatchStreaming " + streamed + " vs barrier " + barrier + " tokens/s");
         // the small test model, memory-bound: never slower
         assertTrue(total(stepTimes(SN40L, batch8, 10)) <= total(stepTimes(SN40L, batch8.withBatchStreaming(false), 10)));
@@ -354,5 +385,64 @@ class TimingEngineTest {
         long hbmBytes = step.slices().stream().filter(s -> s.resource().name().equals("HBM")).mapToLong(Slice::bytes)
                 .sum();
         assertEquals(step.hbmBytes(), hbmBytes, "HBM slices carry every byte moved");
+    }
+
+    @Test
+    void aStreamTakesARequestCostPerPmuBufferPlusItsBytesAtTheSustainedBandwidth() {
+        // no compute, no latency: the classifier's 4 MiB are 8 requests of one 512 KiB PMU buffer each
+        Chip chip = withLosses(idealized(1e18, 32, 1.6e12), 0.8, 50, 0, 0);
+        Schedule schedule = schedule(ScheduleOptions.defaults().withFusion(Schedule.Fusion.NONE));
+        double end = new TimingEngine(chip, schedule).execute(classifier(schedule), 0, decode(0), false, 0,
+                new long[Tier.values().length], null);
+        double expected = 8 * (50 + (512 * 1024) / (0.8 * 1.6e12) * 1e9);
+        assertEquals(expected, end, expected * 1e-9);
+    }
+
+    @Test
+    void shortTransfersStreamLessEfficientlyThanLongOnes() {
+        // a request costs the same whatever it carries: a 1-position cache per sample moves few bytes per request
+        Chip lossless = idealized(1e18, 32, 1.6e12);
+        Chip requests = withLosses(lossless, 1, 100, 0, 0);
+        ScheduleOptions options = ScheduleOptions.defaults();
+        double shortLoss = time(requests, options, 1) / time(lossless, options, 1);
+        double longLoss = time(requests, options, CONFIG.maxPositions() - 1) / time(lossless, options,
+                CONFIG.maxPositions() - 1);
+        assertTrue(shortLoss > longLoss && longLoss > 1, "request overhead: short context x" + shortLoss
+                + ", long context x" + longLoss);
+    }
+
+    private static double time(Chip chip, ScheduleOptions options, int position) {
+        return new TimingEngine(chip, schedule(options)).pass(0, decode(position), true, 0, false).durationNs();
+    }
+
+    @Test
+    void aMatrixVectorProductUsesOneStageAndABatchFillsThePcu() {
+        // compute-bound (one lane per PCU, endless bandwidth): the rows sharing a weight fill the PCU's stages, so
+        // up to pcu_stages samples cost about what one does, and beyond that time grows with the batch
+        Chip chip = idealized(1.6e9, 1, 1e30);
+        int stages = chip.pcuStages();
+        double one = classifierTime(chip, 1);
+        double full = classifierTime(chip, stages);
+        double twice = classifierTime(chip, 2 * stages);
+        assertTrue(full < 1.5 * one, stages + " rows " + full + " ns vs 1 row " + one + " ns");
+        assertTrue(twice > 1.8 * full, 2 * stages + " rows " + twice + " ns vs " + stages + " rows " + full + " ns");
+    }
+
+    private static double classifierTime(Chip chip, int batch) {
+        Schedule schedule = schedule(ScheduleOptions.defaults().withFusion(Schedule.Fusion.NONE).withBatch(batch));
+        return new TimingEngine(chip, schedule).execute(classifier(schedule), 0, decode(0), false, 0,
+                new long[Tier.values().length], null);
+    }
+
+    @Test
+    void everyOperatorBoundaryCostsTheNetworksHops() {
+        // no compute, no memory time, no launch costs: a decode step is its chain of operators, each handing its
+        // output over noc_hops hops to the next
+        Chip base = idealized(1e18, 32, 1e30);
+        Chip network = withLosses(base, 1, 0, 2, 10);
+        Schedule schedule = schedule(ScheduleOptions.defaults());
+        long operators = schedule.calls().stream().flatMap(c -> c.iterations().stream()).mapToLong(List::size).sum();
+        double extra = time(network, ScheduleOptions.defaults(), 5) - time(base, ScheduleOptions.defaults(), 5);
+        assertEquals(operators * 20.0, extra, 1e-6 * operators * 20);
     }
 }

@@ -63,7 +63,7 @@ class ChromeTraceTest {
                 slice(HBM1, "weights", t + 1000, t + 6000, "layer", 0, "kernel", "decoders", "bytes", 1_000_000L),
                 slice(PCU1, "decoders", t + 1000, t + 8000, "kernel", "decoders"),
                 slice(RUNTIME, "sampling", t + 8000.5, t + 9500, "kernel", "sampling"));
-        return new StepTiming(k, decode(k), t, t + 9500, 10_500_000, 0, 2, slices);
+        return new StepTiming(k, decode(k), t, t + 9500, 10_500_000, 0, 2, 0, slices);
     }
 
     private JsonNode writeThreeSteps() throws IOException {
@@ -206,7 +206,7 @@ class ChromeTraceTest {
         double tile = 327.68;
         Path file = dir.resolve("fraction.json");
         try (var trace = new ChromeTrace(file, "SN40L", 1, TraceSteps.DEFAULT)) {
-            trace.step(new StepTiming(0, decode(0), 0, 70_000, 0, 0, 1, List.of(
+            trace.step(new StepTiming(0, decode(0), 0, 70_000, 0, 0, 1, 0, List.of(
                     slice(PCU0, "tile 0", start, start + tile), slice(PCU0, "tile 1", start + tile, start + 2 * tile))), 1,
                     1, "x");
         }
@@ -226,7 +226,7 @@ class ChromeTraceTest {
     void aTokenArgumentAlreadyGivenIsKept() throws IOException {
         Path file = dir.resolve("token.json");
         try (var trace = new ChromeTrace(file, "SN40L", 1, TraceSteps.DEFAULT)) {
-            trace.step(new StepTiming(5, decode(5), 0, 10, 0, 0, 1, List.of(slice(PCU0, "k", 0, 10, "token", 7))), 1, 1,
+            trace.step(new StepTiming(5, decode(5), 0, 10, 0, 0, 1, 0, List.of(slice(PCU0, "k", 0, 10, "token", 7))), 1, 1,
                     "x");
         }
         JsonNode x = events(JsonMapper.builder().build().readTree(file.toFile()), "X").stream()
@@ -271,7 +271,7 @@ class ChromeTraceTest {
     void concurrentLinksOfASocketAddUp() throws IOException {
         Path file = dir.resolve("p2p.json");
         try (var trace = new ChromeTrace(file, "SN40L", 1, TraceSteps.DEFAULT)) {
-            trace.step(new StepTiming(0, decode(0), 0, 2000, 0, 0, 1, List.of(
+            trace.step(new StepTiming(0, decode(0), 0, 2000, 0, 0, 1, 0, List.of(
                     slice(P2P01, "send", 0, 1000, "bytes", 1000L),
                     slice(new Resource(0, "P2P 0->2"), "send", 500, 1500, "bytes", 2000L))), 1, 1, "x");
         }
@@ -355,7 +355,7 @@ class ChromeTraceTest {
         Path file = dir.resolve("sockets.json");
         try (var trace = new ChromeTrace(file, "SN40L", 3, new TraceSteps(0, 0, false))) {
             for (int k = 0; k < 2; k++) {
-                trace.step(new StepTiming(k, decode(k), k * 100, k * 100 + 100, 50, 0, 1, List.of(
+                trace.step(new StepTiming(k, decode(k), k * 100, k * 100 + 100, 50, 0, 1, 0, List.of(
                         slice(RUNTIME, "launch", k * 100, k * 100 + 10),
                         slice(HBM0, "weights", k * 100 + 10, k * 100 + 60, "bytes", 50L))), 1, 1, "x");
             }
@@ -378,7 +378,7 @@ class ChromeTraceTest {
         Path file = dir.resolve("idle.json");
         try (var trace = new ChromeTrace(file, "SN40L", 2, TraceSteps.DEFAULT)) {
             // an offloaded step: the AGCU moves on by itself, the host does nothing
-            trace.step(new StepTiming(1, decode(1), 0, 100, 0, 0, 1,
+            trace.step(new StepTiming(1, decode(1), 0, 100, 0, 0, 1, 0,
                     List.of(slice(AGCU0, "offloaded decode step", 0, 10))), 1, 1, "x");
         }
         Set<Integer> processes = new HashSet<>();
@@ -393,7 +393,7 @@ class ChromeTraceTest {
     @Test
     void partialOverlapOnOneResourceIsRejectedNamingBothSlices() throws IOException {
         Path file = dir.resolve("bad.json");
-        var bad = new StepTiming(0, decode(0), 0, 100, 0, 0, 1, List.of(
+        var bad = new StepTiming(0, decode(0), 0, 100, 0, 0, 1, 0, List.of(
                 slice(PCU0, "outer", 0, 100), slice(PCU0, "inner", 20, 50), slice(PCU0, "straddle", 40, 70)));
         var trace = new ChromeTrace(file, "SN40L", 1, TraceSteps.DEFAULT);
         trace.step(bad, 1, 1, "x");
@@ -404,9 +404,9 @@ class ChromeTraceTest {
                 "the trace written before the error still closes as valid JSON");
 
         Path order = dir.resolve("order.json");
-        var late = new StepTiming(1, decode(1), 100, 200, 0, 0, 1, List.of(slice(PCU0, "early", 10, 15)));
+        var late = new StepTiming(1, decode(1), 100, 200, 0, 0, 1, 0, List.of(slice(PCU0, "early", 10, 15)));
         try (var ordered = new ChromeTrace(order, "SN40L", 1, TraceSteps.DEFAULT)) {
-            ordered.step(new StepTiming(0, decode(0), 0, 100, 0, 0, 1, List.of(slice(PCU0, "k", 20, 100))), 1, 1,
+            ordered.step(new StepTiming(0, decode(0), 0, 100, 0, 0, 1, 0, List.of(slice(PCU0, "k", 20, 100))), 1, 1,
                     "x");
             ordered.step(late, 1, 1, "x");
             var backwards = assertThrows(IllegalStateException.class, () -> ordered.step(step(2), 1, 1, "x"));
