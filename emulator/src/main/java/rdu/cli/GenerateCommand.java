@@ -22,6 +22,7 @@ import rdu.report.TimingSummary;
 import rdu.runtime.GenerationException;
 import rdu.runtime.StepRecord;
 import rdu.sampling.Sampler;
+import rdu.schedule.ScheduleOptions;
 import rdu.timing.TimingEngine;
 import rdu.trace.ChromeTrace;
 
@@ -156,7 +157,10 @@ final class GenerateCommand implements Callable<Integer> {
             } catch (GenerationException e) {
                 throw new Rdu.UsageException(e.getMessage());
             }
-            var generator = new Generator(checkpoint, Generator.Setup.of(chip, scheduleOptions.options(chip))
+            ScheduleOptions options = scheduleOptions.options(chip);
+            ScheduleMixin.noteRoutingUnused(options, "rdu generate runs dense models (Mixture-of-Experts ones run"
+                    + " timing-only, in rdu simulate)");
+            var generator = new Generator(checkpoint, Generator.Setup.of(chip, options)
                     .withTiming(trace == null ? Generator.Timing.ON : Generator.Timing.TRACED).withSockets(sockets)
                     .withPrefillChunk(chunk).withSpeculation(speculation));
             TimingEngine engine = generator.timingEngine();

@@ -70,6 +70,8 @@ final class GoldenCommand {
             }
             OutputFile.requireWritable("--out", out);
             ScheduleOptions options = schedule.options(ChipFile.load(chip));
+            ScheduleMixin.noteRoutingUnused(options, "golden records are of dense models (Mixture-of-Experts ones run"
+                    + " timing-only, in rdu simulate)");
             List<String> lines;
             try {
                 lines = GoldenRecorder.readPrompts(prompts);

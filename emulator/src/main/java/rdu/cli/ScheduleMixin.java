@@ -3,6 +3,7 @@ package rdu.cli;
 import java.util.Locale;
 import picocli.CommandLine.Option;
 import rdu.chip.Chip;
+import rdu.moe.ExpertRouting;
 import rdu.schedule.Schedule;
 import rdu.schedule.ScheduleOptions;
 
@@ -28,6 +29,16 @@ final class ScheduleMixin {
     @Option(names = "--software-orchestration", description = "The host launches every kernel instead of the AGCU.")
     boolean softwareOrchestration;
 
+    @Option(names = "--expert-routing", paramLabel = "uniform|zipf:S", defaultValue = "uniform",
+            description = {"How the timing model spreads tokens over a Mixture-of-Experts layer's experts: uniform"
+                    + " (the default: every expert equally likely) or zipf:S (expert i of E is a token's pick with"
+                    + " probability proportional to 1/i^S, S in (0, " + (int) ExpertRouting.MAX_EXPONENT + "]). Skew"
+                    + " lets a batch share the popular experts, so fewer experts stream; with --expert-parallel the"
+                    + " popular experts sit together on the first socket, which then does more than its share.",
+                    "It changes modeled time only, never tokens (Mixture-of-Experts models run timing-only); dense"
+                            + " models ignore it."})
+    String expertRouting;
+
     /**
      * The options for {@code chip}: a kernel-by-kernel chip (a GPU) always runs the GPU schedule, with host-launched
      * kernels and control returning to the host every step; the dataflow switches do not apply to it.
@@ -40,12 +51,26 @@ final class ScheduleMixin {
         if (offloadSteps < 1) {
             throw new Rdu.UsageException("--offload-steps must be >= 1, found " + offloadSteps);
         }
+        ExpertRouting routing;
+        try {
+            routing = ExpertRouting.parse(expertRouting);
+        } catch (IllegalArgumentException e) {
+            throw new Rdu.UsageException("--expert-routing: " + e.getMessage());
+        }
         return ScheduleOptions.defaults()
                 .withFusion(unfused ? Schedule.Fusion.NONE : Schedule.Fusion.LAYER)
                 .withKernelLooping(!noKernelLooping)
                 .withBatchStreaming(!noBatchStreaming)
                 .withOffloadSteps(noScheduleOffloading ? 1 : offloadSteps)
-                .withHardwareOrchestration(!softwareOrchestration);
+                .withHardwareOrchestration(!softwareOrchestration)
+                .withExpertRouting(routing);
+    }
+
+    /** Says on stderr that a run's --expert-routing has no effect, because {@code why} (a dense model). */
+    static void noteRoutingUnused(ScheduleOptions o, String why) {
+        if (!o.expertRouting().isUniform()) {
+            System.err.println("rdu: note: --expert-routing " + o.expertRouting() + " has no effect: " + why);
+        }
     }
 
     static String describe(ScheduleOptions o) {

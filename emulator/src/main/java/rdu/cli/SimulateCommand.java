@@ -22,6 +22,7 @@ import rdu.simulate.Simulation;
 import rdu.speculative.AcceptanceProfile;
 import rdu.tensor.DType;
 import rdu.runtime.PlannedDecoder;
+import rdu.schedule.ScheduleOptions;
 import rdu.trace.ChromeTrace;
 
 /**
@@ -158,9 +159,12 @@ final class SimulateCommand implements Callable<Integer> {
         if (expertParallel && moe == null) {
             throw new Rdu.UsageException("--expert-parallel needs a Mixture-of-Experts model; " + model + " is dense");
         }
-        Simulation simulation = new Simulation(full, chip, sockets, scheduleOptions.options(chip).withBatch(batch),
-                dtype.dtype, context, tokens, allowDdr, moe, expertParallel, Simulation.loadMla(model), 0, chunk, null)
-                .withPrompt(promptTokens);
+        ScheduleOptions options = scheduleOptions.options(chip).withBatch(batch);
+        if (moe == null) {
+            ScheduleMixin.noteRoutingUnused(options, model + " is dense (no Mixture-of-Experts layers)");
+        }
+        Simulation simulation = new Simulation(full, chip, sockets, options, dtype.dtype, context, tokens, allowDdr,
+                moe, expertParallel, Simulation.loadMla(model), 0, chunk, null).withPrompt(promptTokens);
         if (draft != null) {
             try {
                 simulation = simulation.withSpeculation(draft, k, profile);
@@ -218,9 +222,9 @@ final class SimulateCommand implements Callable<Integer> {
                 simulation.weightBytes() / 1e9);
         if (moe != null) {
             out.printf(Locale.ROOT, "Mixture of Experts: %d of %d layers, top %d of %d experts, %d shared; each socket"
-                            + " holds %s%n", moe.moeLayers(full.numLayers()),
+                            + " holds %s; routing %s%n", moe.moeLayers(full.numLayers()),
                     full.numLayers(), moe.expertsPerToken(), moe.experts(), moe.sharedExperts(),
-                    expertParallel ? "whole experts" : "a slice of every expert");
+                    expertParallel ? "whole experts" : "a slice of every expert", options.expertRouting());
         }
         out.printf(Locale.ROOT, "%d socket(s) of %s, batch %d, context %d, %s%d tokens; schedule: %s%n", sockets,
                 chip.name(), batch, context, promptTokens == 0 ? "" : "prompt " + promptTokens + " (prefill chunk "

@@ -4,6 +4,7 @@ import rdu.graph.Op;
 import rdu.mla.MlaConfig;
 import rdu.model.ModelConfig;
 import rdu.moe.ExpertLoad;
+import rdu.moe.ExpertRouting;
 
 /**
  * The work of each operator for one pass of B samples over n positions p..p+n-1 (n = 1: a decode step at position
@@ -28,10 +29,11 @@ import rdu.moe.ExpertLoad;
  * <li>Sample: elementwise R*vocab; reduction log vocab
  * <li>Router [E, w], top k: weight E*w*wb; flops 2*E*w*R; elementwise R*E*log E (top-k selection);
  *     transcendental R*E (softmax); reduction log w; activation R*E*ab
- * <li>Experts [held, 3i, w] of E, top k: D = experts the busiest socket touches when R token rows are routed
- *     ({@link ExpertLoad#busiestSocket}); weight D*3i*w*wb (only touched experts stream); P = max(D, R*k*held/E)
- *     token-expert pairs on the socket; flops P*2*3i*w; elementwise P*(3i + w) (SwiGLU, then scale and sum the
- *     outputs); transcendental P*i (SiLU); reduction log w + log i; activation R*w*ab
+ * <li>Experts [held, 3i, w] of E, top k, routed as the op's {@link ExpertRouting} says: D = experts the busiest
+ *     socket touches when R token rows are routed and P = the token-expert pairs it computes
+ *     ({@link ExpertRouting#busiestSocket}; uniform: P = max(D, R*k*held/E)); weight D*3i*w*wb (only touched
+ *     experts stream); flops P*2*3i*w; elementwise P*(3i + w) (SwiGLU, then scale and sum the outputs);
+ *     transcendental P*i (SiLU); reduction log w + log i; activation R*w*ab
  * <li>AllReduce of a w-wide activation over N sockets (ring: reduce-scatter then all-gather): p2p
  *     2*(N-1)/N*R*w*ab; elementwise (N-1)/N*R*w (the adds); activation R*w*ab
  * <li>AllGather of a w-wide block per socket over N sockets: p2p (N-1)*R*w*ab (the block to every peer);
@@ -136,10 +138,10 @@ public final class CostModel {
                 long held = x.stacked().dim(0);
                 long n = x.stacked().dim(2);
                 long inter = x.inter();
-                double touched = ExpertLoad.busiestSocket(x.experts(), x.topK(), Math.toIntExact(rows), (int) held);
-                double pairs = Math.max(touched, (double) rows * x.topK() * held / x.experts());
+                ExpertLoad load = x.routing().busiestSocket(x.experts(), x.topK(), Math.toIntExact(rows), (int) held);
+                double pairs = load.pairs();
                 long expertBytes = 3 * inter * n * x.stacked().dtype().bytes();
-                yield cost(pairs * 2 * 3 * inter * n, Math.round(touched * expertBytes), 0, 0, rows * n * ab,
+                yield cost(pairs * 2 * 3 * inter * n, Math.round(load.experts() * expertBytes), 0, 0, rows * n * ab,
                         pairs * (3 * inter + n), pairs * inter, ceilLog2(n) + ceilLog2(inter), 2);
             }
             case Op.Sample _ -> {

@@ -6,6 +6,7 @@ import java.util.Map;
 import rdu.model.LayerWeights;
 import rdu.model.LlamaWeights;
 import rdu.model.ModelConfig;
+import rdu.moe.ExpertRouting;
 
 /**
  * The operator graph of one decode step of a Llama-family model, in execution order. It follows llama2.c's forward(): per layer, attention block then SwiGLU MLP block,
@@ -69,6 +70,17 @@ public record DecodeGraph(ModelConfig config, List<Node> nodes) {
         return new DecodeGraph(config, nodes);
     }
 
+    /** This graph with its experts routed as {@code routing} says (built, they are routed uniformly). */
+    public DecodeGraph withExpertRouting(ExpertRouting routing) {
+        List<Node> routed = new ArrayList<>();
+        for (Node node : nodes) {
+            routed.add(node.op() instanceof Op.Experts x
+                    ? new Node(new Op.Experts(x.stacked(), x.experts(), x.topK(), routing), node.part(), node.layer())
+                    : node);
+        }
+        return new DecodeGraph(config, routed);
+    }
+
     /** Grouped-query attention of XB into ATTN. */
     private static List<Op> attention(ModelConfig config, LayerWeights w, int layer) {
         return List.of(
@@ -116,7 +128,7 @@ public record DecodeGraph(ModelConfig config, List<Node> nodes) {
      */
     private static List<Op> moeMlp(LayerWeights w, RoutedExperts experts) {
         List<Op> ops = new ArrayList<>(List.of(new Op.Router(experts.router(), experts.topK()),
-                new Op.Experts(experts.experts(), experts.count(), experts.topK())));
+                new Op.Experts(experts.experts(), experts.count(), experts.topK(), ExpertRouting.UNIFORM)));
         if (w.gate() != null) {
             ops.addAll(mlp(w, Activation.XB));
             ops.add(new Op.Residual(Activation.XB2, Activation.XB));

@@ -1,6 +1,7 @@
 package rdu.graph;
 
 import rdu.mla.MlaConfig;
+import rdu.moe.ExpertRouting;
 import rdu.tensor.Tensor;
 
 /**
@@ -88,9 +89,10 @@ public sealed interface Op {
      * XB2 = the sum of the SwiGLU MLPs of XB by the experts the router chose, weighted by their router scores.
      * {@code stacked} is [held, 3 * inter, hidden]: the gate, up and (transposed) down matrices of the experts this
      * socket holds, out of the {@code experts} the router picks {@code topK} from. Only the experts the batch routes
-     * to stream from memory.
+     * to stream from memory; how many, the timing model takes from {@code routing} (the run's
+     * {@link rdu.schedule.ScheduleOptions#expertRouting}, set when the schedule is compiled).
      */
-    record Experts(Tensor stacked, int experts, int topK) implements Op {
+    record Experts(Tensor stacked, int experts, int topK, ExpertRouting routing) implements Op {
 
         /** One held expert's MLP width on this socket. */
         public long inter() {

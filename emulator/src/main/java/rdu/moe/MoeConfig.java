@@ -46,7 +46,7 @@ public record MoeConfig(int experts, int expertsPerToken, int expertIntermediate
      * layers step-1, 2*step-1, ... MoE with interleave_moe_layer_step (as transformers does), each with one shared
      * expert as wide as a routed one; DeepSeek V3 (and R1) makes every layer from first_k_dense_replace on MoE, with
      * n_routed_experts experts and n_shared_experts shared ones, all moe_intermediate_size wide (group-limited
-     * routing is not read: routing is modeled as uniform).
+     * routing is not read: routing is modeled as {@link ExpertRouting} says, uniform by default).
      *
      * @throws CheckpointException if an MoE field is missing or not a positive integer, or selects more experts
      *                             per token than there are

@@ -25,6 +25,7 @@ import java.util.Locale;
 import rdu.runtime.StopReason;
 import rdu.model.CheckpointException;
 import rdu.model.CheckpointFiles;
+import rdu.moe.ExpertRouting;
 import rdu.schedule.Schedule;
 import rdu.schedule.ScheduleOptions;
 
@@ -300,11 +301,14 @@ public record GoldenRecord(String model, String chip, ScheduleOptions options, i
             return new Fields(value, prefix + field + ".", file, line);
         }
 
-        /** This object read as schedule options; values the options reject throw IllegalArgumentException. */
+        /**
+         * This object read as schedule options; values the options reject throw IllegalArgumentException. Routing is
+         * uniform: golden records are functional runs, of dense models (MoE models run timing-only).
+         */
         ScheduleOptions options() {
             return new ScheduleOptions(choice("fusion", Schedule.Fusion.class), bool("kernel_looping"),
                     bool("batch_streaming"), integer("offload_steps"), bool("hardware_orchestration"),
-                    integer("batch"));
+                    integer("batch"), ExpertRouting.UNIFORM);
         }
     }
 }

@@ -42,9 +42,11 @@ public record Schedule(ModelConfig config, ScheduleOptions options, List<KernelC
 
     /**
      * Places the graph's weights and KV cache in {@code memory} (HBM first, then DDR; failing up front, with the
-     * shortfall, if the model does not fit) and groups the operators into kernel calls.
+     * shortfall, if the model does not fit) and groups the operators into kernel calls, its experts routed as the
+     * options say.
      */
     public static Schedule compile(DecodeGraph graph, ScheduleOptions options, SocketMemory memory) {
+        graph = graph.withExpertRouting(options.expertRouting());
         ModelConfig config = graph.config();
         List<Tensor> weights = graph.nodes().stream().map(n -> n.op().weightTensor())
                 .filter(t -> t != null).distinct().toList();

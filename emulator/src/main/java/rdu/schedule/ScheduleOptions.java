@@ -1,5 +1,7 @@
 package rdu.schedule;
 
+import rdu.moe.ExpertRouting;
+
 /**
  * How the compiler turns the decode graph into kernels and how the runtime launches them. The three SN40L decode
  * optimizations are independent switches, all on by default.
@@ -11,6 +13,8 @@ package rdu.schedule;
  *                           (1 = off: the host takes control after every step)
  * @param hardwareOrchestration kernel launches sequenced by the AGCU instead of host software
  * @param batch              samples decoded together
+ * @param expertRouting      how the timing model spreads tokens over a Mixture-of-Experts layer's experts (modeled
+ *                           time only; dense layers ignore it)
  */
 public record ScheduleOptions(
         Schedule.Fusion fusion,
@@ -18,7 +22,8 @@ public record ScheduleOptions(
         boolean batchStreaming,
         int offloadSteps,
         boolean hardwareOrchestration,
-        int batch) {
+        int batch,
+        ExpertRouting expertRouting) {
 
     /** ScheduleOffloading's default M: the papers find the gain saturates near 20 steps. */
     public static final int DEFAULT_OFFLOAD_STEPS = 20;
@@ -33,9 +38,10 @@ public record ScheduleOptions(
         }
     }
 
-    /** Every optimization on, layer fusion, hardware orchestration, batch 1. */
+    /** Every optimization on, layer fusion, hardware orchestration, batch 1, uniform expert routing. */
     public static ScheduleOptions defaults() {
-        return new ScheduleOptions(Schedule.Fusion.LAYER, true, true, DEFAULT_OFFLOAD_STEPS, true, 1);
+        return new ScheduleOptions(Schedule.Fusion.LAYER, true, true, DEFAULT_OFFLOAD_STEPS, true, 1,
+                ExpertRouting.UNIFORM);
     }
 
     /**
@@ -48,27 +54,38 @@ public record ScheduleOptions(
     }
 
     public ScheduleOptions withFusion(Schedule.Fusion f) {
-        return new ScheduleOptions(f, kernelLooping, batchStreaming, offloadSteps, hardwareOrchestration, batch);
+        return new ScheduleOptions(f, kernelLooping, batchStreaming, offloadSteps, hardwareOrchestration, batch,
+                expertRouting);
     }
 
     public ScheduleOptions withKernelLooping(boolean on) {
-        return new ScheduleOptions(fusion, on, batchStreaming, offloadSteps, hardwareOrchestration, batch);
+        return new ScheduleOptions(fusion, on, batchStreaming, offloadSteps, hardwareOrchestration, batch,
+                expertRouting);
     }
 
     public ScheduleOptions withBatchStreaming(boolean on) {
-        return new ScheduleOptions(fusion, kernelLooping, on, offloadSteps, hardwareOrchestration, batch);
+        return new ScheduleOptions(fusion, kernelLooping, on, offloadSteps, hardwareOrchestration, batch,
+                expertRouting);
     }
 
     public ScheduleOptions withOffloadSteps(int m) {
-        return new ScheduleOptions(fusion, kernelLooping, batchStreaming, m, hardwareOrchestration, batch);
+        return new ScheduleOptions(fusion, kernelLooping, batchStreaming, m, hardwareOrchestration, batch,
+                expertRouting);
     }
 
     public ScheduleOptions withHardwareOrchestration(boolean on) {
-        return new ScheduleOptions(fusion, kernelLooping, batchStreaming, offloadSteps, on, batch);
+        return new ScheduleOptions(fusion, kernelLooping, batchStreaming, offloadSteps, on, batch,
+                expertRouting);
     }
 
     public ScheduleOptions withBatch(int b) {
-        return new ScheduleOptions(fusion, kernelLooping, batchStreaming, offloadSteps, hardwareOrchestration, b);
+        return new ScheduleOptions(fusion, kernelLooping, batchStreaming, offloadSteps, hardwareOrchestration, b,
+                expertRouting);
+    }
+
+    public ScheduleOptions withExpertRouting(ExpertRouting routing) {
+        return new ScheduleOptions(fusion, kernelLooping, batchStreaming, offloadSteps, hardwareOrchestration, batch,
+                routing);
     }
 
     /** KernelLooping takes effect only on layer-fused kernels: unfused, consecutive calls are different kernels. */

@@ -139,6 +139,42 @@ class SimulateCommandTest {
     }
 
     @Test
+    void expertRoutingChangesTheModeledTimeOfMixtureOfExpertsModelsOnly() {
+        String[] mixtral = {"simulate", "--model", "mixtral-8x7b", "--sockets", "16", "--batch", "16", "--tokens", "3"};
+        var uniform = GenerateCommandTest.rdu(mixtral);
+        var explicitUniform = GenerateCommandTest.rdu(with(mixtral, "--expert-routing", "uniform"));
+        var skewed = GenerateCommandTest.rdu(with(mixtral, "--expert-routing", "zipf:1.2"));
+        assertEquals(0, uniform.exitCode() + explicitUniform.exitCode() + skewed.exitCode(), skewed.stderr());
+        assertTrue(uniform.stdout().contains("routing uniform") && skewed.stdout().contains("routing zipf:1.2"),
+                skewed.stdout());
+        assertEquals(tokensPerSecond(uniform.stdout()), tokensPerSecond(explicitUniform.stdout()), "the default");
+        assertTrue(tokensPerSecond(skewed.stdout()) > tokensPerSecond(uniform.stdout()), "tensor parallel: the batch"
+                + " shares its popular experts, fewer stream: " + skewed.stdout() + " vs " + uniform.stdout());
+
+        String[] llama = {"simulate", "--model", "llama-3.2-1b", "--tokens", "2"};
+        var dense = GenerateCommandTest.rdu(with(llama, "--expert-routing", "zipf:1"));
+        assertEquals(0, dense.exitCode(), dense.stderr());
+        String note = "rdu: note: --expert-routing zipf:1.0 has no effect: llama-3.2-1b is dense";
+        assertEquals(1, dense.stderr().split(Pattern.quote(note), -1).length - 1, "said once: " + dense.stderr());
+        assertEquals(tokensPerSecond(GenerateCommandTest.rdu(llama).stdout()), tokensPerSecond(dense.stdout()));
+
+        for (String bad : new String[] {"zipf:-1", "foo"}) {
+            var run = GenerateCommandTest.rdu(with(mixtral, "--expert-routing", bad));
+            assertEquals(1, run.exitCode(), run.stderr());
+            // the last line (a fuzz agent sharing the test JVM may log class loads before it), and no stack trace
+            String last = run.stderr().lines().reduce((first, second) -> second).orElse("");
+            assertTrue(last.startsWith("rdu: error: --expert-routing: expected ") && last.endsWith("found \"" + bad
+                    + "\"") && !run.stderr().contains("\tat "), run.stderr());
+        }
+    }
+
+    private static String[] with(String[] args, String... more) {
+        String[] all = java.util.Arrays.copyOf(args, args.length + more.length);
+        System.arraycopy(more, 0, all, args.length, more.length);
+        return all;
+    }
+
+    @Test
     void unknownModelIsAClearError() {
         var run = GenerateCommandTest.rdu("simulate", "--model", "no-such-model");
         assertEquals(1, run.exitCode());

@@ -11,6 +11,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import rdu.model.LayerWeights;
 import rdu.model.ModelConfig;
+import rdu.moe.ExpertRouting;
 import rdu.moe.MoeConfig;
 import rdu.tensor.DType;
 import rdu.tensor.Tensor;
@@ -79,7 +80,7 @@ class TensorParallelTest {
                 .toList().subList(12, 21); // after the attention block and the MLP's RmsNorm
         LayerWeights w = shard.weights().layers().get(1);
         RoutedExperts e = shard.routedExperts().get(1);
-        assertEquals(List.of(new Op.Router(e.router(), 1), new Op.Experts(e.experts(), 128, 1),
+        assertEquals(List.of(new Op.Router(e.router(), 1), new Op.Experts(e.experts(), 128, 1, ExpertRouting.UNIFORM),
                 new Op.MatVec(w.gate(), Activation.XB, Activation.HB),
                 new Op.MatVec(w.up(), Activation.XB, Activation.HB2),
                 new Op.SwiGlu(Activation.HB, Activation.HB2),

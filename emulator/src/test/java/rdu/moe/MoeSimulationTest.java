@@ -36,8 +36,8 @@ class MoeSimulationTest {
      * HBM bytes of one decode step of Mixtral 8x7B (BF16) on one of 8 sockets, by hand: each socket holds 4 of the
      * 32 query heads, 1 of the 8 KV heads, 1/8 of every expert's width (14336 / 8 = 1792) and of the vocabulary.
      */
-    static double mixtralByHand(int batch) {
-        double experts = ExpertLoad.distinctExperts(8, 2, batch) * 3 * 1792 * 4096 * 2;
+    static double mixtralByHand(int batch, ExpertRouting routing) {
+        double experts = routing.distinctExperts(8, 2, batch) * 3 * 1792 * 4096 * 2;
         double attention = 512 * 4096 * 2 * 2 + 128 * 4096 * 2 * 2; // q and o; k and v
         double norms = 2 * 4096 * 2;
         double router = 8 * 4096 * 2;
@@ -49,7 +49,7 @@ class MoeSimulationTest {
     @Test
     void mixtralOnEightSocketsAtBatch1StreamsTwoOfEightExperts() {
         long bytes = hbmBytesOfOneStep(simulation("mixtral-8x7b", 8, 1, DType.BF16, false));
-        assertEquals(mixtralByHand(1), bytes, 0.01 * bytes);
+        assertEquals(mixtralByHand(1, ExpertRouting.UNIFORM), bytes, 0.01 * bytes);
         double allExperts = 2.0 * 32 * 8 * 3 * 1792 * 4096;
         assertTrue(bytes < 0.3 * allExperts, "2 of 8 experts' slices, with the attention and classifier: " + bytes);
     }
@@ -58,8 +58,18 @@ class MoeSimulationTest {
     void aLargerBatchTouchesMoreExperts() {
         long one = hbmBytesOfOneStep(simulation("mixtral-8x7b", 8, 1, DType.BF16, false));
         long sixtyFour = hbmBytesOfOneStep(simulation("mixtral-8x7b", 8, 64, DType.BF16, false));
-        assertEquals(mixtralByHand(64), sixtyFour, 0.01 * sixtyFour, "nearly all 8 experts");
+        assertEquals(mixtralByHand(64, ExpertRouting.UNIFORM), sixtyFour, 0.01 * sixtyFour, "nearly all 8 experts");
         assertTrue(sixtyFour > 3 * one, sixtyFour + " vs " + one);
+    }
+
+    @Test
+    void skewedRoutingStreamsTheExpertsItsRoutingTouches() {
+        var zipf = ExpertRouting.parse("zipf:1.2");
+        long bytes = hbmBytesOfOneStep(Simulation.of("mixtral-8x7b", SN40L, 8,
+                ScheduleOptions.defaults().withBatch(16).withExpertRouting(zipf), DType.BF16, CONTEXT, 1, false, false));
+        assertEquals(mixtralByHand(16, zipf), bytes, 0.01 * bytes);
+        long uniform = hbmBytesOfOneStep(simulation("mixtral-8x7b", 8, 16, DType.BF16, false));
+        assertTrue(bytes < uniform, "popular experts shared: " + bytes + " vs " + uniform);
     }
 
     @Test
