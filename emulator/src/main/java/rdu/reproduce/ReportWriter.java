@@ -65,8 +65,10 @@ public final class ReportWriter {
 
         md.append("\n## Calibration\n\nEach parameter below is an unpublished (\"assumption\") chip parameter whose")
                 .append(" value was fitted, by bisection with these same runs, to the single published row its source")
-                .append(" names (SN40L p2p_latency and kernel_sync each move rows 1 and 15, so they were bisected")
-                .append(" in turn until both rows held; `scripts/calibrate` repeats the fits). No other row was used")
+                .append(" names (SN40L hbm_efficiency, fitted to row 23, also moves row 15, kernel_sync's row, so the")
+                .append(" two were bisected in turn until both rows held; `scripts/calibrate` repeats the fits). One")
+                .append(" parameter is fitted per mechanism: memory (hbm_efficiency), the per-layer boundary")
+                .append(" (kernel_sync), software launch (software_launch, one per chip). No other row was used")
                 .append(" to fit anything: every row not marked")
                 .append(" *fitted* is a prediction.\n\n")
                 .append("| chip | parameter | value | source (from the chip file) |\n|---|---|---|---|\n");
