@@ -88,6 +88,24 @@ class CrossCheckTest {
         assertEquals(halves.getFirst().row("1").emulated(), row1(file.toString()).emulated());
     }
 
+    /**
+     * Row 7's published 1.4x is the low end of a range, and its figure prints two decimals: the fit must land where
+     * the row meets the range, not where it merely prints 1.40x (here, a bisection on the printed figure alone ends
+     * at 1.40x with the range missed).
+     */
+    @Test
+    void aFittedLowerBoundIsMetNotJustPrinted() {
+        var row7 = new Target("7", 1.40, Figure.SMALLEST, Direction.UP);
+        var launch = new Fit(Chip.Execution.DATAFLOW, "software_launch", new Bracket(5, 200, "us"), row7, row7);
+        for (CrossCheck.Half h : CrossCheck.run("sn40l", "dgx-h100", TOKENS, List.of(launch),
+                List.of("7"))) {
+            Row fitted = h.row("7");
+            assertTrue(fitted.verdict().met(), "half " + h.side() + ": " + fitted.emulated() + ", "
+                    + fitted.verdict().error());
+            assertEquals(1.40, CrossCheck.figure(fitted, Figure.SMALLEST), 0.011, fitted.emulated());
+        }
+    }
+
     @Test
     void eachHalfPredictsTheOtherHalfsRows() {
         CrossCheck.Half a = halves.get(0);
