@@ -52,11 +52,55 @@ public final class ChipFile {
     public static Chip scaled(String nameOrPath, String parameter, BigDecimal factor) {
         Written file = read(nameOrPath);
         String origin = file.origin() + " with " + parameter + " x" + factor.toPlainString();
-        if (!(file.root().path("parameters").path(parameter) instanceof ObjectNode p) || !p.path("value").isNumber()) {
-            throw new ChipException(origin, "no parameter " + quoted(parameter) + " with a numeric value to scale");
-        }
+        ObjectNode p = numeric(file, origin, parameter, "scale");
         p.put("value", p.get("value").decimalValue().multiply(factor));
         return parse(file.root(), origin);
+    }
+
+    /**
+     * A new value for one parameter, in a unit the parameter's quantity accepts ("5.57", "us").
+     *
+     * @param parameter the parameter's name in the chip file
+     */
+    public record Setting(String parameter, BigDecimal value, String unit) {
+
+        public Setting {
+            if (parameter == null || parameter.isBlank() || value == null || unit == null || unit.isBlank()) {
+                throw new IllegalArgumentException("a setting needs a parameter, a value and a unit, found "
+                        + parameter + " = " + value + " " + unit);
+            }
+        }
+
+        @Override
+        public String toString() {
+            return parameter + " = " + value.toPlainString() + " " + unit;
+        }
+    }
+
+    /**
+     * The chip file {@code nameOrPath} with the parameters {@code settings} name set to their values and units,
+     * checked as every chip file is (unit, range): an edited copy of the file, in memory (rdu reproduce
+     * --cross-check). The parameters must be in the file already.
+     */
+    public static Chip withValues(String nameOrPath, List<Setting> settings) {
+        Written file = read(nameOrPath);
+        String origin = file.origin() + (settings.isEmpty() ? ""
+                : " with " + String.join(", ", settings.stream().map(Setting::toString).toList()));
+        for (Setting s : settings) {
+            ObjectNode p = numeric(file, origin, s.parameter(), "set");
+            p.put("value", s.value());
+            p.put("unit", s.unit());
+        }
+        return parse(file.root(), origin);
+    }
+
+    /** The parameter's object in a chip file's JSON, which must have a numeric value to {@code change}. */
+    private static ObjectNode numeric(Written file, String origin, String parameter, String change) {
+        if (!(file.root().path("parameters").path(parameter) instanceof ObjectNode p) || !p.path("value").isNumber()) {
+            throw new ChipException(origin, "no parameter " + quoted(parameter) + " with a numeric value to "
+                    + change);
+        }
+        return p;
     }
 
     /** A chip file's JSON as read, and how messages name it. */

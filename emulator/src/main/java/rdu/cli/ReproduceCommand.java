@@ -10,6 +10,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import rdu.chip.Chip;
 import rdu.chip.ChipFile;
+import rdu.reproduce.CrossCheck;
 import rdu.reproduce.ReportWriter;
 import rdu.reproduce.Reproduction;
 import rdu.reproduce.Sensitivity;
@@ -18,7 +19,8 @@ import rdu.reproduce.Sensitivity;
 @Command(name = "reproduce", mixinStandardHelpOptions = true,
         description = {"Runs the emulator on every comparable published SN40L result and writes DIR/report.md"
                 + " (published vs emulated, error, configuration, calibration, % of the roofline per catalog model)"
-                + " with PNG plots; --sensitivity adds which rows each unpublished chip parameter moves."})
+                + " with PNG plots; --sensitivity adds which rows each unpublished chip parameter moves, --cross-check"
+                + " how the calibration fitted on one half of the rows predicts the other."})
 final class ReproduceCommand implements Callable<Integer> {
 
     @Option(names = "--out", paramLabel = "DIR", defaultValue = "reproduce-report",
@@ -43,6 +45,11 @@ final class ReproduceCommand implements Callable<Integer> {
                     + " and add the Sensitivity section: which rows each guess moves.")
     boolean sensitivity;
 
+    @Option(names = "--cross-check",
+            description = "Also refit the calibrated chip parameters on one half of the rows, predict the other half,"
+                    + " then swap the halves (about a minute), and add the Cross-check section.")
+    boolean crossCheck;
+
     @Override
     public Integer call() {
         if (tokens < 1) {
@@ -54,11 +61,16 @@ final class ReproduceCommand implements Callable<Integer> {
                 ? "the chip files shipped with the emulator"
                 : "the chip files `" + chipName + "` (" + sn40l.name() + ") and `" + gpuName + "` (" + gpu.name() + ")";
         Reproduction.Result result = Reproduction.run(sn40l, gpu, tokens);
-        List<Sensitivity.Variation> variations = sensitivity
-                ? Sensitivity.sweep(chipName, gpuName, tokens, result.rows()) : List.of();
+        var sweeps = ReportWriter.Sweeps.none();
+        if (sensitivity) {
+            sweeps = sweeps.withSensitivity(Sensitivity.sweep(chipName, gpuName, tokens, result.rows()));
+        }
+        if (crossCheck) {
+            sweeps = sweeps.withCrossCheck(CrossCheck.run(chipName, gpuName, tokens));
+        }
         Path report;
         try {
-            report = ReportWriter.write(out, result, List.of(sn40l, gpu), chipFiles, tokens, variations);
+            report = ReportWriter.write(out, result, List.of(sn40l, gpu), chipFiles, tokens, sweeps);
         } catch (IOException e) {
             throw new UncheckedIOException("writing the report into " + out, e);
         }

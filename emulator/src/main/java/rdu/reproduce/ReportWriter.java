@@ -1,6 +1,7 @@
 package rdu.reproduce;
 
 import java.io.IOException;
+import java.math.BigDecimal;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -16,24 +17,44 @@ public final class ReportWriter {
     }
 
     /**
+     * The opt-in sections' results, each empty when it was not run.
+     *
+     * @param sensitivity the sensitivity sweep's variations (--sensitivity)
+     * @param crossCheck  the cross-check's two halves (--cross-check)
+     */
+    public record Sweeps(List<Sensitivity.Variation> sensitivity, List<CrossCheck.Half> crossCheck) {
+
+        public static Sweeps none() {
+            return new Sweeps(List.of(), List.of());
+        }
+
+        public Sweeps withSensitivity(List<Sensitivity.Variation> variations) {
+            return new Sweeps(variations, crossCheck);
+        }
+
+        public Sweeps withCrossCheck(List<CrossCheck.Half> halves) {
+            return new Sweeps(sensitivity, halves);
+        }
+    }
+
+    /**
      * Writes {@code dir}/report.md and the plots; returns the report's path.
      *
-     * @param chipFiles   which chip files the runs used, as the report should name them
-     * @param sensitivity the sensitivity sweep's variations, or none when it was not run
+     * @param chipFiles which chip files the runs used, as the report should name them
      */
     public static Path write(Path dir, Reproduction.Result result, List<Chip> chips, String chipFiles, int tokens,
-                             List<Sensitivity.Variation> sensitivity) throws IOException {
+                             Sweeps sweeps) throws IOException {
         Files.createDirectories(dir);
         for (Plot plot : result.plots()) {
             Plots.write(plot, dir);
         }
         Path report = dir.resolve("report.md");
-        Files.writeString(report, markdown(result, chips, chipFiles, tokens, sensitivity));
+        Files.writeString(report, markdown(result, chips, chipFiles, tokens, sweeps));
         return report;
     }
 
     static String markdown(Reproduction.Result result, List<Chip> chips, String chipFiles, int tokens,
-                           List<Sensitivity.Variation> sensitivity) {
+                           Sweeps sweeps) {
         var md = new StringBuilder();
         List<Row> predictions = result.rows().stream().filter(r -> !r.fitted()).toList();
         long met = predictions.stream().filter(r -> r.verdict().met()).count();
@@ -98,7 +119,8 @@ public final class ReportWriter {
             }
         }
 
-        sensitivity(md, sensitivity, tokens);
+        sensitivity(md, sweeps.sensitivity(), tokens);
+        crossCheck(md, result.rows(), sweeps.crossCheck());
 
         md.append("\n## Acceptance profiles\n\n")
                 .append("The speculative rows replay these per-position acceptance probabilities (shipped in")
@@ -278,6 +300,111 @@ public final class ReportWriter {
     private static String change(Sensitivity.Move m) {
         return Double.isNaN(m.change()) ? "\"" + m.before() + "\" -> \"" + m.after() + "\""
                 : Reproduction.fmt("%+.1f%% (%s -> %s)", 100 * m.change(), m.before(), m.after());
+    }
+
+    /**
+     * The cross-check section: the split, the values each half's fit found, every row's error and verdict with the
+     * shipped chips and under each fit, and per half how its predictions fare.
+     */
+    private static void crossCheck(StringBuilder md, List<Row> shipped, List<CrossCheck.Half> halves) {
+        md.append("\n## Cross-check: fitted on one half, predicted on the other\n\n");
+        if (halves.isEmpty()) {
+            md.append("Not run: `rdu reproduce --cross-check` (or `scripts/reproduce-paper --cross-check`) splits the")
+                    .append(" rows into halves A and B, refits every calibrated parameter by bisection to a row of one")
+                    .append(" half, reruns every row with the values found and judges the other half's rows as")
+                    .append(" predictions; then the same with the halves swapped (about a minute).\n");
+            return;
+        }
+        CrossCheck.Half a = halves.get(0);
+        CrossCheck.Half b = halves.get(1);
+        md.append("Each calibrated parameter is refitted, starting from the chip files of this report, by bisection")
+                .append(" (").append(CrossCheck.STEPS).append(" steps in its bracket) until the figure of its row in")
+                .append(" one half meets the published value; the plan is fitted in turn ").append(CrossCheck.ROUNDS)
+                .append(" times over, as a later fit moves an earlier one's row (SN40L kernel_sync moves row 1).")
+                .append(" Then every row is rerun with the values found: the other half's rows are the fit's")
+                .append(" predictions. Half A holds the rows the shipped chip files were fitted to, so its fit redoes")
+                .append(" the shipped calibration; half B fits each parameter to another row it moves. The remaining")
+                .append(" rows alternate between the halves in the report's order, the smaller half first; a half's")
+                .append(" rows that no fit used are used by neither fit.\n\n");
+        for (CrossCheck.Half h : halves) {
+            md.append("- half ").append(h.side()).append(" (").append(h.own().size()).append(" rows): ")
+                    .append(String.join(", ", h.own())).append("\n");
+        }
+        md.append("\n| chip | parameter | shipped | fit on half A | fit on half B | B / A |\n")
+                .append("|---|---|---|---|---|---|\n");
+        for (int i = 0; i < a.fitted().size(); i++) {
+            CrossCheck.Fitted onA = a.fitted().get(i);
+            CrossCheck.Fitted onB = b.fitted().get(i);
+            md.append("| ").append(onA.chipName()).append(" | ").append(onA.fit().parameter()).append(" | ")
+                    .append(value(onA.shipped())).append(" | ").append(cell(fitted(a, onA))).append(" | ")
+                    .append(cell(fitted(b, onB))).append(" | ")
+                    .append(Reproduction.fmt("%.2f", onB.value().doubleValue() / onA.value().doubleValue()))
+                    .append(" |\n");
+        }
+        md.append("\nEvery row under each fit (error and verdict; *fitted* marks the rows a fit used, *predicted* the")
+                .append(" other half's rows):\n\n| row | half | published | shipped chips | fit on half A |")
+                .append(" fit on half B |\n|---|---|---|---|---|---|\n");
+        for (Row r : shipped) {
+            String half = (a.own().contains(r.id()) ? "A" : "B")
+                    + (a.fittedOn().contains(r.id()) && b.fittedOn().contains(r.id()) ? ", fitted in both" : "");
+            md.append("| ").append(r.id()).append(" | ").append(half).append(" | ").append(cell(r.published()))
+                    .append(" | ").append(cell(r.verdict().error())).append(", ").append(r.status()).append(" | ")
+                    .append(cell(underFit(a, r.id()))).append(" | ").append(cell(underFit(b, r.id()))).append(" |\n");
+        }
+        md.append("\n");
+        for (CrossCheck.Half h : halves) {
+            List<Double> errors = h.predictionErrors();
+            md.append("- **fit on half ").append(h.side()).append("**, predicting half ").append(h.side().other())
+                    .append(": ").append(h.predictionsMet()).append(" of ").append(h.predicted().size())
+                    .append(" predictions met; median |error| ")
+                    .append(errors.isEmpty() ? "- (no numeric error)" : Reproduction.pct(median(errors)))
+                    .append(" over the ").append(errors.size()).append(" predicted rows with a numeric error")
+                    .append(" (absolute values and ratios: ranges, bounds and trends have none)\n");
+        }
+        List<String> flips = new ArrayList<>();
+        for (Row r : shipped) {
+            if (a.row(r.id()).verdict().met() != b.row(r.id()).verdict().met()) {
+                flips.add(r.id());
+            }
+        }
+        md.append("\nRows whose verdict differs between the two fits: ")
+                .append(flips.isEmpty() ? "none" : String.join(", ", flips)).append(".\n\n")
+                .append("What this shows: a parameter whose two fits agree (B / A near 1) is pinned down by the")
+                .append(" engine itself, whichever published row it is fitted to; one whose fits differ widely is")
+                .append(" asked for different values by its two rows, so the engine lacks something those rows weigh")
+                .append(" differently, and every prediction that parameter moves rests on which row was chosen. A")
+                .append(" prediction met under both fits does not depend on the choice of calibration rows; one whose")
+                .append(" verdict differs between the fits does. Half A's values should match the shipped ones to")
+                .append(" the bisection's precision: a difference there means the shipped chip files are no longer")
+                .append(" fitted (rerun `scripts/calibrate`).\n");
+    }
+
+    /** A fitted value's cell: the value, its row with the figure reached against the target, a bracket edge hit. */
+    private static String fitted(CrossCheck.Half h, CrossCheck.Fitted f) {
+        CrossCheck.Target t = f.fit().target(h.side());
+        Row row = h.row(t.row());
+        return f.text() + "; row " + t.row() + ": " + (t.figure() == CrossCheck.Figure.SMALLEST ? "smallest " : "")
+                + plain(CrossCheck.figure(row, t.figure())) + " for " + plain(t.value()) + " ("
+                + row.verdict().error() + ")" + (f.edge().isEmpty() ? "" : ", " + f.edge());
+    }
+
+    /** A row's cell under one half's fit: its error and whether it was fitted, predicted (met or not) or neither. */
+    private static String underFit(CrossCheck.Half h, String id) {
+        Row r = h.row(id);
+        String status = h.fittedOn().contains(id) ? "*fitted*"
+                : (h.predicted().contains(id) ? "*predicted*, " : "") + (r.verdict().met() ? "met" : "MISSED");
+        return r.verdict().error() + ", " + status;
+    }
+
+    /** 1042 for 1042.0, 1.6 for 1.60. */
+    private static String plain(double figure) {
+        return BigDecimal.valueOf(figure).stripTrailingZeros().toPlainString();
+    }
+
+    static double median(List<Double> values) {
+        List<Double> sorted = values.stream().sorted().toList();
+        int n = sorted.size();
+        return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
     }
 
     /** The short table the command prints: one line per row. */

@@ -1,6 +1,9 @@
 package rdu.reproduce;
 
 import java.util.Locale;
+import java.util.OptionalDouble;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * How far an emulated value is from a published one, and whether it meets the reproduction target: absolute values
@@ -32,6 +35,23 @@ public record Verdict(String error, boolean met) {
         boolean sameDirection = Math.signum(published - 1) == Math.signum(emulated - 1);
         return new Verdict(String.format(Locale.ROOT, "x%.2f", error),
                 sameDirection && Math.abs(error - 1) <= RATIO_TOLERANCE + EDGE);
+    }
+
+    /** The error texts of {@link #absolute} ("+1.2%") and {@link #ratio} ("x0.97"). */
+    private static final Pattern RELATIVE = Pattern.compile("([+-]\\d+\\.\\d)%");
+    private static final Pattern RATIO = Pattern.compile("x(\\d+\\.\\d+)");
+
+    /**
+     * The error as a number, emulated / published - 1, for an absolute value or a ratio (as rounded in its text);
+     * empty for ranges, bounds and trends, whose error is no such fraction.
+     */
+    OptionalDouble relative() {
+        Matcher m = RELATIVE.matcher(error);
+        if (m.matches()) {
+            return OptionalDouble.of(Double.parseDouble(m.group(1)) / 100);
+        }
+        m = RATIO.matcher(error);
+        return m.matches() ? OptionalDouble.of(Double.parseDouble(m.group(1)) - 1) : OptionalDouble.empty();
     }
 
     /** A published range: every emulated value (from {@code min} to {@code max}) must lie inside it. */

@@ -242,6 +242,40 @@ class ChipFileTest {
         assertEquals(directory + ": is a directory, expected a regular file", e.getMessage());
     }
 
+    /** The in-memory setter of rdu reproduce --cross-check: value and unit replaced, then checked like a file. */
+    @Test
+    void withValuesSetsValueAndUnitAndKeepsTheRest() {
+        Chip shipped = ChipFile.load("sn40l");
+        Chip set = ChipFile.withValues("sn40l", List.of(new ChipFile.Setting("p2p_latency",
+                new java.math.BigDecimal("2500"), "ns"), new ChipFile.Setting("kernel_sync",
+                new java.math.BigDecimal("0.02"), "ms")));
+        assertEquals(2500, set.p2pLatencyNs(), 1e-9);
+        assertEquals(20_000, set.kernelSyncNs(), 1e-9);
+        assertEquals(shipped.softwareLaunchNs(), set.softwareLaunchNs(), "the other parameters as written");
+        assertEquals(shipped.hbmBandwidth(), set.hbmBandwidth());
+        assertEquals(shipped, ChipFile.withValues("sn40l", List.of()), "no setting: the file as written");
+    }
+
+    @Test
+    void withValuesRejectsWhatAFileWouldBeRejectedFor() {
+        assertSetRejected("p2p_latency", "2", "s", "chip sn40l.json (shipped) with p2p_latency = 2 s: parameter"
+                + " \"p2p_latency\": expected a time from 0 to 1 s, found 2 s");
+        assertSetRejected("kernel_sync", "-1", "us", "parameter \"kernel_sync\": expected a time from 0 to 1 s,"
+                + " found -1 us");
+        assertSetRejected("kernel_sync", "3", "GB", "parameter \"kernel_sync\": expected a unit of time");
+        assertSetRejected("pcus", "10.5", "count", "parameter \"pcus\": expected a whole number of units");
+        assertSetRejected("p2p_latenzy", "3", "us", "no parameter \"p2p_latenzy\" with a numeric value to set");
+        var e = assertThrows(IllegalArgumentException.class,
+                () -> new ChipFile.Setting("p2p_latency", null, "us"));
+        assertTrue(e.getMessage().contains("a setting needs a parameter, a value and a unit"), e.getMessage());
+    }
+
+    private static void assertSetRejected(String parameter, String value, String unit, String message) {
+        var e = assertThrows(ChipException.class, () -> ChipFile.withValues("sn40l",
+                List.of(new ChipFile.Setting(parameter, new java.math.BigDecimal(value), unit))));
+        assertTrue(e.getMessage().contains(message), e.getMessage());
+    }
+
     private Path write(String text) throws IOException {
         Path file = Files.createTempFile(dir, "chip", ".json");
         Files.writeString(file, text);

@@ -215,7 +215,7 @@ class ReproductionTest {
             assertTrue(!r.emulated().contains("NaN") && !r.emulated().contains("Infinity"), r.emulated());
         }
         Path report = ReportWriter.write(dir, result, List.of(SN40L, GPU), "the shipped chips",
-                Reproduction.DEFAULT_TOKENS, List.of());
+                Reproduction.DEFAULT_TOKENS, ReportWriter.Sweeps.none());
         String md = Files.readString(report);
         for (Row r : result.rows()) {
             assertTrue(md.contains("\n| " + r.id() + " | "), "row " + r.id() + " in the results table");
@@ -248,7 +248,7 @@ class ReproductionTest {
         assertEquals(expected, result.roofline().stream().map(l -> l.model() + " batch " + l.batch()).toList());
 
         String md = ReportWriter.markdown(result, List.of(SN40L, GPU), "the shipped chips",
-                Reproduction.DEFAULT_TOKENS, List.of());
+                Reproduction.DEFAULT_TOKENS, ReportWriter.Sweeps.none());
         var runs = new Runs();
         int absent = 0;
         for (Reproduction.Roofline line : result.roofline()) {

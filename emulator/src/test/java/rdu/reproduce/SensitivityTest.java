@@ -113,7 +113,8 @@ class SensitivityTest {
     @Test
     void theReportSaysWhichGuessMovesWhichRow() {
         var result = new Reproduction.Result(baseline, List.of(), List.of(), List.of());
-        String all = ReportWriter.markdown(result, List.of(), "the shipped chips", TOKENS, variations);
+        String all = ReportWriter.markdown(result, List.of(), "the shipped chips", TOKENS,
+                ReportWriter.Sweeps.none().withSensitivity(variations));
         String md = all.substring(all.indexOf("## Sensitivity"), all.indexOf("## Acceptance profiles"));
         String line = md.lines().filter(l -> l.startsWith("| 12a |")).findFirst().orElseThrow();
         assertTrue(line.contains("DGX H100 kernel_sync"), line);
