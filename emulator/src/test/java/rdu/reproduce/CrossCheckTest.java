@@ -24,8 +24,8 @@ import rdu.reproduce.CrossCheck.Fit;
 import rdu.reproduce.CrossCheck.Target;
 
 /**
- * The cross-check on a one-parameter plan at 2 decode steps per run: SN40L p2p_latency fitted to row 1 from a chip
- * file whose value is far off, and the plan's checks.
+ * The cross-check on a one-parameter plan at 2 decode steps per run: SN40L hbm_efficiency fitted to row 1 from a
+ * chip file whose value is far off, and the plan's checks.
  */
 class CrossCheckTest {
 
@@ -35,10 +35,10 @@ class CrossCheckTest {
     /** How close the fit must bring row 1: its figure prints whole tokens/s, 0.1% of it. */
     static final double FIT_TOLERANCE = 0.005;
 
-    static final Target ROW_1_TARGET = new Target("1", ROW_1, Figure.FIRST, Direction.DOWN);
-    static final Fit P2P = new Fit(Chip.Execution.DATAFLOW, "p2p_latency", new Bracket(0.1, 20, "us"), ROW_1_TARGET,
-            ROW_1_TARGET);
-    /** Row 1 fitted, row 14a (a count p2p_latency does not move) predicted in half B's run or run with A's rows. */
+    static final Target ROW_1_TARGET = new Target("1", ROW_1, Figure.FIRST, Direction.UP);
+    static final Fit MEMORY = new Fit(Chip.Execution.DATAFLOW, "hbm_efficiency", new Bracket(0.3, 1, "fraction"),
+            ROW_1_TARGET, ROW_1_TARGET);
+    /** Row 1 fitted, row 14a (a count hbm_efficiency does not move) predicted in half B's run or run with A's rows. */
     static final List<String> ROWS = List.of("1", "14a");
 
     @TempDir
@@ -50,10 +50,10 @@ class CrossCheckTest {
     static void fitFromAMisSetFile() throws Exception {
         String shipped = new String(ChipFile.class.getResourceAsStream("sn40l.json").readAllBytes(),
                 StandardCharsets.UTF_8);
-        String slowLinks = shipped.replaceFirst("(\"p2p_latency\":\\s*\\{ \"value\": )[0-9.]+", "$1" + "15");
-        assertFalse(shipped.equals(slowLinks), "the copy changes p2p_latency");
-        misSet = Files.writeString(dir.resolve("sn40l-slow-links.json"), slowLinks).toString();
-        halves = CrossCheck.run(misSet, "dgx-h100", TOKENS, List.of(P2P), ROWS);
+        String slowMemory = shipped.replaceFirst("(\"hbm_efficiency\":\\s*\\{ \"value\": )[0-9.]+", "$1" + "0.5");
+        assertFalse(shipped.equals(slowMemory), "the copy changes hbm_efficiency");
+        misSet = Files.writeString(dir.resolve("sn40l-slow-memory.json"), slowMemory).toString();
+        halves = CrossCheck.run(misSet, "dgx-h100", TOKENS, List.of(MEMORY), ROWS);
     }
 
     static Row row1(String chipFile) {
@@ -72,7 +72,7 @@ class CrossCheckTest {
             assertTrue(fitted.verdict().met(), fitted.verdict().error());
             assertEquals(List.of("1"), h.fittedOn());
             assertEquals("", h.fitted().getFirst().edge(), "the target lies inside the bracket");
-            assertEquals(15, h.fitted().getFirst().shipped().value(), "the value the file started from");
+            assertEquals(0.5, h.fitted().getFirst().shipped().value(), "the value the file started from");
         }
         assertEquals(halves.get(0).fitted().getFirst().value(), halves.get(1).fitted().getFirst().value(),
                 "the same row in both halves gives the same value");
@@ -82,7 +82,7 @@ class CrossCheckTest {
     @Test
     void theFittedValueAloneReproducesTheFit() throws Exception {
         CrossCheck.Fitted f = halves.getFirst().fitted().getFirst();
-        String text = Files.readString(Path.of(misSet)).replaceFirst("(\"p2p_latency\":\\s*\\{ \"value\": )15",
+        String text = Files.readString(Path.of(misSet)).replaceFirst("(\"hbm_efficiency\":\\s*\\{ \"value\": )0.5",
                 "$1" + f.value().toPlainString());
         Path file = Files.writeString(dir.resolve("sn40l-fitted.json"), text);
         assertEquals(halves.getFirst().row("1").emulated(), row1(file.toString()).emulated());
@@ -135,7 +135,7 @@ class CrossCheckTest {
 
     @Test
     void theRemainingRowsAlternateBetweenTheHalves() {
-        CrossCheck.Split split = CrossCheck.split(List.of(P2P), List.of("1", "2", "3", "4", "5"));
+        CrossCheck.Split split = CrossCheck.split(List.of(MEMORY), List.of("1", "2", "3", "4", "5"));
         assertEquals(List.of("1", "3", "5"), split.a(), "row 1 fitted, then 3 and 5");
         assertEquals(List.of("2", "4"), split.b(), "the smaller half takes the first remaining row");
     }
@@ -159,10 +159,10 @@ class CrossCheckTest {
         Target row15 = new Target("15", 1.6, Figure.FIRST, Direction.UP);
         Bracket bracket = new Bracket(1, 60, "us");
         var sync = new Fit(Chip.Execution.DATAFLOW, "kernel_sync", bracket, row15, ROW_1_TARGET);
-        rejected(() -> CrossCheck.split(List.of(P2P), List.of("2", "3")), "fits it to row 1, not one of the rows");
-        rejected(() -> CrossCheck.split(List.of(P2P, P2P), Reproduction.ROW_IDS), "p2p_latency is fitted twice");
-        rejected(() -> CrossCheck.split(List.of(P2P, sync), Reproduction.ROW_IDS),
-                "row 1 is the target of both dataflow chip kernel_sync and dataflow chip p2p_latency in half B");
+        rejected(() -> CrossCheck.split(List.of(MEMORY), List.of("2", "3")), "fits it to row 1, not one of the rows");
+        rejected(() -> CrossCheck.split(List.of(MEMORY, MEMORY), Reproduction.ROW_IDS), "hbm_efficiency is fitted twice");
+        rejected(() -> CrossCheck.split(List.of(MEMORY, sync), Reproduction.ROW_IDS),
+                "row 1 is the target of both dataflow chip kernel_sync and dataflow chip hbm_efficiency in half B");
         var p2p = new Fit(Chip.Execution.DATAFLOW, "p2p_latency", bracket, row2, row15);
         rejected(() -> CrossCheck.split(List.of(p2p, sync), Reproduction.ROW_IDS),
                 "row 15 is fitted in half B (dataflow chip p2p_latency) and in half A (dataflow chip kernel_sync)");
@@ -208,10 +208,11 @@ class CrossCheckTest {
                 ReportWriter.Sweeps.none().withCrossCheck(halves));
         String section = md.substring(md.indexOf("## Cross-check"), md.indexOf("## Acceptance profiles"));
         String fitted = halves.getFirst().fitted().getFirst().text();
-        assertTrue(section.contains("| SN40L | p2p_latency | 15 us | " + fitted + "; row 1: "), section);
+        assertTrue(section.contains("| SN40L | hbm_efficiency | 0.5 fraction | " + fitted + "; row 1: "), section);
         assertTrue(section.contains("- half A (1 rows): 1\n- half B (1 rows): 14a\n"), section);
         assertTrue(section.lines().anyMatch(l -> l.startsWith("| 1 | A, fitted in both | 1042 tok/s | "
-                + shipped.getFirst().verdict().error() + ", fitted | ") && l.endsWith("*fitted* |")), section);
+                + shipped.getFirst().verdict().error() + ", " + shipped.getFirst().status() + " | ")
+                && l.endsWith("*fitted* |")), section);
         assertTrue(section.contains("- **fit on half A**, predicting half B: 1 of 1 predictions met"), section);
         assertTrue(section.contains("Rows whose verdict differs between the two fits: none."), section);
 
