@@ -459,12 +459,12 @@ public final class TimingEngine {
         Map<String, Object> args = slices == null ? Map.of() : Map.of("token", step, "kernel", call.name(),
                 "layer", node.layer(), "op", node.op().getClass().getSimpleName());
         int count = tiles(cost.weightBytes());
+        long piece = weightPieceBytes(node, cost);
         Tile[] tiles = new Tile[count];
         for (int tile = 0; tile < count; tile++) {
             int buffer = buffers.take();
-            tiles[tile] = new Tile(buffer, streamTile(operator.weightTier(), cost.weightBytes(),
-                    weightPieceBytes(node, cost), count, tile, buffers.freeAtNs(buffer), operator.name(), args, bytes,
-                    slices));
+            tiles[tile] = new Tile(buffer, streamTile(operator.weightTier(), cost.weightBytes(), piece, count, tile,
+                    buffers.freeAtNs(buffer), operator.name(), args, bytes, slices));
         }
         return tiles;
     }
