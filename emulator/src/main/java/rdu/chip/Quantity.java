@@ -4,7 +4,8 @@ import java.util.Map;
 
 /**
  * The units a chip description may use, grouped by what they measure, with their factor to the base unit
- * (bytes, bytes per second, hertz, seconds, plain count, fraction). Decimal prefixes mean powers of ten, binary ones powers of two.
+ * (bytes, bytes per second, hertz, seconds, plain count, fraction). Decimal prefixes mean powers of ten, binary
+ * ones powers of two.
  */
 public enum Quantity {
     COUNT("count", Map.of("count", 1.0)),

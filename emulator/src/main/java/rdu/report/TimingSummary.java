@@ -187,7 +187,8 @@ public final class TimingSummary {
                                 prefillTokensPerSecond()), endToEndMs())
                 + speculationLine()
                 + String.format(Locale.ROOT, "HBM: %s achieved = %.1f%% of %s (%.1f%% while kernels execute);"
-                        + " Eq. 3 roofline %.1f tokens/s -> %.1f%% of roofline%n", bandwidth(achievedHbmBytesPerSecond()),
+                        + " Eq. 3 roofline %.1f tokens/s -> %.1f%% of roofline%n",
+                        bandwidth(achievedHbmBytesPerSecond()),
                         100 * hbmUtilisation(), bandwidth(hbmBytesPerSecond), 100 * kernelHbmUtilisation(),
                         rooflineTokensPerSecond(), 100 * rooflineFraction())
                 + String.format(Locale.ROOT, "kernel calls per token: %s%n", callsText)

@@ -515,7 +515,8 @@ public final class Reproduction {
                         + " projection and the closing all-reduce) and its fill (nothing computes before the first"
                         + " weight tiles arrive) take microseconds, each row's pipeline and on-chip network hand-offs"
                         + " nanoseconds, against a layer that streams for %.0f us at this batch; ~2x would need each"
-                        + " of the 80 boundaries to cost about as much as that. The engine has no per-layer cost of that"
+                        + " of the 80 boundaries to cost about as much as that. The engine has no per-layer cost of"
+                        + " that"
                         + " size that KernelLooping removes and that grows with the batch.",
                         loopingSpeedup("qwen2.5-72b", 16, 1, CONTEXT_8K),
                         1e6 * 16 / sn("qwen2.5-72b", 16, LOOPED.withBatch(16), CONTEXT_8K).tokensPerSecond() / 80));
@@ -913,7 +914,8 @@ public final class Reproduction {
                 Verdict.range(0.45, 0.78, fractions.min, fractions.max), false,
                 "MoE models stream only the experts a step touches (uniform routing, the default of"
                         + " --expert-routing), each expert its own transfer (on 16 sockets a slice of a few MB), so"
-                        + " their roofline counts those bytes and their small transfers pay more per byte. All values: " + fractions.text(Reproduction::pct) + ".");
+                        + " their roofline counts those bytes and their small transfers pay more per byte. All values: "
+                        + fractions.text(Reproduction::pct) + ".");
     }
 
     /** Row 24: the draft passes' share of a GPU speculative step, from the steps' DRAFT-phase pass times. */

@@ -50,7 +50,8 @@ import rdu.schedule.Schedule;
  *     ready, in (C / R) / tiles, where C is the operator's compute in the pass: C = FLOPs/2 / (PCUs x lanes x
  *     min(r, stages) x clock) + element-wise ops / (PCUs x lanes x stages x clock) + transcendental ops / (PCUs x
  *     lanes x clock). r is the token rows that share each weight (B x n; attention: the n positions of one sample,
- *     whose cache is its own): a PCU's stages multiply a weight by that many rows at once, so a matrix-vector
+ *     whose cache is its own; a Mixture-of-Experts layer counts every row too, though each expert sees only the
+ *     rows routed to it): a PCU's stages multiply a weight by that many rows at once, so a matrix-vector
  *     product at batch 1 uses one stage in {@code pcu_stages} and a batch or a prefill fills the array. When the
  *     buffers hold the whole weight, each row runs through all tiles before the next row, and the weights stream
  *     when their buffers free, ahead of the compute; otherwise each tile serves every row before its buffer takes
@@ -256,16 +257,16 @@ public final class TimingEngine {
             t = socket.agcu.use(t, chip.argumentLoadNs(), label(slices, "argument load", call.name()), args, slices);
             if (unfused && previousOutput > 0) {
                 // unfused: this kernel's input comes back from HBM, where the previous kernel left it
-                t = transfer(Tier.HBM, previousOutput, previousOutput, t, label(slices, "read input of", call.name()), args,
-                        bytes, slices);
+                t = transfer(Tier.HBM, previousOutput, previousOutput, t, label(slices, "read input of", call.name()),
+                        args, bytes, slices);
             }
             double executeStart = t;
             t = execute(call, step, pass, timeMultiplexed, t, bytes, slices);
             executeNs += t - executeStart;
             if (unfused) {
                 previousOutput = cost(call.iterations().getFirst().getLast(), pass).activationBytes();
-                t = transfer(Tier.HBM, previousOutput, previousOutput, t, label(slices, "write output of", call.name()), args,
-                        bytes, slices);
+                t = transfer(Tier.HBM, previousOutput, previousOutput, t,
+                        label(slices, "write output of", call.name()), args, bytes, slices);
             }
             t = socket.agcu.use(t, chip.kernelSyncNs(), label(slices, "sync", call.name()), args, slices);
         }

@@ -66,7 +66,8 @@ class MoeSimulationTest {
     void skewedRoutingStreamsTheExpertsItsRoutingTouches() {
         var zipf = ExpertRouting.parse("zipf:1.2");
         long bytes = hbmBytesOfOneStep(Simulation.of("mixtral-8x7b", SN40L, 8,
-                ScheduleOptions.defaults().withBatch(16).withExpertRouting(zipf), DType.BF16, CONTEXT, 1, false, false));
+                ScheduleOptions.defaults().withBatch(16).withExpertRouting(zipf), DType.BF16, CONTEXT, 1, false,
+                false));
         assertEquals(mixtralByHand(16, zipf), bytes, 0.01 * bytes);
         long uniform = hbmBytesOfOneStep(simulation("mixtral-8x7b", 8, 16, DType.BF16, false));
         assertTrue(bytes < uniform, "popular experts shared: " + bytes + " vs " + uniform);

@@ -160,7 +160,8 @@ class CrossCheckTest {
         Bracket bracket = new Bracket(1, 60, "us");
         var sync = new Fit(Chip.Execution.DATAFLOW, "kernel_sync", bracket, row15, ROW_1_TARGET);
         rejected(() -> CrossCheck.split(List.of(MEMORY), List.of("2", "3")), "fits it to row 1, not one of the rows");
-        rejected(() -> CrossCheck.split(List.of(MEMORY, MEMORY), Reproduction.ROW_IDS), "hbm_efficiency is fitted twice");
+        rejected(() -> CrossCheck.split(List.of(MEMORY, MEMORY), Reproduction.ROW_IDS),
+                "hbm_efficiency is fitted twice");
         rejected(() -> CrossCheck.split(List.of(MEMORY, sync), Reproduction.ROW_IDS),
                 "row 1 is the target of both dataflow chip kernel_sync and dataflow chip hbm_efficiency in half B");
         var p2p = new Fit(Chip.Execution.DATAFLOW, "p2p_latency", bracket, row2, row15);

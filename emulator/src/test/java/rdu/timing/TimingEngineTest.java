@@ -45,25 +45,26 @@ class TimingEngineTest {
     static Chip idealized(double clockHz, int lanes, double hbmBandwidth) {
         Chip c = SN40L;
         return new Chip(c.name(), c.execution(), c.pcus(), c.pmus(), c.pmuBytes(), c.hbmBytes(), hbmBandwidth, c.ddrBytes(),
-                c.ddrBandwidth(), clockHz, lanes, c.pcuStages(), 0, 0, 0, 0, 0, 0, 0, c.p2pBandwidth(), 0, 1, 1, 0, 0, 0,
-                Map.of());
+                c.ddrBandwidth(), clockHz, lanes, c.pcuStages(), 0, 0, 0, 0, 0, 0, 0, c.p2pBandwidth(), 0, 1, 1, 0, 0,
+                0, Map.of());
     }
 
     /** {@code chip} with the given memory and on-chip network losses. */
     static Chip withLosses(Chip c, double hbmEfficiency, double memoryRequestNs, double nocHopNs, int nocHops) {
-        return new Chip(c.name(), c.execution(), c.pcus(), c.pmus(), c.pmuBytes(), c.hbmBytes(), c.hbmBandwidth(),
-                c.ddrBytes(), c.ddrBandwidth(), c.clockHz(), c.pcuLanes(), c.pcuStages(), c.programLoadNs(),
-                c.argumentLoadNs(), c.softwareLaunchNs(), c.hardwareLaunchNs(), c.kernelSyncNs(), c.hostStepNs(),
-                c.agcuStepNs(), c.p2pBandwidth(), c.p2pLatencyNs(), hbmEfficiency, c.ddrEfficiency(), memoryRequestNs,
-                nocHopNs, nocHops, Map.of());
+        return copy(c, c.p2pLatencyNs(), hbmEfficiency, memoryRequestNs, nocHopNs, nocHops);
     }
 
     static Chip withP2pLatency(Chip c, double p2pLatencyNs) {
+        return copy(c, p2pLatencyNs, c.hbmEfficiency(), c.memoryRequestNs(), c.nocHopNs(), c.nocHops());
+    }
+
+    private static Chip copy(Chip c, double p2pLatencyNs, double hbmEfficiency, double memoryRequestNs,
+                             double nocHopNs, int nocHops) {
         return new Chip(c.name(), c.execution(), c.pcus(), c.pmus(), c.pmuBytes(), c.hbmBytes(), c.hbmBandwidth(),
                 c.ddrBytes(), c.ddrBandwidth(), c.clockHz(), c.pcuLanes(), c.pcuStages(), c.programLoadNs(),
                 c.argumentLoadNs(), c.softwareLaunchNs(), c.hardwareLaunchNs(), c.kernelSyncNs(), c.hostStepNs(),
-                c.agcuStepNs(), c.p2pBandwidth(), p2pLatencyNs, c.hbmEfficiency(), c.ddrEfficiency(),
-                c.memoryRequestNs(), c.nocHopNs(), c.nocHops(), Map.of());
+                c.agcuStepNs(), c.p2pBandwidth(), p2pLatencyNs, hbmEfficiency, c.ddrEfficiency(), memoryRequestNs,
+                nocHopNs, nocHops, Map.of());
     }
 
     /** The classifier's kernel call of an unfused schedule: one operator streaming 8 PMU-sized tiles. */

@@ -226,8 +226,8 @@ class ChromeTraceTest {
     void aTokenArgumentAlreadyGivenIsKept() throws IOException {
         Path file = dir.resolve("token.json");
         try (var trace = new ChromeTrace(file, "SN40L", 1, TraceSteps.DEFAULT)) {
-            trace.step(new StepTiming(5, decode(5), 0, 10, 0, 0, 1, 0, List.of(slice(PCU0, "k", 0, 10, "token", 7))), 1, 1,
-                    "x");
+            trace.step(new StepTiming(5, decode(5), 0, 10, 0, 0, 1, 0, List.of(slice(PCU0, "k", 0, 10, "token", 7))),
+                    1, 1, "x");
         }
         JsonNode x = events(JsonMapper.builder().build().readTree(file.toFile()), "X").stream()
                 .filter(e -> e.get("name").asText().equals("k")).findFirst().orElseThrow();
