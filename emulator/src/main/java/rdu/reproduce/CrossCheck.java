@@ -129,7 +129,10 @@ public final class CrossCheck {
 
     /** Bisection steps per fit: the bracket narrowed 4096-fold, finer than the rows print their figures. */
     static final int STEPS = 12;
-    /** The whole plan is fitted in turn this often, as a later fit moves an earlier one's row (kernel_sync row 1). */
+    /**
+     * The whole plan is fitted in turn this often, as one fit moves another's row (hbm_efficiency row 15, kernel_sync
+     * row 1).
+     */
     static final int ROUNDS = 2;
 
     /**
