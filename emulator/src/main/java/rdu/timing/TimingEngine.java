@@ -93,6 +93,8 @@ public final class TimingEngine {
     private final ModelConfig config;
     private final int batch;
     private final Map<Node, Operator> operators = new IdentityHashMap<>();
+    /** Per call, its operators by iteration and slot: what a pass walks, without a lookup per node. */
+    private final Map<KernelCall, Operator[][]> callOperators = new IdentityHashMap<>();
     private final Map<KernelCall, Program> programs = new IdentityHashMap<>();
     /**
      * Per call, its time-multiplexed program, which a pass over several positions may run instead (see
@@ -151,7 +153,10 @@ public final class TimingEngine {
             List<Node> body = call.iterations().getFirst();
             List<Cost> costs = body.stream().map(n -> CostModel.of(n.op(), config, batch, allocationPosition)).toList();
             KernelAllocation allocation = Allocator.allocate(call, costs, chip);
-            for (List<Node> iteration : call.iterations()) {
+            var byIteration = new Operator[call.iterations().size()][];
+            for (int i = 0; i < byIteration.length; i++) {
+                List<Node> iteration = call.iterations().get(i);
+                byIteration[i] = new Operator[iteration.size()];
                 for (int slot = 0; slot < iteration.size(); slot++) {
                     Node node = iteration.get(slot);
                     if (node.op() instanceof Op.Attention || node.op() instanceof Op.KvWrite) {
@@ -166,9 +171,11 @@ public final class TimingEngine {
                         pcuGroups.add(timeline);
                         return timeline;
                     });
-                    operators.put(node, operator(node, allocation.operators().get(slot), pcu, name));
+                    byIteration[i][slot] = operator(node, allocation.operators().get(slot), pcu, name);
+                    operators.put(node, byIteration[i][slot]);
                 }
             }
+            callOperators.put(call, byIteration);
             String kernels = call.part() + " " + body.stream().map(n -> n.op().getClass().getSimpleName()).toList();
             programs.put(call, new Program(this, kernels, false));
             multiplexedPrograms.put(call, new Program(this, kernels, true));
@@ -289,7 +296,10 @@ public final class TimingEngine {
         var kvBuffers = new TileBuffers[slots];
         var prefetched = new Tile[slots][];
         var costs = new Cost[slots];
-        for (List<Node> iteration : call.iterations()) {
+        Operator[][] byIteration = callOperators.get(call);
+        for (int i = 0; i < byIteration.length; i++) {
+            List<Node> iteration = call.iterations().get(i);
+            Operator[] ops = byIteration[i];
             if (!schedule.options().batchStreaming()) {
                 Arrays.fill(inputReady, latest(inputReady));
             }
@@ -300,8 +310,8 @@ public final class TimingEngine {
                 if (isCollective(node)) {
                     continue;
                 }
-                Operator operator = operators.get(node);
-                costs[slot] = cost(node, pass);
+                Operator operator = ops[slot];
+                costs[slot] = cost(operator, node, pass);
                 if (weightBuffers[slot] == null) {
                     weightBuffers[slot] = new TileBuffers(operator.weightBufferTiles(), start);
                     kvBuffers[slot] = new TileBuffers(BUFFER_TILES, start);
@@ -315,10 +325,10 @@ public final class TimingEngine {
             for (int slot = 0; slot < slots; slot++) {
                 Node node = iteration.get(slot);
                 if (isCollective(node)) {
-                    runCollective(call, node, pass, step, inputReady, slices);
+                    runCollective(call, node, ops[slot], pass, step, inputReady, slices);
                 } else {
-                    runOperator(call, node, costs[slot], pass, waves, timeMultiplexed, step, weightBuffers[slot],
-                            kvBuffers[slot], prefetched[slot], inputReady, bytes, slices);
+                    runOperator(call, node, ops[slot], costs[slot], pass, waves, timeMultiplexed, step,
+                            weightBuffers[slot], kvBuffers[slot], prefetched[slot], inputReady, bytes, slices);
                 }
             }
         }
@@ -349,10 +359,9 @@ public final class TimingEngine {
      * (reduce-scatter, then all-gather, one hop each on the direct socket-to-socket links) or one for an all-gather;
      * then the adds.
      */
-    private void runCollective(KernelCall call, Node node, Pass pass, int step, double[] inputReady,
-                               List<Slice> slices) {
-        Operator operator = operators.get(node);
-        Cost cost = cost(node, pass);
+    private void runCollective(KernelCall call, Node node, Operator operator, Pass pass, int step,
+                               double[] inputReady, List<Slice> slices) {
+        Cost cost = cost(operator, node, pass);
         int rows = inputReady.length;
         String kind = node.op().getClass().getSimpleName();
         Map<String, Object> args = slices == null ? Map.of() : Map.of("token", step, "kernel", call.name(),
@@ -383,10 +392,9 @@ public final class TimingEngine {
      * need not move in lockstep; otherwise each tile serves every row before its buffer takes the next tile. Then
      * each sample streams its own KV-cache tiles, if the operator reads any, once for all of its waves.
      */
-    private void runOperator(KernelCall call, Node node, Cost cost, Pass pass, int waves, boolean timeMultiplexed,
-                             int step, TileBuffers weightBuffers, TileBuffers kvBuffers, Tile[] prefetched,
-                             double[] inputReady, long[] bytes, List<Slice> slices) {
-        Operator operator = operators.get(node);
+    private void runOperator(KernelCall call, Node node, Operator operator, Cost cost, Pass pass, int waves,
+                             boolean timeMultiplexed, int step, TileBuffers weightBuffers, TileBuffers kvBuffers,
+                             Tile[] prefetched, double[] inputReady, long[] bytes, List<Slice> slices) {
         // time-multiplexed: each operator in turn on all of the call's PCUs
         int pcus = timeMultiplexed ? callPcus.get(call) : operator.allocation().pcus();
         Timeline pcu = timeMultiplexed ? wholeCall.get(call) : operator.pcu();
@@ -543,7 +551,11 @@ public final class TimingEngine {
 
     /** The node's cost in {@code pass}: worked out once for a decode step, but attention's grows with the position. */
     private Cost cost(Node node, Pass pass) {
-        return pass.positions() == 1 && !(node.op() instanceof Op.Attention) ? operators.get(node).cost()
+        return cost(operators.get(node), node, pass);
+    }
+
+    private Cost cost(Operator operator, Node node, Pass pass) {
+        return pass.positions() == 1 && !(node.op() instanceof Op.Attention) ? operator.cost()
                 : CostModel.of(node.op(), config, batch, pass.position(), pass.positions());
     }
 
