@@ -20,17 +20,6 @@ import rdu.tensor.DType;
                         + " and renamed only when complete: a failed conversion leaves nothing at OUT."})
 final class ConvertCommand implements Runnable {
 
-    /** The output dtypes, as --dtype spells them. */
-    enum OutputType {
-        BF16(DType.BF16), F16(DType.F16), F32(DType.F32);
-
-        final DType dtype;
-
-        OutputType(DType dtype) {
-            this.dtype = dtype;
-        }
-    }
-
     @Option(names = "--model", required = true, paramLabel = "PATH",
             description = "Checkpoint to convert (as for rdu generate).")
     Path model;
@@ -38,9 +27,9 @@ final class ConvertCommand implements Runnable {
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Model directory to write.")
     Path out;
 
-    @Option(names = "--dtype", defaultValue = "BF16", description = "Weight dtype to write: ${COMPLETION-CANDIDATES}"
+    @Option(names = "--dtype", defaultValue = "BF16", description = "Weight dtype to write: BF16, F16 or F32"
             + " (default: ${DEFAULT-VALUE}).")
-    OutputType dtype;
+    DType dtype;
 
     @Option(names = "--force", description = "Replace OUT if it exists (only an empty or checkpoint directory).")
     boolean force;
@@ -53,7 +42,7 @@ final class ConvertCommand implements Runnable {
         System.err.printf("converting %s to %s in %s...%n", model, dtype, out);
         Converter.Result result;
         try (Progress progress = Progress.onStderr("converting")) {
-            result = Converter.convert(new Converter.Request(model, out, dtype.dtype, force), progress::update);
+            result = Converter.convert(new Converter.Request(model, out, dtype, force), progress::update);
         }
         System.err.printf(Locale.ROOT, "wrote %s: %d tensors, %,d bytes of %s weights (from %s)%n", out,
                 result.tensors(), result.weightBytes(), dtype, result.sourceFormat());
