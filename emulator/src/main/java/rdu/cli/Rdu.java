@@ -12,6 +12,7 @@ import java.util.Locale;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import rdu.chip.ChipException;
+import rdu.convert.ConversionException;
 import rdu.runtime.GenerationException;
 import rdu.memory.CapacityException;
 import rdu.pcu.AllocationException;
@@ -21,7 +22,8 @@ import rdu.model.CheckpointFiles;
 /** The {@code rdu} command: entry point of the emulator. */
 @Command(name = "rdu", mixinStandardHelpOptions = true, version = "rdu-emu 0.1.0",
         description = "Runs real LLM weights on an emulated SambaNova SN40L RDU.",
-        subcommands = {GenerateCommand.class, SimulateCommand.class, BenchCommand.class, GoldenCommand.class, ReproduceCommand.class,
+        subcommands = {GenerateCommand.class, SimulateCommand.class, BenchCommand.class, ConvertCommand.class,
+                GoldenCommand.class, ReproduceCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Rdu {
 
@@ -89,7 +91,7 @@ public final class Rdu {
         Throwable failure = e instanceof CommandLine.ExecutionException && e.getCause() instanceof Error error
                 ? error : e;
         boolean userError = e instanceof CheckpointException || e instanceof ChipException
-                || e instanceof CapacityException || e instanceof GenerationException
+                || e instanceof CapacityException || e instanceof ConversionException || e instanceof GenerationException
                 || e instanceof UsageException || e instanceof AllocationException || e instanceof java.io.UncheckedIOException;
         if (e instanceof java.io.UncheckedIOException io) { // its message says what was being done; the cause says why
             err.println("rdu: error: " + io.getMessage() + ": " + CheckpointFiles.reason(io.getCause()));

@@ -150,6 +150,16 @@ public final class Llama2cTokenizer implements Tokenizer {
         return Arrays.copyOf(tokens, n);
     }
 
+    /** The stored bytes of token {@code id} (BOS and EOS are stored as "\n<s>\n" and "\n</s>\n"). */
+    byte[] rawPiece(int id) {
+        return pieces[id].clone();
+    }
+
+    /** The merge score of token {@code id}: a higher one merges first. */
+    float score(int id) {
+        return scores[id];
+    }
+
     @Override
     public byte[] decode(int[] context, int[] ids) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();

@@ -28,7 +28,7 @@ class Llama2cTokenizerTest {
     Path dir;
 
     /** unk, BOS, EOS, the 256 byte pieces, then {@code extra} pieces with their scores: ids 259, 260, ... */
-    private Path tokenizerFile(Map<String, Float> extra) throws IOException {
+    static Path tokenizerFile(Path dir, Map<String, Float> extra) throws IOException {
         List<byte[]> pieces = new ArrayList<>(List.of(bytes("<unk>"), bytes("\n<s>\n"), bytes("\n</s>\n")));
         List<Float> scores = new ArrayList<>(List.of(0f, 0f, 0f));
         for (int b = 0; b < 256; b++) {
@@ -67,7 +67,7 @@ class Llama2cTokenizerTest {
         extra.put("ba", 2f);  // 263
         extra.put(" a", -5f); // 264
         extra.put("aa", 3f);  // 265
-        Llama2cTokenizer t = Llama2cTokenizer.read(tokenizerFile(extra), 259 + extra.size());
+        Llama2cTokenizer t = Llama2cTokenizer.read(tokenizerFile(dir, extra), 259 + extra.size());
         // [" ", a, b, a]: "ba" (2) beats "ab" (1) -> [" ", a, ba]; then " a" (-5) is the only merge left
         assertArrayEquals(new int[] {1, 264, 263}, t.encode("aba"));
         // [" ", a, a, a]: two "aa" (3) tie, the leftmost wins -> [" ", aa, a]; " aa" and "aaa" are not pieces
@@ -82,7 +82,7 @@ class Llama2cTokenizerTest {
         Map<String, Float> extra = new LinkedHashMap<>();
         extra.put(" a", 0f); // 259
         extra.put(" ", 0f);  // 260
-        Llama2cTokenizer t = Llama2cTokenizer.read(tokenizerFile(extra), 261);
+        Llama2cTokenizer t = Llama2cTokenizer.read(tokenizerFile(dir, extra), 261);
         assertArrayEquals(bytes("a a"), t.decode(new int[] {1}, new int[] {259, 259}));
         assertArrayEquals(bytes(" a"), t.decode(new int[] {259}, new int[] {259}));
         assertArrayEquals(bytes(" a"), t.decode(new int[0], new int[] {259}));
@@ -138,8 +138,8 @@ class Llama2cTokenizerTest {
 
     @Test
     void bytePiecesAndTheDummyPrefixAreRequired() throws IOException {
-        assertError(tokenizerFile(Map.of("a", 0f)), 260, "pieces: expected a \" \" piece (the dummy prefix encode() adds), found none");
-        byte[] file = Files.readAllBytes(tokenizerFile(Map.of(" ", 0f)));
+        assertError(tokenizerFile(dir, Map.of("a", 0f)), 260, "pieces: expected a \" \" piece (the dummy prefix encode() adds), found none");
+        byte[] file = Files.readAllBytes(tokenizerFile(dir, Map.of(" ", 0f)));
         String text = new String(file, StandardCharsets.ISO_8859_1).replace("<0x41>", "<0x4G>");
         assertError(write(text.getBytes(StandardCharsets.ISO_8859_1)), 260,
                 "token 68: expected the byte-fallback piece \"<0x41>\", found \"<0x4G>\"");
@@ -148,7 +148,7 @@ class Llama2cTokenizerTest {
     /** Found by Llama2cTokenizerFuzzTest: a line break in the piece found broke the message in two. */
     @Test
     void aWrongBytePieceIsQuotedInOneLine() throws IOException {
-        byte[] file = Files.readAllBytes(tokenizerFile(Map.of(" ", 0f)));
+        byte[] file = Files.readAllBytes(tokenizerFile(dir, Map.of(" ", 0f)));
         String text = new String(file, StandardCharsets.ISO_8859_1).replace("<0x41>", "\n0x41>");
         assertError(write(text.getBytes(StandardCharsets.ISO_8859_1)), 260,
                 "token 68: expected the byte-fallback piece \"<0x41>\", found \"\\n0x41>\"");
