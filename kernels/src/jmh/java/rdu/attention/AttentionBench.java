@@ -3,7 +3,6 @@ package rdu.attention;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 
-import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Level;
@@ -14,9 +13,11 @@ import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 
+import rdu.jmh.BytesRead;
+
 /**
  * One layer's attention for the token at the last of {@code positions} cached positions, with the 110M llama2.c
- * model's heads (12 x 64); the {@code gbps} counter is cached key and value bytes read per second.
+ * model's heads (12 x 64); the {@code bytes} counter is cached key and value bytes read per second.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.Throughput)
@@ -32,18 +33,6 @@ public class AttentionBench {
     private KvCache cache;
     private float[] q;
     private float[] out;
-
-    /** Key and value bytes per call, as a per-second rate. */
-    @AuxCounters(AuxCounters.Type.OPERATIONS)
-    @State(Scope.Thread)
-    public static class Bytes {
-        public long bytes;
-
-        @Setup(Level.Iteration)
-        public void clear() {
-            bytes = 0;
-        }
-    }
 
     @Setup(Level.Trial)
     public void setUp() {
@@ -67,7 +56,7 @@ public class AttentionBench {
     }
 
     @Benchmark
-    public float[] apply(Bytes counter) {
+    public float[] apply(BytesRead counter) {
         Attention.apply(out, q, cache, 0, positions - 1, HEADS, HEADS, HEAD_DIM);
         counter.bytes += 2L * positions * HEADS * HEAD_DIM * Float.BYTES;
         return out;

@@ -6,7 +6,6 @@ import java.lang.foreign.ValueLayout;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 
-import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Level;
@@ -18,13 +17,14 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 
+import rdu.jmh.BytesRead;
 import rdu.tensor.DType;
 import rdu.tensor.Tensor;
 
 /**
  * One decode matrix-vector product at the 110M llama2.c model's shapes, on the host pool as decode runs it. The
  * weights live in off-heap memory larger than the caches (several copies in turn), so each call streams from DRAM
- * like decode does; the {@code gbps} counter is weight bytes read per second.
+ * like decode does; the {@code bytes} counter is weight bytes read per second.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.Throughput)
@@ -46,18 +46,6 @@ public class MatVecBench {
     private float[] out;
     private int next;
 
-    /** Weight bytes per call, as a per-second rate. */
-    @AuxCounters(AuxCounters.Type.OPERATIONS)
-    @State(Scope.Thread)
-    public static class Bytes {
-        public long bytes;
-
-        @Setup(Level.Iteration)
-        public void clear() {
-            bytes = 0;
-        }
-    }
-
     @Setup(Level.Trial)
     public void setUp() {
         String[] parts = shape.split("x");
@@ -71,7 +59,7 @@ public class MatVecBench {
         for (int c = 0; c < count; c++) {
             MemorySegment data = arena.allocate(bytes, 64);
             for (long i = 0; i < (long) rows * cols; i++) {
-                float value = (float) random.nextGaussian() * 0.02f;
+                float value = (random.nextFloat() - 0.5f) * 0.04f;
                 if (dtype == DType.F32) {
                     data.setAtIndex(ValueLayout.JAVA_FLOAT, i, value);
                 } else {
@@ -93,7 +81,7 @@ public class MatVecBench {
     }
 
     @Benchmark
-    public float[] apply(Bytes counter) {
+    public float[] apply(BytesRead counter) {
         Tensor w = copies[next];
         next = (next + 1) % copies.length;
         MatVec.apply(w, x, out);
