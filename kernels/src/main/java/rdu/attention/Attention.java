@@ -5,10 +5,14 @@ import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
 
 import rdu.activation.Softmax;
+import rdu.parallel.HostPool;
 import rdu.simd.Simd;
 
 /** Grouped-query attention of one token over the cached positions, as llama2.c run.c computes it. */
 public final class Attention {
+
+    /** Below this many cached values read per call, the heads run on the calling thread: the pool costs more. */
+    static final long PARALLEL_ELEMENTS = 1 << 16;
 
     private Attention() {
     }
@@ -37,18 +41,27 @@ public final class Attention {
         int kvDim = cache.kvDim();
         int group = heads / kvHeads;
         float scale = (float) Math.sqrt(headDim);
-        float[] att = new float[pos + 1];
-        for (int h = 0; h < heads; h++) {
-            int qo = h * headDim;
-            int kvo = (h / group) * headDim;
-            for (int t = 0; t <= pos; t++) {
-                att[t] = Simd.dot(q, qo, keys, t * kvDim + kvo, headDim) / scale;
+        HostPool.Body body = (first, end) -> {
+            float[] att = new float[pos + 1];
+            float[] lanes = Simd.lanes();
+            for (int h = first; h < end; h++) {
+                int qo = h * headDim;
+                int kvo = (h / group) * headDim;
+                for (int t = 0; t <= pos; t++) {
+                    att[t] = Simd.dot(q, qo, keys, t * kvDim + kvo, headDim, lanes) / scale;
+                }
+                Softmax.apply(att, 0, pos + 1);
+                Arrays.fill(out, qo, qo + headDim, 0.0f);
+                for (int t = 0; t <= pos; t++) {
+                    accumulate(out, qo, att[t], values, t * kvDim + kvo, headDim);
+                }
             }
-            Softmax.apply(att, 0, pos + 1);
-            Arrays.fill(out, qo, qo + headDim, 0.0f);
-            for (int t = 0; t <= pos; t++) {
-                accumulate(out, qo, att[t], values, t * kvDim + kvo, headDim);
-            }
+        };
+        // heads are independent: split between the cores once the cache is long enough to pay for the hand-off
+        if ((long) (pos + 1) * dim < PARALLEL_ELEMENTS) {
+            body.run(0, heads);
+        } else {
+            HostPool.parallelFor(heads, body);
         }
     }
 

@@ -116,6 +116,7 @@ public final class MatVec {
                                 float[][] out, int outOffset) {
         int cols = x[0].length;
         int bound = Simd.FLOAT.loopBound(cols);
+        float[] lanes = Simd.lanes();
         for (int r = 0; r < count; r += 4) {
             int i1 = Math.min(r + 1, count - 1);
             int i2 = Math.min(r + 2, count - 1);
@@ -138,10 +139,10 @@ public final class MatVec {
                     s3 = Simd.loadF32(w, 4 * (b3 + i)).fma(xv, s3);
                 }
                 float[] oj = out[j];
-                oj[outOffset + r] = finish(DType.F32, w, b0, xj, s0);
-                oj[outOffset + i1] = finish(DType.F32, w, b1, xj, s1);
-                oj[outOffset + i2] = finish(DType.F32, w, b2, xj, s2);
-                oj[outOffset + i3] = finish(DType.F32, w, b3, xj, s3);
+                oj[outOffset + r] = finish(DType.F32, w, b0, xj, s0, lanes);
+                oj[outOffset + i1] = finish(DType.F32, w, b1, xj, s1, lanes);
+                oj[outOffset + i2] = finish(DType.F32, w, b2, xj, s2, lanes);
+                oj[outOffset + i3] = finish(DType.F32, w, b3, xj, s3, lanes);
             }
         }
     }
@@ -150,6 +151,7 @@ public final class MatVec {
                                 float[][] out, int outOffset) {
         int cols = x[0].length;
         int bound = Simd.FLOAT.loopBound(cols);
+        float[] lanes = Simd.lanes();
         for (int r = 0; r < count; r += 4) {
             int i1 = Math.min(r + 1, count - 1);
             int i2 = Math.min(r + 2, count - 1);
@@ -172,10 +174,10 @@ public final class MatVec {
                     s3 = Simd.loadBf16(w, 2 * (b3 + i)).fma(xv, s3);
                 }
                 float[] oj = out[j];
-                oj[outOffset + r] = finish(DType.BF16, w, b0, xj, s0);
-                oj[outOffset + i1] = finish(DType.BF16, w, b1, xj, s1);
-                oj[outOffset + i2] = finish(DType.BF16, w, b2, xj, s2);
-                oj[outOffset + i3] = finish(DType.BF16, w, b3, xj, s3);
+                oj[outOffset + r] = finish(DType.BF16, w, b0, xj, s0, lanes);
+                oj[outOffset + i1] = finish(DType.BF16, w, b1, xj, s1, lanes);
+                oj[outOffset + i2] = finish(DType.BF16, w, b2, xj, s2, lanes);
+                oj[outOffset + i3] = finish(DType.BF16, w, b3, xj, s3, lanes);
             }
         }
     }
@@ -184,6 +186,7 @@ public final class MatVec {
                                 float[][] out, int outOffset) {
         int cols = x[0].length;
         int bound = Simd.FLOAT.loopBound(cols);
+        float[] lanes = Simd.lanes();
         for (int r = 0; r < count; r += 4) {
             int i1 = Math.min(r + 1, count - 1);
             int i2 = Math.min(r + 2, count - 1);
@@ -206,17 +209,17 @@ public final class MatVec {
                     s3 = Simd.loadF16(w, 2 * (b3 + i)).fma(xv, s3);
                 }
                 float[] oj = out[j];
-                oj[outOffset + r] = finish(DType.F16, w, b0, xj, s0);
-                oj[outOffset + i1] = finish(DType.F16, w, b1, xj, s1);
-                oj[outOffset + i2] = finish(DType.F16, w, b2, xj, s2);
-                oj[outOffset + i3] = finish(DType.F16, w, b3, xj, s3);
+                oj[outOffset + r] = finish(DType.F16, w, b0, xj, s0, lanes);
+                oj[outOffset + i1] = finish(DType.F16, w, b1, xj, s1, lanes);
+                oj[outOffset + i2] = finish(DType.F16, w, b2, xj, s2, lanes);
+                oj[outOffset + i3] = finish(DType.F16, w, b3, xj, s3, lanes);
             }
         }
     }
 
     /** A row's result: its lanes summed in order, then the columns past the last full vector. */
-    private static float finish(DType dtype, MemorySegment w, long rowBase, float[] x, FloatVector acc) {
-        float s = Simd.sum(acc);
+    private static float finish(DType dtype, MemorySegment w, long rowBase, float[] x, FloatVector acc, float[] lanes) {
+        float s = Simd.sum(acc, lanes);
         for (int i = Simd.FLOAT.loopBound(x.length); i < x.length; i++) {
             s += Simd.get(dtype, w, rowBase + i) * x[i];
         }

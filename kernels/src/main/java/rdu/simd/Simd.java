@@ -107,19 +107,31 @@ public final class Simd {
     /**
      * Sum of the lanes in lane order. Unlike reduceLanes, whose order the API leaves open, this gives the
      * same bits in the interpreter, in compiled code and on every host, so a dot product never depends on
-     * which path or batch computed it.
+     * which path or batch computed it. {@code lanes} (at least FLOAT.length() floats) is overwritten: the JIT does
+     * not scalar-replace a vector's toArray(), so a caller summing many vectors passes one buffer for all of them
+     * (a new array per matrix row made decode allocate ~7 MB per token, and the young generation grow with it).
      */
-    public static float sum(FloatVector v) {
-        float[] lanes = v.toArray(); // one vector store; lane(i) with a variable i costs a shuffle per lane
+    public static float sum(FloatVector v, float[] lanes) {
+        v.intoArray(lanes, 0); // one vector store; lane(i) with a variable i costs a shuffle per lane
         float s = 0;
-        for (float lane : lanes) {
-            s += lane;
+        for (int i = 0; i < v.length(); i++) {
+            s += lanes[i];
         }
         return s;
     }
 
+    /** A buffer for {@link #sum(FloatVector, float[])}. */
+    public static float[] lanes() {
+        return new float[FLOAT.length()];
+    }
+
     /** Dot product of a[aOffset..aOffset+n) and b[bOffset..bOffset+n), four accumulators to hide FMA latency. */
     public static float dot(float[] a, int aOffset, float[] b, int bOffset, int n) {
+        return dot(a, aOffset, b, bOffset, n, lanes());
+    }
+
+    /** As {@link #dot(float[], int, float[], int, int)}, summing lanes in {@code lanes} (see {@link #sum}). */
+    public static float dot(float[] a, int aOffset, float[] b, int bOffset, int n, float[] lanes) {
         int step = FLOAT.length();
         int i = 0;
         float s = 0;
@@ -146,7 +158,7 @@ public final class Simd {
         for (int bound = FLOAT.loopBound(n); i < bound; i += step) {
             s0 = FloatVector.fromArray(FLOAT, a, aOffset + i).fma(FloatVector.fromArray(FLOAT, b, bOffset + i), s0);
         }
-        s = sum(s0.add(s1).add(s2.add(s3)));
+        s = sum(s0.add(s1).add(s2.add(s3)), lanes);
         for (; i < n; i++) {
             s += a[aOffset + i] * b[bOffset + i];
         }

@@ -100,7 +100,7 @@ class SimdTest {
         for (float f : v) {
             sequential += f;
         }
-        assertEquals(sequential, Simd.sum(FloatVector.fromArray(Simd.FLOAT, v, 0)));
+        assertEquals(sequential, Simd.sum(FloatVector.fromArray(Simd.FLOAT, v, 0), Simd.lanes()));
     }
 
     @Test

@@ -1,0 +1,91 @@
+package rdu.matmul;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+
+import rdu.jmh.BytesRead;
+import rdu.tensor.DType;
+import rdu.tensor.Tensor;
+
+/**
+ * One decode matrix-vector product at the 110M llama2.c model's shapes, on the host pool as decode runs it. The
+ * weights live in off-heap memory larger than the caches (several copies in turn), so each call streams from DRAM
+ * like decode does; the {@code bytes} counter is weight bytes read per second.
+ */
+@State(Scope.Thread)
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.SECONDS)
+public class MatVecBench {
+
+    /** Enough copies of a matrix that they never all fit in the last-level cache. */
+    private static final long STREAMED_BYTES = 256L << 20;
+
+    @Param({"768x768", "2048x768", "768x2048", "32000x768"})
+    public String shape;
+
+    @Param({"F32", "BF16"})
+    public DType dtype;
+
+    private Arena arena;
+    private Tensor[] copies;
+    private float[] x;
+    private float[] out;
+    private int next;
+
+    @Setup(Level.Trial)
+    public void setUp() {
+        String[] parts = shape.split("x");
+        int rows = Integer.parseInt(parts[0]);
+        int cols = Integer.parseInt(parts[1]);
+        long bytes = (long) rows * cols * dtype.bytes();
+        int count = (int) Math.max(1, STREAMED_BYTES / bytes);
+        arena = Arena.ofShared();
+        Random random = new Random(1);
+        copies = new Tensor[count];
+        for (int c = 0; c < count; c++) {
+            MemorySegment data = arena.allocate(bytes, 64);
+            for (long i = 0; i < (long) rows * cols; i++) {
+                float value = (random.nextFloat() - 0.5f) * 0.04f;
+                if (dtype == DType.F32) {
+                    data.setAtIndex(ValueLayout.JAVA_FLOAT, i, value);
+                } else {
+                    data.setAtIndex(ValueLayout.JAVA_SHORT, i, (short) (Float.floatToRawIntBits(value) >>> 16));
+                }
+            }
+            copies[c] = new Tensor("w" + c, dtype, new long[] {rows, cols}, data);
+        }
+        x = new float[cols];
+        for (int i = 0; i < cols; i++) {
+            x[i] = (float) random.nextGaussian();
+        }
+        out = new float[rows];
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() {
+        arena.close();
+    }
+
+    @Benchmark
+    public float[] apply(BytesRead counter) {
+        Tensor w = copies[next];
+        next = (next + 1) % copies.length;
+        MatVec.apply(w, x, out);
+        counter.bytes += w.byteSize();
+        return out;
+    }
+}
