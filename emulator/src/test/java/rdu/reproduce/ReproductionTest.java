@@ -86,22 +86,22 @@ class ReproductionTest {
 
     /** The figures of an emulated value (tokens/s or speedups), without the digits of model names. */
     static List<Double> figures(String emulated) {
-        List<Double> figures = new ArrayList<>();
-        Matcher m = Pattern.compile("(\\d+(\\.\\d+)?)(x| tok/s)").matcher(emulated);
-        while (m.find()) {
-            figures.add(Double.parseDouble(m.group(1)));
-        }
-        return figures;
+        return numbersBefore(emulated, "(x| tok/s)");
     }
 
     /** The percentages of a text: "69.2% (llama-3.1-8b) - 78.0% (llama-3.1-405b)" gives 69.2, 78.0. */
     static List<Double> percentages(String text) {
-        List<Double> percentages = new ArrayList<>();
-        Matcher m = Pattern.compile("(\\d+(\\.\\d+)?)%").matcher(text);
+        return numbersBefore(text, "%");
+    }
+
+    /** The numbers of {@code text} that {@code unit} follows. */
+    private static List<Double> numbersBefore(String text, String unit) {
+        List<Double> numbers = new ArrayList<>();
+        Matcher m = Pattern.compile("(\\d+(\\.\\d+)?)" + unit).matcher(text);
         while (m.find()) {
-            percentages.add(Double.parseDouble(m.group(1)));
+            numbers.add(Double.parseDouble(m.group(1)));
         }
-        return percentages;
+        return numbers;
     }
 
     @Test
