@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import rdu.convert.Converter;
 import rdu.safetensors.SafeTensorsWriter;
 import rdu.tensor.DType;
 
@@ -111,8 +112,7 @@ public final class SyntheticCheckpoint {
     private static void writeBf16(OutputStream sink, long count, FloatSource values) throws IOException {
         var out = new BufferedOutputStream(sink, 1 << 16);
         for (long i = 0; i < count; i++) {
-            int bits = Float.floatToRawIntBits(values.next());
-            int bf16 = (bits + 0x7fff + ((bits >>> 16) & 1)) >>> 16; // round to nearest even
+            short bf16 = Converter.bf16(values.next());
             out.write(bf16);
             out.write(bf16 >>> 8);
         }

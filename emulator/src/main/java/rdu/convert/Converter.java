@@ -353,7 +353,7 @@ public final class Converter {
     }
 
     /** The nearest BF16, ties to even; a NaN stays a (quiet) NaN rather than rounding into an infinity. */
-    static short bf16(float value) {
+    public static short bf16(float value) {
         int bits = Float.floatToRawIntBits(value);
         if (Float.isNaN(value)) {
             return (short) ((bits >>> 16) | 0x40);
