@@ -22,13 +22,14 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import rdu.family.Family;
 import rdu.llama2c.Llama2cCheckpoint;
 import rdu.model.Checkpoint;
 import rdu.model.CheckpointException;
 import rdu.model.CheckpointFiles;
 import rdu.model.LayerWeights;
-import rdu.model.LlamaWeights;
 import rdu.model.ModelConfig;
+import rdu.model.ModelWeights;
 import rdu.rope.RopeLayout;
 import rdu.safetensors.SafeTensorsDirectory;
 import rdu.safetensors.SafeTensorsWriter;
@@ -90,6 +91,11 @@ public final class Converter {
                     throw new CheckpointException(request.source(), "tensor " + CheckpointFiles.quoted(t.name())
                             + " dtype", "F32, BF16 or F16 (what rdu convert reads)", t.dtype().toString());
                 }
+            }
+            if (!checkpoint.config().family().equals(Family.LLAMA)) {
+                throw new ConversionException(request.source() + ": rdu convert writes Llama checkpoints (Llama's"
+                        + " tensors, no biases); this " + checkpoint.config().architecture()
+                        + " checkpoint has others");
             }
             boolean llama2c = checkpoint.config().architecture().equals(Llama2cCheckpoint.ARCHITECTURE);
             // created like any directory (not createTempDirectory's owner-only mode): it becomes the output as it is
@@ -246,7 +252,7 @@ public final class Converter {
     }
 
     /** The Hugging Face tensors of {@code weights}, converted to {@code dtype} as they are written. */
-    private static List<SafeTensorsWriter.Entry> entries(ModelConfig config, LlamaWeights weights, DType dtype,
+    private static List<SafeTensorsWriter.Entry> entries(ModelConfig config, ModelWeights weights, DType dtype,
             Listener listener) {
         boolean interleaved = weights.ropeLayout() == RopeLayout.INTERLEAVED;
         List<Tensor> tensors = new ArrayList<>();
@@ -256,17 +262,16 @@ public final class Converter {
         for (int l = 0; l < weights.layers().size(); l++) {
             LayerWeights w = weights.layers().get(l);
             String p = "model.layers." + l + ".";
-            tensors.addAll(List.of(w.attentionNorm(), w.wq(), w.wk(), w.wv(), w.wo(), w.ffnNorm(), w.gate(), w.up(),
-                    w.down()));
+            tensors.addAll(w.tensors()); // a Llama layer's, in the order of the names below
             names.addAll(List.of(p + "input_layernorm.weight", p + "self_attn.q_proj.weight",
                     p + "self_attn.k_proj.weight", p + "self_attn.v_proj.weight", p + "self_attn.o_proj.weight",
                     p + "post_attention_layernorm.weight", p + "mlp.gate_proj.weight", p + "mlp.up_proj.weight",
                     p + "mlp.down_proj.weight"));
         }
-        tensors.add(weights.finalNorm());
+        tensors.add(weights.finalNorm().weight());
         names.add("model.norm.weight");
         if (!config.tiedEmbeddings()) {
-            tensors.add(weights.classifier());
+            tensors.add(weights.classifier().weight());
             names.add("lm_head.weight");
         }
         long total = 0;

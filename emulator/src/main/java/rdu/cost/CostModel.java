@@ -1,5 +1,6 @@
 package rdu.cost;
 
+import rdu.activation.ActivationFunction;
 import rdu.graph.Op;
 import rdu.mla.MlaConfig;
 import rdu.model.ModelConfig;
@@ -14,17 +15,30 @@ import rdu.moe.ExpertRouting;
  * unlisted fields are 0. Weights stream once per pass, shared by every sample and position.
  * <ul>
  * <li>Embed [vocab, w]: weight R*w*wb (one gathered row per token); elementwise R*w; activation R*w*ab
+ * <li>PositionEmbed [positions, w]: weight R*w*wb (one row per position); elementwise R*w (the add); activation
+ *     R*w*ab
  * <li>RmsNorm w: weight w*wb; flops R*2w; elementwise R*2w; transcendental R; reduction log w; activation R*w*ab
+ * <li>LayerNorm w: weight 2*w*wb (scale and bias); flops R*3w (the mean, then the squared deviations); elementwise
+ *     R*3w (subtract, scale, then multiply-add weight and bias); transcendental R; reduction 2 log w (two sums, one
+ *     after the other); activation R*w*ab
  * <li>MatVec [rows, cols]: weight rows*cols*wb; flops 2*rows*cols*R; reduction log cols; activation R*rows*ab
- * <li>Rope h heads of r rotated values (r = d but in MLA): flops R*h*r*3; transcendental R*h*r; activation R*h*r*ab
+ * <li>BiasAdd w: weight w*wb; elementwise R*w; activation R*w*ab
+ * <li>Rope h heads of r rotated values (r = d but in MLA and partial rotary): flops R*h*r*3; transcendental R*h*r;
+ *     activation R*h*r*ab
  * <li>KvWrite of c values per token (2*kv; MLA: L + r): kv write R*c*ab; elementwise R*c
- * <li>Attention: kv read B*2*T*kv*ab (each sample reads its cache once per pass); flops B*h*S*d*4; transcendental
- *     B*h*S; elementwise B*h*S*2; reduction log d + log T; activation R*q*ab
+ * <li>Attention: kv read B*2*K*kv*ab, K = T or, with a sliding window of W positions, min(T, W + n - 1): each sample
+ *     reads the keys its queries see once per pass; flops B*h*S*d*4 (S counting only positions inside the window);
+ *     transcendental B*h*S, twice that when scores are soft-capped (a tanh each); elementwise B*h*S*2, plus B*h*S*2
+ *     for a cap (divide, multiply); reduction log d + log K; activation R*q*ab
  * <li>Attention, MLA (latent width L = kvLoraRank, rope r, nope m, v_head v, kv_b [h*(m+v), L]): weight kv_b;
  *     kv read B*T*(L+r)*ab (one latent cache shared by the heads); flops B*h*(2nmL (absorb q) + 2S(L+r) (scores)
  *     + 2SL (weighted latent sum) + 2nLv (up-project v)); transcendental B*h*S; elementwise B*h*S*2;
  *     reduction log(L+r) + log T; activation R*h*v*ab
- * <li>SwiGlu w: elementwise R*w*3; transcendental R*w; activation R*w*ab
+ * <li>Glu w with f: elementwise R*w*(e + 1) (f's e operations, then the product with up); transcendental R*w;
+ *     activation R*w*ab. e = 2 for SiLU (negate, multiply by the sigmoid), 7 for GELU's tanh form (the cubic, its
+ *     scale and sum, 1 + tanh, the halved product), 4 for exact GELU (scale, 1 + erf, the halved product)
+ * <li>Activate w with f: elementwise R*w*e; transcendental R*w; activation R*w*ab
+ * <li>SoftCap w: elementwise R*w*2 (divide, multiply); transcendental R*w (tanh); activation R*w*ab
  * <li>Residual w: elementwise R*w; activation R*w*ab
  * <li>Sample: elementwise R*vocab; reduction log vocab
  * <li>Router [E, w], top k: weight E*w*wb; flops 2*E*w*R; elementwise R*E*log E (top-k selection);
@@ -41,7 +55,8 @@ import rdu.moe.ExpertRouting;
  * </ul>
  * Pipeline depth = passes * {@link #PCU_PASS_STAGES} + reduction depth: a value crosses the PCU's stages once per
  * pass, then climbs the reduction tree. Attention, RmsNorm, Router and Experts take 2 passes (scores then weighted
- * sum; sum of squares then scale; scores then top-k; gate and up then down), every other operator 1.
+ * sum; sum of squares then scale; scores then top-k; gate and up then down), LayerNorm 3 (mean, variance, scale),
+ * every other operator 1.
  */
 public final class CostModel {
 
@@ -83,6 +98,19 @@ public final class CostModel {
                 long n = e.table().dim(1);
                 yield cost(0, rows * n * e.table().dtype().bytes(), 0, 0, rows * n * ab, rows * n, 0, 0, 1);
             }
+            case Op.PositionEmbed p -> {
+                long n = p.table().dim(1);
+                yield cost(0, rows * n * p.table().dtype().bytes(), 0, 0, rows * n * ab, rows * n, 0, 0, 1);
+            }
+            case Op.LayerNorm r -> {
+                long n = r.weight().elementCount();
+                yield cost(rows * 3 * n, r.weight().byteSize() + r.bias().byteSize(), 0, 0, rows * n * ab,
+                        rows * 3 * n, rows, 2 * ceilLog2(n), 3);
+            }
+            case Op.BiasAdd add -> {
+                long n = add.bias().elementCount();
+                yield cost(0, add.bias().byteSize(), 0, 0, rows * n * ab, rows * n, 0, 0, 1);
+            }
             case Op.RmsNorm r -> {
                 long n = r.weight().elementCount();
                 yield cost(rows * 2 * n, n * r.weight().dtype().bytes(), 0, 0, rows * n * ab, rows * 2 * n, rows,
@@ -114,15 +142,28 @@ public final class CostModel {
                         rows * heads * mla.vHeadDim() * ab, b * heads * s * 2, b * heads * s,
                         ceilLog2(width) + ceilLog2(t), 2);
             }
-            case Op.Attention _ -> {
+            case Op.Attention a -> {
                 long heads = config.numHeads();
                 long d = config.headDim();
-                yield cost(b * heads * s * d * 4, 0, b * 2 * t * config.kvDim() * ab, 0, rows * config.qDim() * ab,
-                        b * heads * s * 2, b * heads * s, ceilLog2(d) + ceilLog2(t), 2);
+                int window = a.scores().window();
+                long keys = window == 0 ? t : Math.min(t, window + positions - 1L);
+                long pairs = window == 0 ? s : windowedPairs(position, positions, window);
+                long capped = a.scores().softCap() > 0 ? 2 : 1;
+                yield cost(b * heads * pairs * d * 4, 0, b * 2 * keys * config.kvDim() * ab, 0,
+                        rows * config.qDim() * ab, b * heads * pairs * 2 * capped, b * heads * pairs * capped,
+                        ceilLog2(d) + ceilLog2(keys), 2);
             }
-            case Op.SwiGlu g -> {
+            case Op.Glu g -> {
                 long n = g.gate().size(config);
-                yield cost(0, 0, 0, 0, rows * n * ab, rows * n * 3, rows * n, 0, 1);
+                yield cost(0, 0, 0, 0, rows * n * ab, rows * n * (elementwise(g.function()) + 1), rows * n, 0, 1);
+            }
+            case Op.Activate x -> {
+                long n = x.target().size(config);
+                yield cost(0, 0, 0, 0, rows * n * ab, rows * n * elementwise(x.function()), rows * n, 0, 1);
+            }
+            case Op.SoftCap c -> {
+                long n = c.target().size(config);
+                yield cost(0, 0, 0, 0, rows * n * ab, rows * n * 2, rows * n, 0, 1);
             }
             case Op.Residual r -> {
                 long n = r.into().size(config);
@@ -167,6 +208,25 @@ public final class CostModel {
                              int reductionDepth, int passes) {
         return new Cost(flops, weightBytes, kvReadBytes, kvWriteBytes, 0, activationBytes, elementwiseOps,
                 transcendentalOps, reductionDepth, passes * PCU_PASS_STAGES + reductionDepth);
+    }
+
+    /**
+     * Query-key pairs of a pass over positions p..p+n-1 whose queries see at most {@code window} positions each: the
+     * query at position q sees min(q + 1, window) of them.
+     */
+    static long windowedPairs(int position, int positions, int window) {
+        long p = position;
+        long growing = Math.max(0, Math.min(window, p + positions) - p); // queries that see all positions before them
+        return growing * p + growing * (growing + 1) / 2 + (positions - growing) * window;
+    }
+
+    /** Element-wise operations of one value of f, besides its transcendental (see the class comment). */
+    private static long elementwise(ActivationFunction f) {
+        return switch (f) {
+            case SILU -> 2;
+            case GELU_TANH -> 7;
+            case GELU -> 4;
+        };
     }
 
     /** Levels of a binary reduction tree over n values: 0 for one value. */

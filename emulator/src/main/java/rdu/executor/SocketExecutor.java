@@ -3,15 +3,18 @@ package rdu.executor;
 import java.util.EnumMap;
 import java.util.Map;
 import rdu.activation.Residual;
-import rdu.activation.SwiGlu;
+import rdu.activation.SoftCap;
 import rdu.attention.Attention;
 import rdu.attention.KvCache;
 import rdu.embedding.Embedding;
+import rdu.family.Family;
 import rdu.graph.Activation;
 import rdu.graph.Op;
+import rdu.matmul.Bias;
 import rdu.matmul.MatVec;
 import rdu.memory.SocketMemory;
 import rdu.model.ModelConfig;
+import rdu.norm.LayerNorm;
 import rdu.norm.RmsNorm;
 import rdu.rope.Rope;
 import rdu.rope.RopeLayout;
@@ -37,6 +40,7 @@ final class SocketExecutor {
     private final Map<Activation, float[][]> buffers = new EnumMap<>(Activation.class);
     private int rows;
     private final KvCache kvCache;
+    /** Null when positions are learned embeddings, not rotations. */
     private final Rope rope;
 
     /** @param positions the positions the run may reach: the host KV cache's bound */
@@ -45,7 +49,9 @@ final class SocketExecutor {
         this.memory = schedule.memory();
         reserve(1);
         this.kvCache = new KvCache(config.numLayers(), positions, config.kvDim());
-        this.rope = new Rope(config.headDim(), config.ropeTheta(), config.ropeScaling(), ropeLayout);
+        Family family = config.family();
+        this.rope = family.positions() == Family.Positions.LEARNED ? null
+                : new Rope(family.rotaryDims(config.headDim()), config.ropeTheta(), config.ropeScaling(), ropeLayout);
     }
 
     /** Makes room for a pass over n positions: buffers grow to the widest pass and stay, so passes allocate nothing. */
@@ -72,19 +78,38 @@ final class SocketExecutor {
             case Op.Embed e -> {
                 Tensor table = memory.read(e.table());
                 for (int i = 0; i < n; i++) {
-                    Embedding.lookup(table, tokens[i], buffer(Activation.X)[i]);
+                    Embedding.lookup(table, tokens[i], buffer(Activation.X)[i], e.scale());
+                }
+            }
+            case Op.PositionEmbed p -> {
+                Tensor table = memory.read(p.table());
+                for (int i = 0; i < n; i++) {
+                    Embedding.add(table, startPos + i, buffer(Activation.X)[i]);
                 }
             }
             case Op.RmsNorm r -> {
                 Tensor weight = memory.read(r.weight());
                 for (int i = 0; i < n; i++) {
-                    RmsNorm.apply(buffer(r.out())[i], buffer(r.in())[i], weight, r.eps());
+                    RmsNorm.apply(buffer(r.out())[i], buffer(r.in())[i], weight, r.eps(), r.onePlusWeight());
+                }
+            }
+            case Op.LayerNorm r -> {
+                Tensor weight = memory.read(r.weight());
+                Tensor bias = memory.read(r.bias());
+                for (int i = 0; i < n; i++) {
+                    LayerNorm.apply(buffer(r.out())[i], buffer(r.in())[i], weight, bias, r.eps());
                 }
             }
             case Op.MatVec m -> MatVec.apply(memory.read(m.weight()), buffer(m.in()), n, buffer(m.out()));
+            case Op.BiasAdd b -> {
+                Tensor bias = memory.read(b.bias());
+                for (int i = 0; i < n; i++) {
+                    Bias.add(buffer(b.target())[i], bias);
+                }
+            }
             case Op.Rope r -> {
                 for (int i = 0; i < n; i++) {
-                    rope.rotate(buffer(r.target())[i], 0, r.heads(), startPos + i);
+                    rope.rotate(buffer(r.target())[i], 0, r.heads(), config.headDim(), startPos + i);
                 }
             }
             case Op.KvWrite w -> {
@@ -97,12 +122,22 @@ final class SocketExecutor {
             case Op.Attention a -> {
                 for (int i = 0; i < n; i++) {
                     Attention.apply(buffer(Activation.ATTN)[i], buffer(Activation.Q)[i], kvCache, a.layer(),
-                            startPos + i, config.numHeads(), config.numKvHeads(), config.headDim());
+                            startPos + i, config.numHeads(), config.numKvHeads(), config.headDim(), a.scores());
                 }
             }
-            case Op.SwiGlu g -> {
+            case Op.Glu g -> {
                 for (int i = 0; i < n; i++) {
-                    SwiGlu.apply(buffer(g.gate())[i], buffer(g.up())[i], config.intermediateSize());
+                    g.function().gated(buffer(g.gate())[i], buffer(g.up())[i], g.gate().size(config));
+                }
+            }
+            case Op.Activate a -> {
+                for (int i = 0; i < n; i++) {
+                    a.function().apply(buffer(a.target())[i], a.target().size(config));
+                }
+            }
+            case Op.SoftCap c -> {
+                for (int i = 0; i < n; i++) {
+                    SoftCap.apply(buffer(c.target())[i], c.target().size(config), c.cap());
                 }
             }
             case Op.Residual r -> {

@@ -252,6 +252,24 @@ public final class Generator {
                 decoder instanceof SpeculativeDecoder s ? s.stats() : null);
     }
 
+    /**
+     * The logits after each of {@code ids}, fed one position at a time from position 0 with a KV cache, as a
+     * reference implementation's forward pass over a sequence gives them: row i scores the token that follows ids[i].
+     * The passes run the compiled schedules functionally; nothing is sampled or timed.
+     */
+    public float[][] score(int[] ids) {
+        int positions = ids.length;
+        if (positions == 0 || positions > checkpoint.config().maxPositions()) {
+            throw new GenerationException("scoring needs 1 to " + checkpoint.config().maxPositions()
+                    + " (max_position_embeddings) tokens, found " + positions);
+        }
+        var model = new ChipModel(executor(schedules, checkpoint, positions, ids, 0),
+                checkpoint.config().vocabSize(), positions, 1, false, 0);
+        float[][] rows = model.forward(ids, 0);
+        rows[positions - 1] = rows[positions - 1].clone(); // the executor's buffer, overwritten by the next pass
+        return rows;
+    }
+
     private static int reachable(ModelConfig config, int prompt, int maxTokens) {
         return (int) Math.min(config.maxPositions(), (long) prompt + maxTokens);
     }

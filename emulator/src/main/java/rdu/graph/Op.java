@@ -1,5 +1,8 @@
 package rdu.graph;
 
+import java.util.List;
+import rdu.activation.ActivationFunction;
+import rdu.attention.Scores;
 import rdu.mla.MlaConfig;
 import rdu.moe.ExpertRouting;
 import rdu.tensor.Tensor;
@@ -10,34 +13,63 @@ import rdu.tensor.Tensor;
  */
 public sealed interface Op {
 
-    /** The weight tensor this operator streams from memory, or null if it has none. */
-    default Tensor weightTensor() {
+    /** The weight tensors this operator streams from memory, the main one first; none for most element-wise ones. */
+    default List<Tensor> weightTensors() {
         return switch (this) {
-            case Embed e -> e.table();
-            case RmsNorm n -> n.weight();
-            case MatVec m -> m.weight();
-            case Router r -> r.weight();
-            case Experts x -> x.stacked();
-            case Attention a -> a.latent() == null ? null : a.latent().kvB();
-            default -> null;
+            case Embed e -> List.of(e.table());
+            case PositionEmbed p -> List.of(p.table());
+            case RmsNorm n -> List.of(n.weight());
+            case LayerNorm n -> List.of(n.weight(), n.bias());
+            case MatVec m -> List.of(m.weight());
+            case BiasAdd b -> List.of(b.bias());
+            case Router r -> List.of(r.weight());
+            case Experts x -> List.of(x.stacked());
+            case Attention a -> a.latent() == null ? List.of() : List.of(a.latent().kvB());
+            default -> List.of();
         };
     }
 
-    /** X = row {@code token} of the embedding table. */
-    record Embed(Tensor table) implements Op {
+    /** The operator's name in traces and kernel names: its kind, and what sets it apart from others of its kind. */
+    default String kind() {
+        return switch (this) {
+            case Glu g -> switch (g.function()) {
+                case SILU -> "SwiGlu";
+                case GELU_TANH, GELU -> "GeGlu";
+            };
+            case Activate a -> a.function() == ActivationFunction.SILU ? "Silu" : "Gelu";
+            case Attention a when a.latent() == null -> (a.scores().window() > 0 ? "Windowed" : "")
+                    + (a.scores().softCap() > 0 ? "SoftCapped" : "") + "Attention";
+            default -> getClass().getSimpleName();
+        };
     }
 
-    /** out = RMSNorm(in) * weight. */
-    record RmsNorm(Activation in, Tensor weight, float eps, Activation out) implements Op {
+    /** X = row {@code token} of the embedding table, times {@code scale} (1, or Gemma's sqrt(hidden_size)). */
+    record Embed(Tensor table, float scale) implements Op {
+    }
+
+    /** X += row {@code position} of a learned position table (GPT-2). */
+    record PositionEmbed(Tensor table) implements Op {
+    }
+
+    /** out = RMSNorm(in) * weight, or * (1 + weight) with {@code onePlusWeight} (Gemma). */
+    record RmsNorm(Activation in, Tensor weight, float eps, boolean onePlusWeight, Activation out) implements Op {
+    }
+
+    /** out = LayerNorm(in) * weight + bias. */
+    record LayerNorm(Activation in, Tensor weight, Tensor bias, float eps, Activation out) implements Op {
     }
 
     /** out = weight[rows, cols] x in: every projection and the classifier. */
     record MatVec(Tensor weight, Activation in, Activation out) implements Op {
     }
 
+    /** target += bias: a projection's bias, after its product (after the all-reduce, for a split by columns). */
+    record BiasAdd(Activation target, Tensor bias) implements Op {
+    }
+
     /**
      * Rotary position embedding of {@code heads} heads of {@code target} at the current position, {@code dims}
-     * values of each: the whole head, or MLA's rotary part of it.
+     * values of each: the whole head, its rotary part (partial rotary), or MLA's rotary part of it.
      */
     record Rope(Activation target, int heads, int dims) implements Op {
     }
@@ -50,15 +82,16 @@ public sealed interface Op {
     }
 
     /**
-     * ATTN = attention of Q over layer {@code layer} of the KV cache, positions 0..current: grouped-query attention,
-     * or Multi-head Latent Attention over the latent cache when {@code latent} is set. One operator for both, as the
-     * timing engine costs attention anew at every position.
+     * ATTN = attention of Q over layer {@code layer} of the KV cache, the positions {@code scores} says (all up to the
+     * current one, or a sliding window of them, which alone are read), its scores scaled and capped as it says:
+     * grouped-query attention, or Multi-head Latent Attention over the latent cache when {@code latent} is set. One
+     * operator for both, as the timing engine costs attention anew at every position.
      */
-    record Attention(int layer, Latent latent) implements Op {
+    record Attention(int layer, Scores scores, Latent latent) implements Op {
 
         /** Grouped-query attention. */
-        public Attention(int layer) {
-            this(layer, null);
+        public Attention(int layer, Scores scores) {
+            this(layer, scores, null);
         }
 
         /**
@@ -74,8 +107,16 @@ public sealed interface Op {
         }
     }
 
-    /** gate = silu(gate) * up. */
-    record SwiGlu(Activation gate, Activation up) implements Op {
+    /** gate = f(gate) * up: SwiGLU with SiLU, GeGLU with GELU. */
+    record Glu(Activation gate, Activation up, ActivationFunction function) implements Op {
+    }
+
+    /** target = f(target): a plain feed-forward block's activation. */
+    record Activate(Activation target, ActivationFunction function) implements Op {
+    }
+
+    /** target = cap * tanh(target / cap): Gemma 2's soft-capped logits. */
+    record SoftCap(Activation target, float cap) implements Op {
     }
 
     /**

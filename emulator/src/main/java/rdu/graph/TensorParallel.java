@@ -1,15 +1,15 @@
 package rdu.graph;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
-import rdu.model.LayerWeights;
-import rdu.model.LlamaWeights;
 import rdu.mla.MlaConfig;
+import rdu.model.Affine;
+import rdu.model.LayerWeights;
+import rdu.model.Mlp;
 import rdu.model.ModelConfig;
+import rdu.model.ModelWeights;
 import rdu.moe.MoeConfig;
 import rdu.rope.RopeLayout;
 import rdu.tensor.DType;
@@ -31,7 +31,7 @@ public final class TensorParallel {
      * @param routedExperts   the Mixture-of-Experts layers' routed experts by layer number (empty for a dense model)
      * @param latentAttention the Multi-head Latent Attention layers' tensors by layer number (empty for other models)
      */
-    public record Shard(ModelConfig config, LlamaWeights weights, int sockets,
+    public record Shard(ModelConfig config, ModelWeights weights, int sockets,
                         Map<Integer, RoutedExperts> routedExperts, Map<Integer, LatentAttention> latentAttention) {
 
         public Shard {
@@ -48,8 +48,7 @@ public final class TensorParallel {
                 throw new IllegalArgumentException("the first " + layers + " layers of a " + config.numLayers()
                         + "-layer model: expected 1 to " + config.numLayers());
             }
-            var cut = new LlamaWeights(weights.embedding(), weights.layers().subList(0, layers), weights.finalNorm(),
-                    weights.classifier(), weights.ropeLayout());
+            var cut = weights.withLayers(weights.layers().subList(0, layers));
             return new Shard(config.withLayers(layers), cut, sockets, below(routedExperts, layers),
                     below(latentAttention, layers));
         }
@@ -78,7 +77,7 @@ public final class TensorParallel {
                 c.numLayers(), Math.ceilDiv(c.numHeads(), sockets), kvHeads, c.headDim(),
                 Math.ceilDiv(c.vocabSize(), sockets),
                 c.maxPositions(), c.rmsNormEps(), c.ropeTheta(), c.ropeScaling(), c.tiedEmbeddings(), c.bosTokenId(),
-                c.eosTokenIds());
+                c.eosTokenIds(), c.family());
     }
 
     /**
@@ -157,13 +156,14 @@ public final class TensorParallel {
     }
 
     /** A shard's weights: its {@code layers} between the embedding (whole), and the final norm and classifier. */
-    private static LlamaWeights around(List<LayerWeights> layers, ModelConfig config, ModelConfig s, DType dtype,
+    private static ModelWeights around(List<LayerWeights> layers, ModelConfig config, ModelConfig s, DType dtype,
                                        int sockets, String tag) {
         Tensor embedding = Tensor.describe("model.embed_tokens.weight", dtype, config.vocabSize(), s.hiddenSize());
         Tensor classifier = sockets == 1 && s.tiedEmbeddings() ? embedding
                 : Tensor.describe("lm_head.weight" + tag, dtype, s.vocabSize(), s.hiddenSize());
-        return new LlamaWeights(embedding, layers, Tensor.describe("model.norm.weight", dtype, s.hiddenSize()),
-                classifier, RopeLayout.HALF);
+        return new ModelWeights(embedding, null, layers,
+                Affine.of(Tensor.describe("model.norm.weight", dtype, s.hiddenSize())), Affine.of(classifier),
+                RopeLayout.HALF);
     }
 
     /** A tensor of a shard, and how many tensors of its shape the shard holds (one per layer of its kind). */
@@ -201,10 +201,7 @@ public final class TensorParallel {
 
         /** Every tensor of the layer. */
         List<Tensor> tensors() {
-            List<Tensor> all = new ArrayList<>();
-            LayerWeights w = weights;
-            all.addAll(Arrays.asList(w.attentionNorm(), w.wq(), w.wk(), w.wv(), w.wo(), w.ffnNorm(), w.gate(), w.up(),
-                    w.down()));
+            List<Tensor> all = new ArrayList<>(weights.tensors());
             if (routed != null) {
                 all.addAll(List.of(routed.router(), routed.experts()));
             }
@@ -212,7 +209,6 @@ public final class TensorParallel {
                 all.addAll(List.of(latent.qA(), latent.qNorm(), latent.qB(), latent.kvA(), latent.kvNorm(),
                         latent.kvB()));
             }
-            all.removeIf(Objects::isNull);
             return all;
         }
     }
@@ -231,15 +227,20 @@ public final class TensorParallel {
                 : s.intermediateSize();
         String mlpName = moeLayer ? "mlp.shared_expert." : "mlp.";
         var weights = new LayerWeights(
-                Tensor.describe(p + "input_layernorm.weight", dtype, h),
-                mla != null ? null : Tensor.describe(p + "self_attn.q_proj.weight" + tag, dtype, s.qDim(), h),
-                mla != null ? null : Tensor.describe(p + "self_attn.k_proj.weight" + tag, dtype, s.kvDim(), h),
-                mla != null ? null : Tensor.describe(p + "self_attn.v_proj.weight" + tag, dtype, s.kvDim(), h),
-                Tensor.describe(p + "self_attn.o_proj.weight" + tag, dtype, h, attentionOut),
-                Tensor.describe(p + "post_attention_layernorm.weight", dtype, h),
-                mlp == 0 ? null : Tensor.describe(p + mlpName + "gate_proj.weight" + tag, dtype, mlp, h),
-                mlp == 0 ? null : Tensor.describe(p + mlpName + "up_proj.weight" + tag, dtype, mlp, h),
-                mlp == 0 ? null : Tensor.describe(p + mlpName + "down_proj.weight" + tag, dtype, h, mlp));
+                Affine.of(Tensor.describe(p + "input_layernorm.weight", dtype, h)),
+                mla != null ? null : Affine.of(Tensor.describe(p + "self_attn.q_proj.weight" + tag, dtype, s.qDim(),
+                        h)),
+                mla != null ? null : Affine.of(Tensor.describe(p + "self_attn.k_proj.weight" + tag, dtype, s.kvDim(),
+                        h)),
+                mla != null ? null : Affine.of(Tensor.describe(p + "self_attn.v_proj.weight" + tag, dtype, s.kvDim(),
+                        h)),
+                Affine.of(Tensor.describe(p + "self_attn.o_proj.weight" + tag, dtype, h, attentionOut)),
+                null,
+                Affine.of(Tensor.describe(p + "post_attention_layernorm.weight", dtype, h)),
+                mlp == 0 ? null : Mlp.gated(Tensor.describe(p + mlpName + "gate_proj.weight" + tag, dtype, mlp, h),
+                        Tensor.describe(p + mlpName + "up_proj.weight" + tag, dtype, mlp, h),
+                        Tensor.describe(p + mlpName + "down_proj.weight" + tag, dtype, h, mlp)),
+                null);
         RoutedExperts routed = null;
         if (moeLayer) {
             int e = moe.experts();
@@ -270,9 +271,11 @@ public final class TensorParallel {
     /**
      * Socket {@code socket}'s shard of a real model, as views on the checkpoint's tensors (no copies): whole heads
      * for q, k and v, the matching column blocks of o, a block of MLP rows and the matching columns of down, a block
-     * of classifier rows. Heads must split evenly; MLP and vocabulary blocks differ by at most one row.
+     * of classifier rows; biases follow their projection's rows, or stay whole for o and down (added after the
+     * all-reduce); norms and embeddings stay whole. Heads must split evenly; MLP and vocabulary blocks differ by at
+     * most one row.
      */
-    public static Shard slice(ModelConfig c, LlamaWeights w, int sockets, int socket) {
+    public static Shard slice(ModelConfig c, ModelWeights w, int sockets, int socket) {
         if (sockets == 1) {
             return new Shard(c, w, 1, Map.of(), Map.of());
         }
@@ -291,22 +294,39 @@ public final class TensorParallel {
         String tag = " [" + socket + "/" + sockets + "]";
         List<LayerWeights> layers = new ArrayList<>();
         for (LayerWeights l : w.layers()) {
+            Mlp m = l.mlp();
+            Mlp mlpShard = new Mlp(m.gate() == null ? null : rows(m.gate(), tag, mlp[0], mlp[1]),
+                    rows(m.up(), tag, mlp[0], mlp[1]), columns(m.down(), tag, mlp[0], mlp[1]));
             layers.add(new LayerWeights(l.attentionNorm(),
-                    l.wq().rows(l.wq().name() + tag, (long) socket * heads * d, (long) heads * d),
-                    l.wk().rows(l.wk().name() + tag, (long) firstKvHead * d, (long) kvHeads * d),
-                    l.wv().rows(l.wv().name() + tag, (long) firstKvHead * d, (long) kvHeads * d),
-                    l.wo().columns(l.wo().name() + tag, (long) socket * heads * d, (long) heads * d),
-                    l.ffnNorm(),
-                    l.gate().rows(l.gate().name() + tag, mlp[0], mlp[1]),
-                    l.up().rows(l.up().name() + tag, mlp[0], mlp[1]),
-                    l.down().columns(l.down().name() + tag, mlp[0], mlp[1])));
+                    rows(l.q(), tag, (long) socket * heads * d, (long) heads * d),
+                    rows(l.k(), tag, (long) firstKvHead * d, (long) kvHeads * d),
+                    rows(l.v(), tag, (long) firstKvHead * d, (long) kvHeads * d),
+                    columns(l.o(), tag, (long) socket * heads * d, (long) heads * d),
+                    l.postAttentionNorm(), l.ffnNorm(), mlpShard, l.postFfnNorm()));
         }
-        Tensor classifier = w.classifier().rows(w.classifier().name() + tag, vocab[0], vocab[1]);
+        Affine classifier = rows(w.classifier(), tag, vocab[0], vocab[1]);
         var config = new ModelConfig(c.architecture(), c.hiddenSize(), (int) mlp[1], c.numLayers(), heads, kvHeads, d,
                 (int) vocab[1], c.maxPositions(), c.rmsNormEps(), c.ropeTheta(), c.ropeScaling(), c.tiedEmbeddings(),
-                c.bosTokenId(), c.eosTokenIds());
-        return new Shard(config, new LlamaWeights(w.embedding(), layers, w.finalNorm(), classifier, w.ropeLayout()),
-                sockets, Map.of(), Map.of());
+                c.bosTokenId(), c.eosTokenIds(), c.family());
+        return new Shard(config, new ModelWeights(w.embedding(), w.positionEmbedding(), layers, w.finalNorm(),
+                classifier, w.ropeLayout()), sockets, Map.of(), Map.of());
+    }
+
+    /** Rows [start, start + count) of a projection split by its outputs, and the same elements of its bias. */
+    private static Affine rows(Affine a, String tag, long start, long count) {
+        Tensor w = a.weight();
+        Tensor b = a.bias();
+        return new Affine(w.rows(w.name() + tag, start, count),
+                b == null ? null : b.elements(b.name() + tag, start, count));
+    }
+
+    /**
+     * Columns [start, start + count) of a projection split by its inputs; its bias stays whole, added once after the
+     * all-reduce of the sockets' partial sums.
+     */
+    private static Affine columns(Affine a, String tag, long start, long count) {
+        Tensor w = a.weight();
+        return new Affine(w.columns(w.name() + tag, start, count), a.bias());
     }
 
     /** {start, count} of block {@code socket} of {@code n} rows split over {@code sockets}. */

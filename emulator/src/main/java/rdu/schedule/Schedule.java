@@ -48,8 +48,8 @@ public record Schedule(ModelConfig config, ScheduleOptions options, List<KernelC
     public static Schedule compile(DecodeGraph graph, ScheduleOptions options, SocketMemory memory) {
         graph = graph.withExpertRouting(options.expertRouting());
         ModelConfig config = graph.config();
-        List<Tensor> weights = graph.nodes().stream().map(n -> n.op().weightTensor())
-                .filter(t -> t != null).distinct().toList();
+        List<Tensor> weights = graph.nodes().stream().flatMap(n -> n.op().weightTensors().stream())
+                .distinct().toList();
         long kvBytes = kvCacheBytes(graph, options.batch());
         memory.requireFits(weights, kvBytes, "model (weights + KV cache for batch " + options.batch() + ")");
 
@@ -89,12 +89,15 @@ public record Schedule(ModelConfig config, ScheduleOptions options, List<KernelC
     /** Whether {@code op} runs in the same GPU kernel as {@code previous}, the operator before it. */
     private static boolean joinsGpuKernel(Op previous, Op op) {
         return switch (op) {
-            case Op.MatVec m -> previous instanceof Op.MatVec; // q, k, v in one GEMM; gate and up in another
+            // q, k, v in one GEMM; gate and up in another; a bias in the GEMM's epilogue
+            case Op.MatVec m -> previous instanceof Op.MatVec || previous instanceof Op.BiasAdd;
+            case Op.BiasAdd b -> true;
             case Op.Rope r -> previous instanceof Op.Rope;
             case Op.KvWrite w -> true; // RoPE and the KV-cache update are one kernel; attention is the next
             case Op.Attention a -> false;
-            case Op.Residual r -> previous instanceof Op.AllReduce;
+            case Op.Residual r -> previous instanceof Op.AllReduce || previous instanceof Op.BiasAdd;
             case Op.RmsNorm n -> previous instanceof Op.Residual;
+            case Op.LayerNorm n -> previous instanceof Op.Residual;
             default -> false;
         };
     }
@@ -146,11 +149,14 @@ public record Schedule(ModelConfig config, ScheduleOptions options, List<KernelC
         }
         List<Node> body = iterations.getFirst();
         for (int slot = 0; slot < body.size(); slot++) {
-            Tensor first = body.get(slot).op().weightTensor();
-            if (first != null) {
+            List<Tensor> slotWeights = body.get(slot).op().weightTensors();
+            for (int w = 0; w < slotWeights.size(); w++) {
                 int s = slot;
-                List<Tensor> packed = iterations.stream().map(nodes -> nodes.get(s).op().weightTensor()).toList();
-                memory.placePacked(first.name() + " packed over " + packed.size() + " iterations", packed);
+                int which = w;
+                List<Tensor> packed = iterations.stream()
+                        .map(nodes -> nodes.get(s).op().weightTensors().get(which)).toList();
+                memory.placePacked(slotWeights.get(w).name() + " packed over " + packed.size() + " iterations",
+                        packed);
             }
         }
         return new KernelCall(name, Part.DECODER, iterations);
@@ -178,8 +184,8 @@ public record Schedule(ModelConfig config, ScheduleOptions options, List<KernelC
     /** A call's operator kinds with their weights' shapes and dtypes: what packing and allocation need alike. */
     private static List<String> shape(KernelCall call) {
         return call.nodes().stream().map(n -> {
-            Tensor w = n.op().weightTensor();
-            return n.op().getClass().getSimpleName() + (w == null ? "" : Arrays.toString(w.shape()) + w.dtype());
+            return n.op().getClass().getSimpleName() + n.op().weightTensors().stream()
+                    .map(w -> Arrays.toString(w.shape()) + w.dtype()).toList();
         }).toList();
     }
 
@@ -187,7 +193,7 @@ public record Schedule(ModelConfig config, ScheduleOptions options, List<KernelC
         Node first = nodes.getFirst();
         String part = first.part().name().toLowerCase(Locale.ROOT);
         String base = first.layer() == Node.NO_LAYER ? part : part + "." + first.layer();
-        return fusion == Fusion.LAYER ? base : base + "." + first.op().getClass().getSimpleName()
+        return fusion == Fusion.LAYER ? base : base + "." + first.op().kind()
                 + (nodes.size() > 1 ? "+" + (nodes.size() - 1) : "");
     }
 
@@ -223,6 +229,6 @@ public record Schedule(ModelConfig config, ScheduleOptions options, List<KernelC
 
     /** The operator of a node reads its weight from this placement. */
     public Placement placement(Op op) {
-        return memory.placement(op.weightTensor());
+        return memory.placement(op.weightTensors().getFirst());
     }
 }

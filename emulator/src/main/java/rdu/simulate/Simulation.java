@@ -23,8 +23,8 @@ import rdu.runtime.StepLoop;
 import rdu.runtime.StepRecord;
 import rdu.schedule.Schedule;
 import rdu.schedule.ScheduleOptions;
-import rdu.tensor.DType;
 import rdu.speculative.AcceptanceProfile;
+import rdu.tensor.DType;
 import rdu.timing.SocketTimelines;
 import rdu.timing.TimingEngine;
 
@@ -152,7 +152,7 @@ public record Simulation(ModelConfig model, Chip chip, int sockets, ScheduleOpti
         return new ModelConfig(c.architecture(), c.hiddenSize(), c.intermediateSize(), c.numLayers(), c.numHeads(),
                 c.numKvHeads(), mla == null ? c.headDim() : mla.qkHeadDim(), c.vocabSize(), context + tokens,
                 c.rmsNormEps(), c.ropeTheta(),
-                c.ropeScaling(), c.tiedEmbeddings(), c.bosTokenId(), c.eosTokenIds());
+                c.ropeScaling(), c.tiedEmbeddings(), c.bosTokenId(), c.eosTokenIds(), c.family());
     }
 
     /** The Mixture-of-Experts part of a catalog model or config.json, or null for a dense model. */

@@ -176,7 +176,7 @@ public final class TimingEngine {
                 }
             }
             callOperators.put(call, byIteration);
-            String kernels = call.part() + " " + body.stream().map(n -> n.op().getClass().getSimpleName()).toList();
+            String kernels = call.part() + " " + body.stream().map(n -> n.op().kind()).toList();
             programs.put(call, new Program(this, kernels, false));
             multiplexedPrograms.put(call, new Program(this, kernels, true));
             callPcus.put(call, allocation.operators().stream().mapToInt(OperatorAllocation::pcus).sum());
@@ -363,7 +363,7 @@ public final class TimingEngine {
                                double[] inputReady, List<Slice> slices) {
         Cost cost = cost(operator, node, pass);
         int rows = inputReady.length;
-        String kind = node.op().getClass().getSimpleName();
+        String kind = node.op().kind();
         Map<String, Object> args = slices == null ? Map.of() : Map.of("token", step, "kernel", call.name(),
                 "layer", node.layer(), "op", kind);
         int tiles = Math.max(1, previousDone.length);
@@ -400,7 +400,7 @@ public final class TimingEngine {
         Timeline pcu = timeMultiplexed ? wholeCall.get(call) : operator.pcu();
         String name = operator.name();
         Map<String, Object> args = slices == null ? Map.of() : Map.of("token", step, "kernel", call.name(),
-                "layer", node.layer(), "op", node.op().getClass().getSimpleName(), "pcus", pcus);
+                "layer", node.layer(), "op", node.op().kind(), "pcus", pcus);
 
         int rows = inputReady.length;
         long sampleKv = cost.kvReadBytes() / batch;
@@ -466,7 +466,7 @@ public final class TimingEngine {
     private Tile[] streamWeights(KernelCall call, Node node, Operator operator, Cost cost, int step,
                                  TileBuffers buffers, long[] bytes, List<Slice> slices) {
         Map<String, Object> args = slices == null ? Map.of() : Map.of("token", step, "kernel", call.name(),
-                "layer", node.layer(), "op", node.op().getClass().getSimpleName());
+                "layer", node.layer(), "op", node.op().kind());
         int count = tiles(cost.weightBytes());
         long piece = weightPieceBytes(node, cost);
         Tile[] tiles = new Tile[count];
@@ -488,7 +488,7 @@ public final class TimingEngine {
         int weightTiles = tiles(cost.weightBytes());
         int bufferTiles = weightTiles == 0 ? 1
                 : allocation.weightCopies() * (allocation.wholeWeights() ? weightTiles : 1);
-        Tier tier = node.op().weightTensor() != null ? schedule.placement(node.op()).tier() : Tier.HBM;
+        Tier tier = node.op().weightTensors().isEmpty() ? Tier.HBM : schedule.placement(node.op()).tier();
         return new Operator(cost, allocation, pcu, name, bufferTiles, tier);
     }
 
@@ -561,11 +561,11 @@ public final class TimingEngine {
 
     private static String opName(Node node) {
         Op op = node.op();
-        if (op.weightTensor() != null) {
-            return op.getClass().getSimpleName() + " " + op.weightTensor().name()
+        if (!op.weightTensors().isEmpty()) {
+            return op.kind() + " " + op.weightTensors().getFirst().name()
                     .replaceFirst("^(model\\.)?layers\\.\\d+\\.", "").replaceFirst("\\.weight$", "");
         }
-        return op.getClass().getSimpleName();
+        return op.kind();
     }
 
     /** A slice name, built only when the pass is traced: untraced passes stay free of string work. */

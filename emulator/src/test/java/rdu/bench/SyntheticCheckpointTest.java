@@ -36,7 +36,7 @@ class SyntheticCheckpointTest {
         assertTrue(fileBytes >= expectedBytes && fileBytes < expectedBytes + 64 * 1024, "weights + a small header");
 
         try (Checkpoint checkpoint = Checkpoint.open(dir)) {
-            assertEquals(DType.BF16, checkpoint.weights().layers().getFirst().wq().dtype());
+            assertEquals(DType.BF16, checkpoint.weights().layers().getFirst().q().weight().dtype());
             var generator = new Generator(checkpoint,
                     Generator.Setup.of(ChipFile.load(ChipFile.DEFAULT), ScheduleOptions.defaults()));
             Generation g = generator.generate(new int[] {1}, 4, new Sampler(0, 0, 1, 1), (i, t, l, text) -> { });

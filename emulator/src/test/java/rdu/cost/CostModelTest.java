@@ -44,9 +44,10 @@ class CostModelTest {
     void everyOperatorKindIsInTheGraphAndDoesWork() {
         Class<?>[] kinds = Op.class.getPermittedSubclasses();
         assertTrue(kinds.length >= 9, "Op lists its operator kinds");
-        // a single-socket graph and a tensor-parallel one (which adds the all-reduces, and experts in layer 1)
-        // hold every kind between them
+        // a single-socket graph, a tensor-parallel one (which adds the all-reduces, and experts in layer 1) and
+        // one of every family choice hold every kind between them
         List<Node> nodes = new ArrayList<>(F32.nodes());
+        nodes.addAll(TestModels.small(TestModels.SMALL_EVERY_CHOICE, DType.F32).nodes());
         nodes.addAll(TensorParallel.graph(TensorParallel.describe(CONFIG, TestModels.SMALL_MOE, false, DType.F32, 2))
                 .nodes());
         for (Class<?> kind : kinds) {

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Locale;
 import org.junit.jupiter.api.Test;
 import rdu.cost.TestModels;
+import rdu.family.Family;
 import rdu.graph.DecodeGraph;
 import rdu.graph.Op;
 import rdu.graph.TensorParallel;
@@ -18,9 +19,11 @@ import rdu.memory.MemoryTier;
 import rdu.memory.Placement;
 import rdu.memory.SocketMemory;
 import rdu.memory.Tier;
+import rdu.model.Affine;
 import rdu.model.LayerWeights;
-import rdu.model.LlamaWeights;
+import rdu.model.Mlp;
 import rdu.model.ModelConfig;
+import rdu.model.ModelWeights;
 import rdu.regression.SharedModels;
 import rdu.rope.RopeLayout;
 import rdu.tensor.DType;
@@ -29,7 +32,7 @@ import rdu.tensor.Tensor;
 class ScheduleTest {
 
     static final ModelConfig CONFIG = new ModelConfig("LlamaForCausalLM", 16, 24, 3, 4, 2, 4, 32, 8, 1e-5f, 10000,
-            null, true, 1, List.of(2));
+            null, true, 1, List.of(2), Family.LLAMA);
 
     static DecodeGraph graph() {
         var arena = Arena.ofAuto();
@@ -39,11 +42,12 @@ class ScheduleTest {
         Tensor embedding = zeros(arena, "embed", CONFIG.vocabSize(), h);
         List<LayerWeights> layers = new ArrayList<>();
         for (int l = 0; l < CONFIG.numLayers(); l++) {
-            layers.add(new LayerWeights(zeros(arena, "n1", h), zeros(arena, "q", h, h), zeros(arena, "k", kv, h),
-                    zeros(arena, "v", kv, h), zeros(arena, "o", h, h), zeros(arena, "n2", h), zeros(arena, "g", i, h),
-                    zeros(arena, "u", i, h), zeros(arena, "d", h, i)));
+            layers.add(LayerWeights.llama(zeros(arena, "n1", h), zeros(arena, "q", h, h), zeros(arena, "k", kv, h),
+                    zeros(arena, "v", kv, h), zeros(arena, "o", h, h), zeros(arena, "n2", h),
+                    Mlp.gated(zeros(arena, "g", i, h), zeros(arena, "u", i, h), zeros(arena, "d", h, i))));
         }
-        var weights = new LlamaWeights(embedding, layers, zeros(arena, "norm", h), embedding, RopeLayout.HALF);
+        var weights = new ModelWeights(embedding, null, layers, Affine.of(zeros(arena, "norm", h)),
+                Affine.of(embedding), RopeLayout.HALF);
         return DecodeGraph.build(CONFIG, weights);
     }
 

@@ -12,6 +12,7 @@ import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 import rdu.chip.Chip;
 import rdu.chip.ChipFile;
+import rdu.family.Family;
 import rdu.memory.CapacityException;
 import rdu.memory.Tier;
 import rdu.model.ModelConfig;
@@ -27,7 +28,7 @@ class SimulationTest {
     /** Llama 3.1 8B's config with {@code layers} decoder layers and the given context. */
     static ModelConfig llama8b(int layers, int positions) {
         return new ModelConfig("LlamaForCausalLM", 4096, 14336, layers, 32, 8, 128, 128256, positions, 1e-5f, 500000,
-                null, false, 128000, List.of(128001));
+                null, false, 128000, List.of(128001), Family.LLAMA);
     }
 
     static Simulation simulation(ModelConfig model, int sockets, int batch, boolean allowDdr) {
@@ -60,7 +61,7 @@ class SimulationTest {
     void fiftyMillionLayersThatFitTheChipAreRefusedForTheHostsHeapBeforeAnyIsBuilt() {
         // hidden 8, one head: a layer takes under 2 KB of device memory, so 50 million fit one socket's HBM + DDR
         var tiny = new ModelConfig("LlamaForCausalLM", 8, 8, 50_000_000, 1, 1, 8, 8, 16, 1e-5f, 10000, null, true, 1,
-                List.of(2));
+                List.of(2), Family.LLAMA);
         var run = new Simulation(tiny, SN40L, 1, ScheduleOptions.defaults(), DType.BF16, 0, 16, true, null, false,
                 null, 0, 512, null);
         assertTrue(run.bytesPerSocket(1) < SN40L.hbmBytes() + SN40L.ddrBytes(), "fits the chip");

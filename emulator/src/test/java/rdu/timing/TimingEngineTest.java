@@ -12,6 +12,7 @@ import rdu.chip.ChipFile;
 import rdu.cost.Cost;
 import rdu.cost.CostModel;
 import rdu.cost.TestModels;
+import rdu.family.Family;
 import rdu.graph.DecodeGraph;
 import rdu.graph.Op;
 import rdu.memory.SocketMemory;
@@ -29,7 +30,7 @@ class TimingEngineTest {
 
     /** hidden 512, vocab 2048: the classifier is 4 MiB of F32, exactly 8 PMU-sized tiles. */
     static final ModelConfig CONFIG = new ModelConfig("LlamaForCausalLM", 512, 1024, 2, 8, 4, 64, 2048, 64, 1e-5f,
-            10000, null, false, 1, List.of(2));
+            10000, null, false, 1, List.of(2), Family.LLAMA);
 
     static final Chip SN40L = ChipFile.load("sn40l");
 

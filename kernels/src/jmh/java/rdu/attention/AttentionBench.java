@@ -57,7 +57,7 @@ public class AttentionBench {
 
     @Benchmark
     public float[] apply(BytesRead counter) {
-        Attention.apply(out, q, cache, 0, positions - 1, HEADS, HEADS, HEAD_DIM);
+        Attention.apply(out, q, cache, 0, positions - 1, HEADS, HEADS, HEAD_DIM, Scores.standard(HEAD_DIM));
         counter.bytes += 2L * positions * HEADS * HEAD_DIM * Float.BYTES;
         return out;
     }

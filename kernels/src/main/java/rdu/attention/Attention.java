@@ -4,11 +4,15 @@ import java.util.Arrays;
 
 import jdk.incubator.vector.FloatVector;
 
+import rdu.activation.SoftCap;
 import rdu.activation.Softmax;
 import rdu.parallel.HostPool;
 import rdu.simd.Simd;
 
-/** Grouped-query attention of one token over the cached positions, as llama2.c run.c computes it. */
+/**
+ * Grouped-query attention of one token over the cached positions, as llama2.c run.c computes it, with the score rules
+ * of the other families ({@link Scores}: another scale, soft-capping, a sliding window).
+ */
 public final class Attention {
 
     /** Below this many cached values read per call, the heads run on the calling thread: the pool costs more. */
@@ -18,11 +22,12 @@ public final class Attention {
     }
 
     /**
-     * out (heads * headDim) = attention of q (heads * headDim) at position pos over cache positions 0..pos of
-     * layer. Query head h reads kv head h / (heads / kvHeads).
+     * out (heads * headDim) = attention of q (heads * headDim) at position pos over cache positions
+     * scores.first(pos)..pos of layer: positions before a sliding window are not read. Query head h reads kv head
+     * h / (heads / kvHeads).
      */
     public static void apply(float[] out, float[] q, KvCache cache, int layer, int pos, int heads, int kvHeads,
-            int headDim) {
+            int headDim, Scores scores) {
         cache.checkPosition(layer, pos);
         if (heads <= 0 || kvHeads <= 0 || heads % kvHeads != 0) {
             throw new IllegalArgumentException("attention: heads " + heads + " must be a positive multiple of kv heads " + kvHeads);
@@ -40,25 +45,29 @@ public final class Attention {
         float[] values = cache.values(layer);
         int kvDim = cache.kvDim();
         int group = heads / kvHeads;
-        float scale = (float) Math.sqrt(headDim);
+        float scale = scores.divisor();
+        float cap = scores.softCap();
+        int start = scores.first(pos);
+        int length = pos + 1 - start;
         HostPool.Body body = (first, end) -> {
-            float[] att = new float[pos + 1];
+            float[] att = new float[length];
             float[] lanes = Simd.lanes();
             for (int h = first; h < end; h++) {
                 int qo = h * headDim;
                 int kvo = (h / group) * headDim;
-                for (int t = 0; t <= pos; t++) {
-                    att[t] = Simd.dot(q, qo, keys, t * kvDim + kvo, headDim, lanes) / scale;
+                for (int t = start; t <= pos; t++) {
+                    float score = Simd.dot(q, qo, keys, t * kvDim + kvo, headDim, lanes) / scale;
+                    att[t - start] = cap == 0 ? score : SoftCap.apply(score, cap);
                 }
-                Softmax.apply(att, 0, pos + 1);
+                Softmax.apply(att, 0, length);
                 Arrays.fill(out, qo, qo + headDim, 0.0f);
-                for (int t = 0; t <= pos; t++) {
-                    accumulate(out, qo, att[t], values, t * kvDim + kvo, headDim);
+                for (int t = start; t <= pos; t++) {
+                    accumulate(out, qo, att[t - start], values, t * kvDim + kvo, headDim);
                 }
             }
         };
         // heads are independent: split between the cores once the cache is long enough to pay for the hand-off
-        if ((long) (pos + 1) * dim < PARALLEL_ELEMENTS) {
+        if ((long) length * dim < PARALLEL_ELEMENTS) {
             body.run(0, heads);
         } else {
             HostPool.parallelFor(heads, body);

@@ -1,34 +1,60 @@
 package rdu.embedding;
 
+import jdk.incubator.vector.FloatVector;
+
 import rdu.simd.Simd;
 import rdu.tensor.Tensor;
 
-/** Token embedding: one row of the [vocab, dim] table, widened to float. */
+/** Embedding tables: one row of a [rows, dim] table, widened to float (a token's, or a position's). */
 public final class Embedding {
 
     private Embedding() {
     }
 
-    public static void lookup(Tensor table, int token, float[] out) {
-        if (table.rank() != 2) {
-            throw new IllegalArgumentException("embedding table " + table + ": expected rank 2 [vocab, dim], found rank " + table.rank());
-        }
-        Simd.requireWidenable(table);
-        long vocab = table.dim(0);
-        int dim = Math.toIntExact(table.dim(1));
-        if (token < 0 || token >= vocab) {
-            throw new IllegalArgumentException("embedding table " + table + ": token " + token + " outside vocabulary of size " + vocab);
-        }
-        if (out.length != dim) {
-            throw new IllegalArgumentException("embedding table " + table + ": out has length " + out.length + ", expected dim = " + dim);
-        }
-        long base = (long) token * dim;
+    /** out = row {@code token} of the table times {@code scale} (1, or Gemma's sqrt(hidden_size)). */
+    public static void lookup(Tensor table, int token, float[] out, float scale) {
+        long base = checkedRow(table, "token", token, out);
+        int dim = out.length;
         int j = 0;
         for (int bound = Simd.FLOAT.loopBound(dim); j < bound; j += Simd.FLOAT.length()) {
-            Simd.load(table.dtype(), table.data(), base + j).intoArray(out, j);
+            Simd.load(table.dtype(), table.data(), base + j).mul(scale).intoArray(out, j);
         }
         for (; j < dim; j++) {
-            out[j] = Simd.get(table.dtype(), table.data(), base + j);
+            out[j] = Simd.get(table.dtype(), table.data(), base + j) * scale;
         }
+    }
+
+    /** out += row {@code row} of the table: a learned position embedding added to the token's (GPT-2). */
+    public static void add(Tensor table, int row, float[] out) {
+        long base = checkedRow(table, "position", row, out);
+        int dim = out.length;
+        int j = 0;
+        for (int bound = Simd.FLOAT.loopBound(dim); j < bound; j += Simd.FLOAT.length()) {
+            Simd.load(table.dtype(), table.data(), base + j).add(FloatVector.fromArray(Simd.FLOAT, out, j))
+                    .intoArray(out, j);
+        }
+        for (; j < dim; j++) {
+            out[j] += Simd.get(table.dtype(), table.data(), base + j);
+        }
+    }
+
+    /** The first element of row {@code row} (a token or a position), after checking the table, it and out. */
+    private static long checkedRow(Tensor table, String what, int row, float[] out) {
+        if (table.rank() != 2) {
+            throw new IllegalArgumentException("embedding table " + table + ": expected rank 2 [rows, dim], found rank "
+                    + table.rank());
+        }
+        Simd.requireWidenable(table);
+        long rows = table.dim(0);
+        int dim = Math.toIntExact(table.dim(1));
+        if (row < 0 || row >= rows) {
+            throw new IllegalArgumentException("embedding table " + table + ": " + what + " " + row + " outside [0, "
+                    + rows + ")");
+        }
+        if (out.length != dim) {
+            throw new IllegalArgumentException("embedding table " + table + ": out has length " + out.length
+                    + ", expected dim = " + dim);
+        }
+        return (long) row * dim;
     }
 }

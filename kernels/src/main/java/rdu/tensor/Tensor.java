@@ -53,6 +53,17 @@ public record Tensor(String name, DType dtype, long[] shape, MemorySegment data,
         return new Tensor(newName, dtype, new long[] {shape[0], count}, view, rowStride);
     }
 
+    /** Elements [start, start + count) of a vector: a contiguous view (a bias's part of a fused projection). */
+    public Tensor elements(String newName, long start, long count) {
+        if (shape.length != 1 || start < 0 || count < 0 || start + count > shape[0]) {
+            throw new IllegalArgumentException("tensor " + name + ": elements [" + start + ", " + (start + count)
+                    + ") of a vector, found shape " + Arrays.toString(shape));
+        }
+        long wb = dtype.bytes();
+        MemorySegment view = hasData() && count > 0 ? data.asSlice(start * wb, count * wb) : MemorySegment.NULL;
+        return new Tensor(newName, dtype, new long[] {count}, view);
+    }
+
     private void requireMatrix() {
         if (shape.length != 2) {
             throw new IllegalArgumentException("tensor " + name + ": expected a matrix, found shape " + Arrays.toString(shape));

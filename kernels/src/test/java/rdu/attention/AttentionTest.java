@@ -18,58 +18,105 @@ class AttentionTest {
     void matchesDoubleReferenceWithGroupedHeads() {
         Random random = new Random(11);
         int[][] configs = {{8, 4, 8}, {6, 2, 7}, {4, 4, 33}, {2, 1, 67}};
-        for (int[] config : configs) {
-            int heads = config[0];
-            int kvHeads = config[1];
-            int headDim = config[2];
-            int kvDim = kvHeads * headDim;
-            KvCache cache = new KvCache(2, 40, kvDim);
+        for (int[] config : configs) { // heads, KV heads, head dim
+            KvCache cache = new KvCache(2, 40, config[1] * config[2]);
             float[][] keys = new float[40][];
             float[][] values = new float[40][];
-            for (int t = 0; t < 40; t++) {
-                keys[t] = TestTensors.randomFloats(random, kvDim);
-                values[t] = TestTensors.randomFloats(random, kvDim);
-                cache.store(1, t, keys[t], values[t]);
+            fill(random, cache, 1, keys, values, 1);
+            assertMatchesReference(random, cache, 1, keys, values, new int[] {0, 1, 17, 39}, config,
+                    Scores.standard(config[2]), Arrays.toString(config));
+        }
+    }
+
+    /** Random keys (times {@code keyScale}) and values for every position of {@code layer}, stored in the cache. */
+    private static void fill(Random random, KvCache cache, int layer, float[][] keys, float[][] values,
+            float keyScale) {
+        for (int t = 0; t < keys.length; t++) {
+            keys[t] = TestTensors.randomFloats(random, cache.kvDim());
+            for (int i = 0; i < keys[t].length; i++) {
+                keys[t][i] *= keyScale;
             }
-            for (int pos : new int[] {0, 1, 17, 39}) {
-                float[] q = TestTensors.randomFloats(random, heads * headDim);
-                float[] out = new float[heads * headDim];
-                Attention.apply(out, q, cache, 1, pos, heads, kvHeads, headDim);
-                double[] expected = reference(q, keys, values, pos, heads, kvHeads, headDim);
-                for (int i = 0; i < out.length; i++) {
-                    assertEquals(expected[i], out[i], 1e-5 * (1 + Math.abs(expected[i])),
-                            Arrays.toString(config) + " pos " + pos + " element " + i);
-                }
+            values[t] = TestTensors.randomFloats(random, cache.kvDim());
+            cache.store(layer, t, keys[t], values[t]);
+        }
+    }
+
+    /** Attention of a random query at each of {@code positions} matches the reference; shape: heads, KV heads, dim. */
+    private static void assertMatchesReference(Random random, KvCache cache, int layer, float[][] keys,
+            float[][] values, int[] positions, int[] shape, Scores scores, String what) {
+        int heads = shape[0];
+        int kvHeads = shape[1];
+        int headDim = shape[2];
+        for (int pos : positions) {
+            float[] q = TestTensors.randomFloats(random, heads * headDim);
+            float[] out = new float[heads * headDim];
+            Attention.apply(out, q, cache, layer, pos, heads, kvHeads, headDim, scores);
+            double[] expected = reference(q, keys, values, pos, heads, kvHeads, headDim, scores);
+            for (int i = 0; i < out.length; i++) {
+                assertEquals(expected[i], out[i], 1e-5 * (1 + Math.abs(expected[i])),
+                        what + " " + scores + " pos " + pos + " element " + i);
             }
         }
     }
 
+    /** Scores divided, then capped, over the window's positions: the definition, in double. */
     private static double[] reference(float[] q, float[][] keys, float[][] values, int pos, int heads, int kvHeads,
-            int headDim) {
+            int headDim, Scores scores) {
         double[] out = new double[heads * headDim];
+        int first = scores.window() == 0 ? 0 : Math.max(0, pos - scores.window() + 1);
         for (int h = 0; h < heads; h++) {
             int kvo = h / (heads / kvHeads) * headDim;
             double[] score = new double[pos + 1];
             double max = Double.NEGATIVE_INFINITY;
-            for (int t = 0; t <= pos; t++) {
+            for (int t = first; t <= pos; t++) {
                 for (int i = 0; i < headDim; i++) {
                     score[t] += (double) q[h * headDim + i] * keys[t][kvo + i];
                 }
-                score[t] /= Math.sqrt(headDim);
+                score[t] /= scores.divisor();
+                if (scores.softCap() > 0) {
+                    score[t] = scores.softCap() * Math.tanh(score[t] / scores.softCap());
+                }
                 max = Math.max(max, score[t]);
             }
             double sum = 0;
-            for (int t = 0; t <= pos; t++) {
+            for (int t = first; t <= pos; t++) {
                 score[t] = Math.exp(score[t] - max);
                 sum += score[t];
             }
-            for (int t = 0; t <= pos; t++) {
+            for (int t = first; t <= pos; t++) {
                 for (int i = 0; i < headDim; i++) {
                     out[h * headDim + i] += score[t] / sum * values[t][kvo + i];
                 }
             }
         }
         return out;
+    }
+
+    @Test
+    void aSlidingWindowReadsOnlyItsPositionsAndScoresMayBeScaledAndCapped() {
+        Random random = new Random(13);
+        int heads = 4;
+        int kvHeads = 2;
+        int headDim = 8;
+        int kvDim = kvHeads * headDim;
+        KvCache cache = new KvCache(1, 20, kvDim);
+        float[][] keys = new float[20][];
+        float[][] values = new float[20][];
+        fill(random, cache, 0, keys, values, 6); // large scores, so that a cap of 2 binds
+        for (Scores scores : new Scores[] {new Scores(4, 0, 5), new Scores(2.5f, 2, 0), new Scores(3, 2, 1)}) {
+            assertMatchesReference(random, cache, 0, keys, values, new int[] {0, 3, 4, 19},
+                    new int[] {heads, kvHeads, headDim}, scores, "window and cap");
+        }
+        // positions before the window are not read: poisoning them changes nothing
+        float[] q = TestTensors.randomFloats(random, heads * headDim);
+        float[] before = new float[heads * headDim];
+        Attention.apply(before, q, cache, 0, 19, heads, kvHeads, headDim, new Scores(4, 0, 5));
+        float[] nan = new float[kvDim];
+        Arrays.fill(nan, Float.NaN);
+        cache.store(0, 14, nan, nan);
+        float[] after = new float[heads * headDim];
+        Attention.apply(after, q, cache, 0, 19, heads, kvHeads, headDim, new Scores(4, 0, 5));
+        assertArrayEquals(before, after);
     }
 
     @Test
@@ -81,13 +128,13 @@ class AttentionTest {
         }
         float[] q = TestTensors.randomFloats(random, 8);
         float[] before = new float[8];
-        Attention.apply(before, q, cache, 0, 2, 2, 1, 4);
+        Attention.apply(before, q, cache, 0, 2, 2, 1, 4, Scores.standard(4));
         float[] nan = new float[4];
         Arrays.fill(nan, Float.NaN);
         cache.store(0, 3, nan, nan);
         cache.store(1, 2, nan, nan);
         float[] after = new float[8];
-        Attention.apply(after, q, cache, 0, 2, 2, 1, 4);
+        Attention.apply(after, q, cache, 0, 2, 2, 1, 4, Scores.standard(4));
         assertArrayEquals(before, after);
     }
 
@@ -96,11 +143,13 @@ class AttentionTest {
         KvCache cache = new KvCache(1, 4, 8);
         float[] q = new float[16];
         float[] out = new float[16];
-        assertThrows(IllegalArgumentException.class, () -> Attention.apply(out, q, cache, 0, 0, 3, 2, 4));
-        assertThrows(IllegalArgumentException.class, () -> Attention.apply(out, q, cache, 0, 0, 4, 2, 3));
-        assertThrows(IllegalArgumentException.class, () -> Attention.apply(out, q, cache, 0, 4, 4, 2, 4));
-        assertThrows(IllegalArgumentException.class, () -> Attention.apply(out, q, cache, 1, 0, 4, 2, 4));
-        assertThrows(IllegalArgumentException.class, () -> Attention.apply(new float[15], q, cache, 0, 0, 4, 2, 4));
+        Scores scores = Scores.standard(4);
+        assertThrows(IllegalArgumentException.class, () -> Attention.apply(out, q, cache, 0, 0, 3, 2, 4, scores));
+        assertThrows(IllegalArgumentException.class, () -> Attention.apply(out, q, cache, 0, 0, 4, 2, 3, scores));
+        assertThrows(IllegalArgumentException.class, () -> Attention.apply(out, q, cache, 0, 4, 4, 2, 4, scores));
+        assertThrows(IllegalArgumentException.class, () -> Attention.apply(out, q, cache, 1, 0, 4, 2, 4, scores));
+        assertThrows(IllegalArgumentException.class,
+                () -> Attention.apply(new float[15], q, cache, 0, 0, 4, 2, 4, scores));
     }
 
     @Test

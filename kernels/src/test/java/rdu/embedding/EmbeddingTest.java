@@ -1,6 +1,7 @@
 package rdu.embedding;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -26,7 +27,7 @@ class EmbeddingTest {
                 float[] all = TestTensors.values(table);
                 for (int token = 0; token < vocab; token++) {
                     float[] out = new float[dim];
-                    Embedding.lookup(table, token, out);
+                    Embedding.lookup(table, token, out, 1);
                     assertArrayEquals(Arrays.copyOfRange(all, token * dim, (token + 1) * dim), out,
                             dtype + " dim " + dim + " token " + token);
                 }
@@ -35,11 +36,27 @@ class EmbeddingTest {
     }
 
     @Test
+    void scalesTheRowAndAddsAPositionRow() {
+        Random random = new Random(19);
+        Tensor table = TestTensors.of("wte", DType.BF16, new long[] {3, 37}, TestTensors.randomFloats(random, 111), 0);
+        float[] all = TestTensors.values(table);
+        float[] scaled = new float[37];
+        Embedding.lookup(table, 2, scaled, 8);
+        float[] sum = TestTensors.randomFloats(random, 37);
+        float[] before = sum.clone();
+        Embedding.add(table, 1, sum);
+        for (int j = 0; j < 37; j++) {
+            assertEquals(all[2 * 37 + j] * 8, scaled[j], 0, "scaled " + j);
+            assertEquals(before[j] + all[37 + j], sum[j], 0, "added " + j);
+        }
+    }
+
+    @Test
     void tokenOutsideVocabularyIsNamed() {
         Tensor table = TestTensors.of("tok_embeddings", DType.F32, new long[] {512, 4}, new float[2048], 0);
         for (int token : new int[] {512, -1}) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                    () -> Embedding.lookup(table, token, new float[4]));
+                    () -> Embedding.lookup(table, token, new float[4], 1));
             assertTrue(e.getMessage().contains("token " + token) && e.getMessage().contains("512"), e.getMessage());
         }
     }

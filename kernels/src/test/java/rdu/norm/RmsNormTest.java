@@ -25,7 +25,7 @@ class RmsNormTest {
                         TestTensors.randomFloats(random, n), 2);
                 float[] w = TestTensors.values(weight);
                 float[] out = new float[n];
-                RmsNorm.apply(out, x, weight, 1e-5f);
+                RmsNorm.apply(out, x, weight, 1e-5f, false);
                 double ss = 0;
                 for (float v : x) {
                     ss += (double) v * v;
@@ -40,13 +40,31 @@ class RmsNormTest {
     }
 
     @Test
+    void gemmaScalesByOnePlusTheWeight() {
+        Random random = new Random(15);
+        float[] x = TestTensors.randomFloats(random, 37);
+        float[] w = TestTensors.randomFloats(random, 37);
+        float[] onePlus = new float[37];
+        for (int j = 0; j < 37; j++) {
+            onePlus[j] = 1 + w[j];
+        }
+        float[] gemma = new float[37];
+        RmsNorm.apply(gemma, x, TestTensors.of("w", DType.F32, new long[] {37}, w, 0), 1e-6f, true);
+        float[] plain = new float[37];
+        RmsNorm.apply(plain, x, TestTensors.of("w", DType.F32, new long[] {37}, onePlus, 0), 1e-6f, false);
+        for (int j = 0; j < 37; j++) {
+            assertEquals(plain[j], gemma[j], 1e-6 * (1 + Math.abs(plain[j])), "j=" + j);
+        }
+    }
+
+    @Test
     void outMayBeX() {
         Random random = new Random(14);
         float[] x = TestTensors.randomFloats(random, 67);
         Tensor weight = TestTensors.of("w", DType.F32, new long[] {67}, TestTensors.randomFloats(random, 67), 0);
         float[] separate = new float[67];
-        RmsNorm.apply(separate, x, weight, 1e-6f);
-        RmsNorm.apply(x, x, weight, 1e-6f);
+        RmsNorm.apply(separate, x, weight, 1e-6f, false);
+        RmsNorm.apply(x, x, weight, 1e-6f, false);
         assertArrayEquals(separate, x);
     }
 
@@ -54,7 +72,7 @@ class RmsNormTest {
     void weightOfWrongLengthIsRejected() {
         Tensor weight = TestTensors.of("model.norm.weight", DType.F32, new long[] {5}, new float[5], 0);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> RmsNorm.apply(new float[6], new float[6], weight, 1e-5f));
+                () -> RmsNorm.apply(new float[6], new float[6], weight, 1e-5f, false));
         assertTrue(e.getMessage().contains("model.norm.weight") && e.getMessage().contains("[6]"), e.getMessage());
     }
 }

@@ -10,11 +10,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import rdu.family.Family;
+import rdu.model.Affine;
 import rdu.model.CheckpointException;
 import rdu.model.CheckpointFiles;
 import rdu.model.LayerWeights;
-import rdu.model.LlamaWeights;
+import rdu.model.Mlp;
 import rdu.model.ModelConfig;
+import rdu.model.ModelWeights;
 import rdu.rope.RopeLayout;
 import rdu.tensor.DType;
 import rdu.tensor.Tensor;
@@ -25,7 +28,7 @@ import rdu.tensor.Tensor;
  * Tensors are slices of the mapped file with Hugging Face shapes ([out, in]) and Meta's names; wq/wk rows keep
  * llama2.c's interleaved RoPE order. A negative vocab_size means a separate classifier follows the other arrays.
  */
-public record Llama2cCheckpoint(ModelConfig config, LlamaWeights weights) {
+public record Llama2cCheckpoint(ModelConfig config, ModelWeights weights) {
 
     public static final String ARCHITECTURE = "llama2.c";
     private static final int HEADER_BYTES = 7 * Integer.BYTES;
@@ -104,13 +107,14 @@ public record Llama2cCheckpoint(ModelConfig config, LlamaWeights weights) {
 
         List<LayerWeights> layerWeights = new ArrayList<>();
         for (int l = 0; l < layers; l++) {
-            layerWeights.add(new LayerWeights(attentionNorm.get(l), wq.get(l), wk.get(l), wv.get(l), wo.get(l),
-                    ffnNorm.get(l), w1.get(l), w3.get(l), w2.get(l)));
+            layerWeights.add(LayerWeights.llama(attentionNorm.get(l), wq.get(l), wk.get(l), wv.get(l), wo.get(l),
+                    ffnNorm.get(l), Mlp.gated(w1.get(l), w3.get(l), w2.get(l))));
         }
         ModelConfig config = new ModelConfig(ARCHITECTURE, dim, hidden, layers, heads, kvHeads, headSize,
-                (int) vocab, seqLen, 1e-5f, 10000, null, shared, 1, List.of(1)); // run.c stops when BOS is sampled
-        return new Llama2cCheckpoint(config,
-                new LlamaWeights(embedding, layerWeights, finalNorm, classifier, RopeLayout.INTERLEAVED));
+                (int) vocab, seqLen, 1e-5f, 10000, null, shared, 1, List.of(1), // run.c stops when BOS is sampled
+                Family.LLAMA);
+        return new Llama2cCheckpoint(config, new ModelWeights(embedding, null, layerWeights, Affine.of(finalNorm),
+                Affine.of(classifier), RopeLayout.INTERLEAVED));
     }
 
     /**

@@ -18,7 +18,7 @@ import rdu.tokenizer.Tokenizer;
  *
  * @param source the path it was opened from
  */
-public record Checkpoint(Path source, ModelConfig config, LlamaWeights weights, Tokenizer tokenizer, Arena arena)
+public record Checkpoint(Path source, ModelConfig config, ModelWeights weights, Tokenizer tokenizer, Arena arena)
         implements AutoCloseable {
 
     private static final String WHAT_PATH_MAY_BE = "PATH may be a Hugging Face model directory (config.json, "
@@ -57,7 +57,7 @@ public record Checkpoint(Path source, ModelConfig config, LlamaWeights weights, 
         try {
             Map<String, Tensor> tensors = Files.isDirectory(source) ? SafeTensorsDirectory.openAll(source, arena)
                     : SafeTensorsFile.open(source, arena).tensors();
-            LlamaWeights weights = HfWeights.assemble(tensors, config, source);
+            ModelWeights weights = HfWeights.assemble(tensors, config, source, arena);
             return new Checkpoint(source, config, weights, HfTokenizer.open(tokenizerJson, config.vocabSize()), arena);
         } catch (RuntimeException e) {
             arena.close();

@@ -1,73 +1,183 @@
 package rdu.model;
 
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import rdu.family.Family;
+import rdu.family.WeightNames;
+import rdu.family.WeightNames.Role;
 import rdu.rope.RopeLayout;
 import rdu.tensor.Tensor;
 
 /**
- * Picks the tensors of a Hugging Face LlamaForCausalLM checkpoint by name and checks each shape against config.json.
+ * Picks the tensors of a Hugging Face checkpoint by the names its family gives them ({@link WeightNames}) and checks
+ * each shape against config.json. Fused projections (Phi-3's qkv_proj and gate_up_proj, GPT-2's c_attn) are split
+ * into views of their rows; GPT-2's Conv1D weights, stored [in, out], are the only tensors copied, transposed into
+ * {@code arena}.
  */
 public final class HfWeights {
 
     private final Map<String, Tensor> tensors;
+    private final ModelConfig config;
+    private final WeightNames names;
     private final Path weights;
+    private final Arena arena;
     private final Set<String> used = new HashSet<>();
 
-    private HfWeights(Map<String, Tensor> tensors, Path weights) {
-        this.tensors = tensors;
+    private HfWeights(Map<String, Tensor> tensors, ModelConfig config, Path weights, Arena arena) {
+        this.names = config.family().names();
+        this.tensors = withoutOptionalPrefix(tensors, names.optionalPrefix());
+        this.config = config;
         this.weights = weights;
+        this.arena = arena;
     }
 
     /**
      * @param tensors every tensor of the checkpoint, by name
      * @param weights the file or directory the tensors come from (named in errors)
+     * @param arena   where transposed copies live (GPT-2), as long as the checkpoint's mapped tensors
      */
-    public static LlamaWeights assemble(Map<String, Tensor> tensors, ModelConfig config, Path weights) {
-        HfWeights w = new HfWeights(tensors, weights);
+    public static ModelWeights assemble(Map<String, Tensor> tensors, ModelConfig config, Path weights, Arena arena) {
+        return new HfWeights(tensors, config, weights, arena).assemble();
+    }
+
+    private ModelWeights assemble() {
+        Family family = config.family();
         long vocab = config.vocabSize();
         long hidden = config.hiddenSize();
-        long inter = config.intermediateSize();
+        Tensor embedding = take(names.of(Role.EMBEDDING) + ".weight", "[vocab_size, hidden_size]", vocab, hidden);
+        Tensor positions = family.positions() == Family.Positions.LEARNED
+                ? take(names.of(Role.POSITION_EMBEDDING) + ".weight", "[max_position_embeddings, hidden_size]",
+                        config.maxPositions(), hidden)
+                : null;
+        List<LayerWeights> layers = new ArrayList<>();
+        for (int l = 0; l < config.numLayers(); l++) {
+            layers.add(layer(l));
+        }
+        Affine finalNorm = norm(names.of(Role.FINAL_NORM));
+        String classifierName = names.of(Role.CLASSIFIER);
+        Affine classifier;
+        if (config.tiedEmbeddings()) {
+            // Some exporters store lm_head.weight even when tied; transformers ignores it, and so do we.
+            used.add(classifierName + ".weight");
+            classifier = new Affine(embedding, family.lmHeadBias() ? bias(classifierName, vocab) : null);
+        } else {
+            classifier = projection(classifierName, family.lmHeadBias(), "vocab_size", vocab, "hidden_size", hidden);
+        }
+        checkNothingLeft();
+        return new ModelWeights(embedding, positions, layers, finalNorm, classifier, RopeLayout.HALF);
+    }
+
+    private LayerWeights layer(int l) {
+        Family family = config.family();
+        long hidden = config.hiddenSize();
         long qDim = config.qDim();
         long kvDim = config.kvDim();
-
-        Tensor embedding = w.take("model.embed_tokens.weight", "[vocab_size, hidden_size]", vocab, hidden);
-        List<LayerWeights> layers = new ArrayList<>();
-        for (int i = 0; i < config.numLayers(); i++) {
-            String p = "model.layers." + i + ".";
-            layers.add(new LayerWeights(
-                    w.take(p + "input_layernorm.weight", "[hidden_size]", hidden),
-                    w.take(p + "self_attn.q_proj.weight", "[num_attention_heads*head_dim, hidden_size]", qDim, hidden),
-                    w.take(p + "self_attn.k_proj.weight", "[num_key_value_heads*head_dim, hidden_size]", kvDim, hidden),
-                    w.take(p + "self_attn.v_proj.weight", "[num_key_value_heads*head_dim, hidden_size]", kvDim, hidden),
-                    w.take(p + "self_attn.o_proj.weight", "[hidden_size, num_attention_heads*head_dim]", hidden, qDim),
-                    w.take(p + "post_attention_layernorm.weight", "[hidden_size]", hidden),
-                    w.take(p + "mlp.gate_proj.weight", "[intermediate_size, hidden_size]", inter, hidden),
-                    w.take(p + "mlp.up_proj.weight", "[intermediate_size, hidden_size]", inter, hidden),
-                    w.take(p + "mlp.down_proj.weight", "[hidden_size, intermediate_size]", hidden, inter)));
-        }
-        Tensor finalNorm = w.take("model.norm.weight", "[hidden_size]", hidden);
-        Tensor classifier;
-        if (config.tiedEmbeddings()) {
-            classifier = embedding;
-            // Some exporters store lm_head.weight even when tied; transformers ignores it, and so do we.
-            w.used.add("lm_head.weight");
+        boolean qkvBias = family.attention().qkvBias();
+        Affine q;
+        Affine k;
+        Affine v;
+        if (names.has(Role.QKV)) {
+            Affine qkv = projection(names.of(Role.QKV, l), qkvBias, "(num_attention_heads+2*num_key_value_heads)"
+                    + "*head_dim", qDim + 2 * kvDim, "hidden_size", hidden);
+            q = rows(qkv, ".q", 0, qDim);
+            k = rows(qkv, ".k", qDim, kvDim);
+            v = rows(qkv, ".v", qDim + kvDim, kvDim);
         } else {
-            classifier = w.take("lm_head.weight", "[vocab_size, hidden_size]", vocab, hidden);
+            q = projection(names.of(Role.Q, l), qkvBias, "num_attention_heads*head_dim", qDim, "hidden_size", hidden);
+            k = projection(names.of(Role.K, l), qkvBias, "num_key_value_heads*head_dim", kvDim, "hidden_size",
+                    hidden);
+            v = projection(names.of(Role.V, l), qkvBias, "num_key_value_heads*head_dim", kvDim, "hidden_size",
+                    hidden);
         }
-        w.checkNothingLeft(config);
-        return new LlamaWeights(embedding, layers, finalNorm, classifier, RopeLayout.HALF);
+        Affine o = projection(names.of(Role.O, l), family.attention().oBias(), "hidden_size", hidden,
+                "num_attention_heads*head_dim", qDim);
+        Affine ffnNorm = family.parallelBlock() ? null : norm(names.of(Role.FFN_NORM, l));
+        return new LayerWeights(norm(names.of(Role.ATTENTION_NORM, l)), q, k, v, o,
+                family.postNorms() ? norm(names.of(Role.POST_ATTENTION_NORM, l)) : null, ffnNorm, mlp(l),
+                family.postNorms() ? norm(names.of(Role.POST_FFN_NORM, l)) : null);
+    }
+
+    private Mlp mlp(int l) {
+        Family family = config.family();
+        long hidden = config.hiddenSize();
+        long inter = config.intermediateSize();
+        boolean bias = family.mlpBias();
+        Affine down = projection(names.of(Role.DOWN, l), bias, "hidden_size", hidden, "intermediate_size", inter);
+        if (family.mlp() == Family.MlpKind.PLAIN) {
+            return new Mlp(null, projection(names.of(Role.UP, l), bias, "intermediate_size", inter, "hidden_size",
+                    hidden), down);
+        }
+        if (names.has(Role.GATE_UP)) {
+            Affine gateUp = projection(names.of(Role.GATE_UP, l), bias, "2*intermediate_size", 2 * inter,
+                    "hidden_size", hidden);
+            return new Mlp(rows(gateUp, ".gate", 0, inter), rows(gateUp, ".up", inter, inter), down);
+        }
+        return new Mlp(projection(names.of(Role.GATE, l), bias, "intermediate_size", inter, "hidden_size", hidden),
+                projection(names.of(Role.UP, l), bias, "intermediate_size", inter, "hidden_size", hidden), down);
+    }
+
+    /** Rows [start, start + count) of a fused projection and of its bias, named after the part they are. */
+    private static Affine rows(Affine fused, String part, long start, long count) {
+        Tensor w = fused.weight();
+        Tensor b = fused.bias();
+        return new Affine(w.rows(w.name() + part, start, count),
+                b == null ? null : b.elements(b.name() + part, start, count));
+    }
+
+    /**
+     * A projection [out, in] (stored [in, out] by Conv1D families, and transposed here), and its bias [out] when the
+     * family has one.
+     */
+    private Affine projection(String name, boolean bias, String outField, long out, String inField, long in) {
+        Tensor weight;
+        if (names.conv1d()) {
+            Tensor stored = take(name + ".weight", "[" + inField + ", " + outField + "] (Conv1D)", in, out);
+            weight = transposed(stored);
+        } else {
+            weight = take(name + ".weight", "[" + outField + ", " + inField + "]", out, in);
+        }
+        return new Affine(weight, bias ? take(name + ".bias", "[" + outField + "]", out) : null);
+    }
+
+    /** A norm's weight and, for LayerNorm, its bias: [hidden_size] each. */
+    private Affine norm(String name) {
+        long hidden = config.hiddenSize();
+        Tensor weight = take(name + ".weight", "[hidden_size]", hidden);
+        return new Affine(weight, config.family().norm() == Family.Norm.LAYER ? bias(name, hidden) : null);
+    }
+
+    private Tensor bias(String name, long size) {
+        return take(name + ".bias", "[" + size + "]", size);
+    }
+
+    /** {@code stored} [in, out] as [out, in], copied element by element into the arena, in its own dtype. */
+    private Tensor transposed(Tensor stored) {
+        long in = stored.dim(0);
+        long out = stored.dim(1);
+        long bytes = stored.dtype().bytes();
+        MemorySegment copy = arena.allocate(stored.byteSize(), 64);
+        MemorySegment source = stored.data();
+        for (long i = 0; i < in; i++) {
+            for (long o = 0; o < out; o++) {
+                MemorySegment.copy(source, (i * out + o) * bytes, copy, (o * in + i) * bytes, bytes);
+            }
+        }
+        return new Tensor(stored.name() + " (transposed)", stored.dtype(), new long[] {out, in}, copy);
     }
 
     private Tensor take(String name, String shapeFields, long... shape) {
         Tensor t = tensors.get(name);
         if (t == null) {
-            throw new CheckpointException(weights, "missing tensor \"" + name + "\" (required by " + HfConfig.LLAMA + ")");
+            throw new CheckpointException(weights, "missing tensor \"" + name + "\" (required by "
+                    + config.architecture() + ")");
         }
         if (!Arrays.equals(t.shape(), shape)) {
             throw new CheckpointException(weights, "tensor \"" + name + "\" shape",
@@ -77,17 +187,37 @@ public final class HfWeights {
         return t;
     }
 
+    /** The tensors by name, {@code prefix} removed from the names that start with it ("" keeps them as they are). */
+    private static Map<String, Tensor> withoutOptionalPrefix(Map<String, Tensor> tensors, String prefix) {
+        if (prefix.isEmpty()) {
+            return tensors;
+        }
+        Map<String, Tensor> renamed = new HashMap<>();
+        tensors.forEach((name, t) -> renamed.put(name.startsWith(prefix) ? name.substring(prefix.length()) : name, t));
+        return renamed;
+    }
+
     /** Tensors the config does not account for (e.g. more layers than num_hidden_layers) mean config and weights disagree. */
-    private void checkNothingLeft(ModelConfig config) {
+    private void checkNothingLeft() {
         List<String> left = tensors.keySet().stream()
                 .filter(name -> !used.contains(name))
-                .filter(name -> !name.endsWith(".rotary_emb.inv_freq")) // a buffer older exports saved; recomputed
+                .filter(name -> !isBuffer(name))
+                .sorted()
                 .toList();
         if (!left.isEmpty()) {
-            throw new CheckpointException(weights, "tensors not used by " + HfConfig.LLAMA + " with num_hidden_layers="
-                    + config.numLayers() + " (config.json): "
+            throw new CheckpointException(weights, "tensors not used by " + config.architecture()
+                    + " with num_hidden_layers=" + config.numLayers() + " (config.json): "
                     + left.subList(0, Math.min(5, left.size())).stream().map(CheckpointFiles::quoted).toList()
                     + (left.size() > 5 ? " and " + (left.size() - 5) + " more" : ""));
         }
+    }
+
+    /**
+     * Buffers older exports saved beside the weights, which are recomputed: rotary inverse frequencies, GPT-2's
+     * causal masks.
+     */
+    private static boolean isBuffer(String name) {
+        return name.endsWith(".rotary_emb.inv_freq") || name.endsWith(".attn.bias")
+                || name.endsWith(".attn.masked_bias");
     }
 }

@@ -22,11 +22,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import rdu.family.Family;
 import rdu.model.CheckpointException;
 import rdu.model.HfConfig;
 import rdu.model.LayerWeights;
-import rdu.model.LlamaWeights;
 import rdu.model.ModelConfig;
+import rdu.model.ModelWeights;
 import rdu.model.SharedFiles;
 import rdu.rope.RopeLayout;
 import rdu.safetensors.SafeTensorsFile;
@@ -48,28 +49,28 @@ class Llama2cCheckpointTest {
             ModelConfig expected = new ModelConfig("llama2.c", hfConfig.hiddenSize(), hfConfig.intermediateSize(),
                     hfConfig.numLayers(), hfConfig.numHeads(), hfConfig.numKvHeads(), hfConfig.headDim(),
                     hfConfig.vocabSize(), hfConfig.maxPositions(), hfConfig.rmsNormEps(), hfConfig.ropeTheta(),
-                    hfConfig.ropeScaling(), hfConfig.tiedEmbeddings(), hfConfig.bosTokenId(), List.of(1));
+                    hfConfig.ropeScaling(), hfConfig.tiedEmbeddings(), hfConfig.bosTokenId(), List.of(1), Family.LLAMA);
             assertEquals(expected, c.config());
 
             var hfTensors = SafeTensorsFile.open(SharedFiles.model(hf + "/model.safetensors"), arena).tensors();
-            LlamaWeights w = c.weights();
+            ModelWeights w = c.weights();
             assertEquals(RopeLayout.INTERLEAVED, w.ropeLayout());
-            assertSame(w.embedding(), w.classifier());
+            assertSame(w.embedding(), w.classifier().weight());
             assertSameBytes(hfTensors.get("model.embed_tokens.weight"), w.embedding());
-            assertSameBytes(hfTensors.get("model.norm.weight"), w.finalNorm());
+            assertSameBytes(hfTensors.get("model.norm.weight"), w.finalNorm().weight());
             int headSize = c.config().headDim();
             for (int l = 0; l < w.layers().size(); l++) {
                 LayerWeights layer = w.layers().get(l);
                 String p = "model.layers." + l + ".";
-                assertSameBytes(hfTensors.get(p + "input_layernorm.weight"), layer.attentionNorm());
-                assertSameBytes(hfTensors.get(p + "self_attn.v_proj.weight"), layer.wv());
-                assertSameBytes(hfTensors.get(p + "self_attn.o_proj.weight"), layer.wo());
-                assertSameBytes(hfTensors.get(p + "post_attention_layernorm.weight"), layer.ffnNorm());
-                assertSameBytes(hfTensors.get(p + "mlp.gate_proj.weight"), layer.gate());
-                assertSameBytes(hfTensors.get(p + "mlp.up_proj.weight"), layer.up());
-                assertSameBytes(hfTensors.get(p + "mlp.down_proj.weight"), layer.down());
-                assertRopeRowPermutation(hfTensors.get(p + "self_attn.q_proj.weight"), layer.wq(), headSize);
-                assertRopeRowPermutation(hfTensors.get(p + "self_attn.k_proj.weight"), layer.wk(), headSize);
+                assertSameBytes(hfTensors.get(p + "input_layernorm.weight"), layer.attentionNorm().weight());
+                assertSameBytes(hfTensors.get(p + "self_attn.v_proj.weight"), layer.v().weight());
+                assertSameBytes(hfTensors.get(p + "self_attn.o_proj.weight"), layer.o().weight());
+                assertSameBytes(hfTensors.get(p + "post_attention_layernorm.weight"), layer.ffnNorm().weight());
+                assertSameBytes(hfTensors.get(p + "mlp.gate_proj.weight"), layer.mlp().gate().weight());
+                assertSameBytes(hfTensors.get(p + "mlp.up_proj.weight"), layer.mlp().up().weight());
+                assertSameBytes(hfTensors.get(p + "mlp.down_proj.weight"), layer.mlp().down().weight());
+                assertRopeRowPermutation(hfTensors.get(p + "self_attn.q_proj.weight"), layer.q().weight(), headSize);
+                assertRopeRowPermutation(hfTensors.get(p + "self_attn.k_proj.weight"), layer.k().weight(), headSize);
             }
         }
     }
@@ -109,7 +110,7 @@ class Llama2cCheckpointTest {
             Llama2cCheckpoint c = Llama2cCheckpoint.read(file, arena);
             assertFalse(c.config().tiedEmbeddings());
             assertEquals(512, c.config().vocabSize());
-            Tensor classifier = c.weights().classifier();
+            Tensor classifier = c.weights().classifier().weight();
             assertEquals("output.weight", classifier.name());
             assertArrayEquals(new long[] {512, 64}, classifier.shape());
             assertEquals(12345f, classifier.data().getAtIndex(F32_LE, 12345));

@@ -43,12 +43,12 @@ class CheckpointTest {
         try (c) {
             assertEquals(source, c.source());
             assertEquals(HfConfig.read(source.resolve("config.json")), c.config());
-            LlamaWeights w = c.weights();
+            ModelWeights w = c.weights();
             assertEquals(RopeLayout.HALF, w.ropeLayout());
             assertEquals(5, w.layers().size());
-            assertSame(w.embedding(), w.classifier(), "tied");
-            assertEquals("model.layers.3.mlp.down_proj.weight", w.layers().get(3).down().name());
-            assertArrayEquals(new long[] {32, 64}, w.layers().get(0).wk().shape());
+            assertSame(w.embedding(), w.classifier().weight(), "tied");
+            assertEquals("model.layers.3.mlp.down_proj.weight", w.layers().get(3).mlp().down().weight().name());
+            assertArrayEquals(new long[] {32, 64}, w.layers().get(0).k().weight().shape());
             assertEquals(1 + 5 * 9 + 1, w.all().size());
             assertArrayEquals(ONCE_UPON_A_TIME, c.tokenizer().encode("Once upon a time"));
         }
@@ -59,7 +59,7 @@ class CheckpointTest {
     void singleSafetensorsFileWithConfigAndTokenizerBeside() {
         try (Checkpoint c = Checkpoint.open(SharedFiles.model("llama2xs-260K-hf/model.safetensors"))) {
             assertEquals(192, c.config().intermediateSize());
-            assertArrayEquals(new long[] {192, 64}, c.weights().layers().get(4).gate().shape());
+            assertArrayEquals(new long[] {192, 64}, c.weights().layers().get(4).mlp().gate().weight().shape());
         }
     }
 
@@ -119,13 +119,13 @@ class CheckpointTest {
             return withHead;
         });
         try (Checkpoint c = Checkpoint.open(hf)) {
-            assertSame(c.weights().embedding(), c.weights().classifier());
+            assertSame(c.weights().embedding(), c.weights().classifier().weight());
         }
         editConfig(hf, "\"tie_word_embeddings\": true", "\"tie_word_embeddings\": false");
         try (Checkpoint c = Checkpoint.open(hf)) {
-            assertNotSame(c.weights().embedding(), c.weights().classifier());
-            assertEquals("lm_head.weight", c.weights().classifier().name());
-            assertEquals(-1, c.weights().embedding().data().mismatch(c.weights().classifier().data()));
+            assertNotSame(c.weights().embedding(), c.weights().classifier().weight());
+            assertEquals("lm_head.weight", c.weights().classifier().weight().name());
+            assertEquals(-1, c.weights().embedding().data().mismatch(c.weights().classifier().weight().data()));
         }
     }
 

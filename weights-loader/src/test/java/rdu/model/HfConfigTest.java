@@ -14,6 +14,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
+import rdu.family.Family;
 import rdu.rope.RopeScaling;
 
 class HfConfigTest {
@@ -118,20 +119,21 @@ class HfConfigTest {
     void stories260K() {
         ModelConfig c = HfConfig.read(SharedFiles.model("stories260K-hf/config.json"));
         assertEquals(new ModelConfig("LlamaForCausalLM", 64, 172, 5, 8, 4, 8, 512, 512, 1e-5f, 10000, null, true, 1,
-                List.of(1, 2)), c, "eos_token_id [1, 2] comes from generation_config.json, over config.json's 2");
+                List.of(1, 2), Family.LLAMA), c,
+                "eos_token_id [1, 2] comes from generation_config.json, over config.json's 2");
     }
 
     @Test
     void tinyLlama() throws IOException {
         assertEquals(new ModelConfig("LlamaForCausalLM", 2048, 5632, 22, 32, 4, 64, 32000, 2048, 1e-5f, 10000, null,
-                false, 1, List.of(2)), HfConfig.read(config(TINYLLAMA)));
+                false, 1, List.of(2), Family.LLAMA), HfConfig.read(config(TINYLLAMA)));
     }
 
     @Test
     void smolLm() throws IOException {
         ModelConfig c = HfConfig.read(config(SMOLLM));
         assertEquals(new ModelConfig("LlamaForCausalLM", 576, 1536, 30, 9, 3, 64, 49152, 2048, 1e-5f, 10000, null,
-                true, 0, List.of(0)), c);
+                true, 0, List.of(0), Family.LLAMA), c);
         assertEquals(192, c.kvDim());
         assertEquals(576, c.qDim());
     }
@@ -141,7 +143,7 @@ class HfConfigTest {
         Path file = config(LLAMA_3_2_1B);
         ModelConfig c = HfConfig.read(file);
         assertEquals(new ModelConfig("LlamaForCausalLM", 2048, 8192, 16, 32, 8, 64, 128256, 131072, 1e-5f, 500000,
-                new RopeScaling(32, 1, 4, 8192), true, 128000, List.of(128001)), c);
+                new RopeScaling.Llama3(32, 1, 4, 8192), true, 128000, List.of(128001), Family.LLAMA), c);
 
         Files.writeString(dir.resolve("generation_config.json"), """
                 {"bos_token_id": 128000, "eos_token_id": [128001, 128008, 128009], "do_sample": true}""");
@@ -159,7 +161,7 @@ class HfConfigTest {
     @Test
     void absentOptionalFieldsTakeLlamaConfigDefaults() throws IOException {
         assertEquals(new ModelConfig("LlamaForCausalLM", 64, 172, 5, 8, 8, 8, 512, 512, 1e-6f, 10000, null, false, 1,
-                List.of(2)), HfConfig.read(config(MINIMAL)));
+                List.of(2), Family.LLAMA), HfConfig.read(config(MINIMAL)));
     }
 
     @Test
@@ -174,7 +176,7 @@ class HfConfigTest {
     @Test
     void ropeScalingTypeKeyAndDefaultType() throws IOException {
         String legacyKey = LLAMA_3_2_1B.replace("\"rope_type\": \"llama3\"", "\"type\": \"llama3\"");
-        assertEquals(new RopeScaling(32, 1, 4, 8192), HfConfig.read(config(legacyKey)).ropeScaling());
+        assertEquals(new RopeScaling.Llama3(32, 1, 4, 8192), HfConfig.read(config(legacyKey)).ropeScaling());
         String plain = MINIMAL.replace("}", ", \"rope_scaling\": {\"rope_type\": \"default\"}}");
         assertNull(HfConfig.read(config(plain)).ropeScaling());
     }
@@ -206,14 +208,14 @@ class HfConfigTest {
             "num_attention_heads": 8    | "num_attention_heads": 8, "eos_token_id": [2, -1] | eos_token_id: expected a token id in [0, 512) (vocab_size), found -1 (number)
             "num_attention_heads": 8    | "num_attention_heads": 8, "eos_token_id": [] | eos_token_id: expected a token id or a non-empty list of them, found []
             "num_attention_heads": 8    | "num_attention_heads": 8, "rope_scaling": 2 | rope_scaling: expected null or an object, found 2 (number)
-            "num_attention_heads": 8    | "num_attention_heads": 8, "rope_scaling": {"rope_type": "linear", "factor": 2} | rope_scaling.rope_type: expected "llama3" or "default", found "linear" (unsupported)
+            "num_attention_heads": 8    | "num_attention_heads": 8, "rope_scaling": {"rope_type": "mrope", "factor": 2} | rope_scaling.rope_type: expected one of "default", "linear", "dynamic", "yarn", "llama3", "longrope" (or "su"), found "mrope" (unsupported)
             "num_attention_heads": 8    | "num_attention_heads": 8, "rope_scaling": {"factor": 2} | rope_scaling.rope_type: expected a string, found no such field
             "num_attention_heads": 8    | "num_attention_heads": 8, "rope_scaling": {"rope_type": "llama3", "factor": 8, "low_freq_factor": 1, "high_freq_factor": 4} | rope_scaling.original_max_position_embeddings: expected a positive integer, found no such field
             "num_attention_heads": 8    | "num_attention_heads": 8, "rope_scaling": {"rope_type": "llama3", "factor": 8, "low_freq_factor": 4, "high_freq_factor": 1, "original_max_position_embeddings": 8192} | rope_scaling: invalid llama3 rope_scaling
             "num_attention_heads": 8    | "num_attention_heads": 536870912, "head_dim": 8 | num_attention_heads * head_dim: expected at most 2147483647 (the width of the attention projections), found 536870912 * 8 = 4294967296
             "hidden_size": 64, "intermediate_size": 172 | "hidden_size": 2147483647, "intermediate_size": 2147483647, "head_dim": 8 | sizes: expected weights and a KV cache of at most 2^63 - 1 bytes, found more (hidden_size 2147483647, intermediate_size 2147483647, num_hidden_layers 5, vocab_size 512, max_position_embeddings 512)
             "architectures": ["LlamaForCausalLM"] | "architectures": "LlamaForCausalLM" | architectures: expected a list like ["LlamaForCausalLM"], found "LlamaForCausalLM" (string)
-            "architectures": ["LlamaForCausalLM"] | "architectures": ["MistralForCausalLM"] | unsupported architecture MistralForCausalLM (supported: LlamaForCausalLM)
+            "architectures": ["LlamaForCausalLM"] | "architectures": ["FalconForCausalLM"] | unsupported architecture FalconForCausalLM (supported: 
             """)
     void badValueNamesFieldExpectedAndFound(String original, String replacement, String message) throws IOException {
         assertTrue(MINIMAL.contains(original));
