@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import rdu.attention.Scores;
 import rdu.graph.DecodeGraph;
 import rdu.graph.Node;
 import rdu.graph.Op;
@@ -119,6 +120,26 @@ class CostModelTest {
             long weightFactor = node.op() instanceof Op.Embed ? 4 : 1;
             assertEquals(weightFactor * one.weightBytes(), four.weightBytes(), what);
         }
+    }
+
+    @Test
+    void windowedAttentionReadsOnlyTheWindowsKeysAndSoftCapsCostATanhPerScore() {
+        var windowed = new Op.Attention(0, new Scores(2, 0, 3));
+        var full = new Op.Attention(0, new Scores(2, 0, 0));
+        long one = cost(full, 1, 0).kvReadBytes();
+        for (int p = 0; p < CONFIG.maxPositions(); p++) {
+            assertEquals(Math.min(p + 1, 3) * one, cost(windowed, 1, p).kvReadBytes(), "position " + p);
+            assertEquals(Math.min(p + 1, 3) * cost(full, 1, 0).flops(), cost(windowed, 1, p).flops(), "position " + p);
+        }
+        // a pass over positions 2..5 reads the keys of positions 0..5 (its first query sees 0..2, its last 3..5) and
+        // scores 3 + 3 + 3 + 3 pairs
+        assertEquals(6 * one, cost(windowed, 1, 2, 4).kvReadBytes());
+        assertEquals(12 * cost(full, 1, 0).flops(), cost(windowed, 1, 2, 4).flops());
+        assertEquals(1 + 2 + 3 + 3, CostModel.windowedPairs(0, 4, 3), "positions 0..3: the first queries see fewer");
+        Cost capped = cost(new Op.Attention(0, new Scores(2, 50, 0)), 1, 5);
+        Cost plain = cost(full, 1, 5);
+        assertEquals(2 * plain.transcendentalOps(), capped.transcendentalOps(), "a tanh per score besides the exp");
+        assertEquals(plain.kvReadBytes(), capped.kvReadBytes());
     }
 
     @Test

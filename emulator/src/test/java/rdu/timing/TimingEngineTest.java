@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import rdu.chip.Chip;
 import rdu.chip.ChipFile;
@@ -372,6 +373,18 @@ class TimingEngineTest {
                 programLoads(verified)), "target, target again, draft, then target");
         target.reset();
         assertEquals(1, programLoads(target.pass(0, decode(0), true, 0, true)), "nothing loaded after a reset");
+    }
+
+    @Test
+    void eachFamilysOperatorsAppearInTracesUnderTheirOwnNames() {
+        Schedule schedule = Schedule.compile(TestModels.small(TestModels.SMALL_EVERY_CHOICE, DType.F32),
+                ScheduleOptions.defaults(), new SocketMemory(0, 1L << 40, 0));
+        var names = new TimingEngine(SN40L, schedule).pass(0, decode(5), true, 0, true).slices().stream()
+                .map(Slice::name).collect(Collectors.toSet());
+        for (String name : List.of("PositionEmbed positions", "LayerNorm n1", "BiasAdd q.bias", "BiasAdd o.bias",
+                "WindowedSoftCappedAttention", "SoftCappedAttention", "Gelu", "SoftCap", "BiasAdd classifier.bias")) {
+            assertTrue(names.contains(name), name + " in " + names);
+        }
     }
 
     @Test
