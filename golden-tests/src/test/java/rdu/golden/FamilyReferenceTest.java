@@ -39,7 +39,8 @@ import rdu.schedule.ScheduleOptions;
 class FamilyReferenceTest {
 
     static final List<String> CASES = List.of("llama-base", "llama-rope-linear", "llama-rope-dynamic",
-            "llama-rope-yarn", "llama-rope-llama3", "llama-bias", "llama-head-dim");
+            "llama-rope-yarn", "llama-rope-llama3", "llama-bias", "llama-head-dim", "qwen2", "qwen2-tied",
+            "mistral-window", "gemma", "gemma2");
 
     static final double TOLERANCE = 1e-4;
 

@@ -27,7 +27,11 @@ public final class Families {
     }
 
     private static final Map<String, Reader> READERS = new TreeMap<>(Map.of(
-            HfConfig.LLAMA, Llama::read));
+            HfConfig.LLAMA, Llama::read,
+            "Qwen2ForCausalLM", Qwen2::read,
+            "MistralForCausalLM", Mistral::read,
+            "GemmaForCausalLM", Gemma::read,
+            "Gemma2ForCausalLM", Gemma2::read));
 
     private Families() {
     }

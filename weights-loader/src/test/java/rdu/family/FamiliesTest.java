@@ -62,6 +62,45 @@ class FamiliesTest {
     }
 
     @Test
+    void qwen2HasQkvBiasesAndSlidingLayersOnlyWhenAsked() throws IOException {
+        Family plain = read("Qwen2ForCausalLM", "\"sliding_window\": 8, \"max_window_layers\": 2").family();
+        assertTrue(plain.attention().qkvBias() && !plain.attention().oBias());
+        assertEquals(List.of(), plain.attention().windows(), "use_sliding_window is false by default");
+        Family sliding = read("Qwen2ForCausalLM",
+                "\"sliding_window\": 8, \"max_window_layers\": 2, \"use_sliding_window\": true").family();
+        assertEquals(List.of(0, 0, 8, 8), sliding.attention().windows());
+    }
+
+    @Test
+    void mistralSlidesEveryLayerAndLayerTypesOverrideAFamilysRule() throws IOException {
+        assertEquals(List.of(16, 16, 16, 16), read("MistralForCausalLM", "\"sliding_window\": 16").family()
+                .attention().windows());
+        assertEquals(List.of(), read("MistralForCausalLM", "\"sliding_window\": null").family().attention().windows());
+        assertEquals(List.of(0, 16, 16, 0), read("MistralForCausalLM", "\"sliding_window\": 16, \"layer_types\": "
+                + "[\"full_attention\", \"sliding_attention\", \"sliding_attention\", \"full_attention\"]")
+                .family().attention().windows());
+    }
+
+    @Test
+    void gemmaAndGemma2() throws IOException {
+        ModelConfig gemma = read("GemmaForCausalLM", "\"hidden_act\": \"gelu_pytorch_tanh\"");
+        assertEquals(Family.Norm.RMS_ONE_PLUS, gemma.family().norm());
+        assertEquals(8f, gemma.family().embeddingScale(), "sqrt(64)");
+        assertEquals(ActivationFunction.GELU_TANH, gemma.family().activation());
+        assertTrue(gemma.tiedEmbeddings(), "Gemma ties by default");
+
+        Family gemma2 = read("Gemma2ForCausalLM", "\"sliding_window\": 4, \"query_pre_attn_scalar\": 32,"
+                + " \"attn_logit_softcapping\": 20.0, \"final_logit_softcapping\": null").family();
+        assertEquals(List.of(4, 0, 4, 0), gemma2.attention().windows(), "every other layer from the first");
+        assertEquals(20f, gemma2.attention().softCap());
+        assertEquals(0f, gemma2.finalSoftCap(), "null: no cap");
+        assertEquals((float) Math.sqrt(32), gemma2.scores(0, 16).divisor());
+        assertTrue(gemma2.postNorms());
+        assertEquals("model.layers.1.pre_feedforward_layernorm", gemma2.names().of(WeightNames.Role.FFN_NORM, 1));
+        assertEquals(30f, read("Gemma2ForCausalLM", "").family().finalSoftCap(), "absent: Gemma2Config's default");
+    }
+
+    @Test
     void unsupportedArchitecturesListTheSupportedOnes() throws IOException {
         var e = assertThrows(CheckpointException.class, () -> read("FalconForCausalLM", ""));
         for (String supported : Families.supported()) {
@@ -72,8 +111,11 @@ class FamiliesTest {
 
     @ParameterizedTest
     @CsvSource(delimiter = '|', textBlock = """
+            MistralForCausalLM | "sliding_window": 0              | sliding_window: expected a positive integer, found 0
             LlamaForCausalLM   | "hidden_act": "relu"             | hidden_act: expected one of "silu", "gelu"
             LlamaForCausalLM   | "attention_bias": 1              | attention_bias: expected true or false, found 1
+            Gemma2ForCausalLM  | "attn_logit_softcapping": -1     | attn_logit_softcapping: expected a positive number
+            Gemma2ForCausalLM  | "layer_types": ["full_attention"] | layer_types: expected a list of num_hidden_layers (4)
             LlamaForCausalLM   | "partial_rotary_factor": 1.5     | partial_rotary_factor: expected at most 1
             LlamaForCausalLM   | "rope_scaling": {"rope_type": "linear"} | rope_scaling.factor: expected a positive number, found no such field
             """)
