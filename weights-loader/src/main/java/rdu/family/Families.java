@@ -31,7 +31,11 @@ public final class Families {
             "Qwen2ForCausalLM", Qwen2::read,
             "MistralForCausalLM", Mistral::read,
             "GemmaForCausalLM", Gemma::read,
-            "Gemma2ForCausalLM", Gemma2::read));
+            "Gemma2ForCausalLM", Gemma2::read,
+            "Phi3ForCausalLM", Phi3::read,
+            "PhiForCausalLM", Phi::read,
+            "GPT2LMHeadModel", Gpt2::read,
+            "Starcoder2ForCausalLM", Starcoder2::read));
 
     private Families() {
     }

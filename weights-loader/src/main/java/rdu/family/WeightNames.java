@@ -10,7 +10,7 @@ import java.util.Map;
  * @param layerPrefix    what comes before a layer's number
  * @param optionalPrefix a prefix some exports of the family put before every name and others leave out (GPT-2's
  *                       "transformer."); "" when there is none
- * @param conv1d         projections are stored [in, out] (GPT-2's Conv1D), transposed at load
+ * @param conv1d         the layers' projections are stored [in, out] (GPT-2's Conv1D), transposed at load
  */
 public record WeightNames(Map<Role, String> names, String layerPrefix, String optionalPrefix, boolean conv1d) {
 

@@ -69,7 +69,9 @@ public final class HfWeights {
             used.add(classifierName + ".weight");
             classifier = new Affine(embedding, family.lmHeadBias() ? bias(classifierName, vocab) : null);
         } else {
-            classifier = projection(classifierName, family.lmHeadBias(), "vocab_size", vocab, "hidden_size", hidden);
+            // an untied lm_head is an nn.Linear [out, in] even beside Conv1D layers (GPT-2)
+            Tensor weight = take(classifierName + ".weight", "[vocab_size, hidden_size]", vocab, hidden);
+            classifier = new Affine(weight, family.lmHeadBias() ? bias(classifierName, vocab) : null);
         }
         checkNothingLeft();
         return new ModelWeights(embedding, positions, layers, finalNorm, classifier, RopeLayout.HALF);
@@ -133,8 +135,8 @@ public final class HfWeights {
     }
 
     /**
-     * A projection [out, in] (stored [in, out] by Conv1D families, and transposed here), and its bias [out] when the
-     * family has one.
+     * A layer's projection [out, in] (stored [in, out] by Conv1D families, and transposed here), and its bias [out]
+     * when the family has one.
      */
     private Affine projection(String name, boolean bias, String outField, long out, String inField, long in) {
         Tensor weight;

@@ -101,6 +101,27 @@ class FamiliesTest {
     }
 
     @Test
+    void phi3PhiAndStarcoder2() throws IOException {
+        WeightNames phi3 = read("Phi3ForCausalLM", "").family().names();
+        assertEquals("model.layers.0.self_attn.qkv_proj", phi3.of(WeightNames.Role.QKV, 0));
+        assertEquals("model.layers.0.mlp.gate_up_proj", phi3.of(WeightNames.Role.GATE_UP, 0));
+        assertFalse(phi3.has(WeightNames.Role.Q), "q, k and v come from qkv_proj");
+
+        Family phi = read("PhiForCausalLM", "").family();
+        assertTrue(phi.parallelBlock() && phi.lmHeadBias() && phi.mlpBias() && phi.attention().oBias());
+        assertEquals(0.5, phi.attention().rotaryFraction(), "PhiConfig's partial_rotary_factor");
+        assertEquals(Family.Norm.LAYER, phi.norm());
+        assertEquals(Family.MlpKind.PLAIN, phi.mlp());
+
+        ModelConfig starcoder = read("Starcoder2ForCausalLM", "\"use_bias\": false, \"norm_epsilon\": 0.001,"
+                + " \"sliding_window\": 8");
+        assertFalse(starcoder.family().attention().qkvBias() || starcoder.family().mlpBias());
+        assertEquals(0.001f, starcoder.rmsNormEps());
+        assertEquals(List.of(8, 8, 8, 8), starcoder.family().attention().windows());
+        assertTrue(starcoder.tiedEmbeddings(), "StarCoder2 ties by default");
+    }
+
+    @Test
     void unsupportedArchitecturesListTheSupportedOnes() throws IOException {
         var e = assertThrows(CheckpointException.class, () -> read("FalconForCausalLM", ""));
         for (String supported : Families.supported()) {
@@ -117,6 +138,7 @@ class FamiliesTest {
             Gemma2ForCausalLM  | "attn_logit_softcapping": -1     | attn_logit_softcapping: expected a positive number
             Gemma2ForCausalLM  | "layer_types": ["full_attention"] | layer_types: expected a list of num_hidden_layers (4)
             LlamaForCausalLM   | "partial_rotary_factor": 1.5     | partial_rotary_factor: expected at most 1
+            PhiForCausalLM     | "qk_layernorm": true             | qk_layernorm: expected false
             LlamaForCausalLM   | "rope_scaling": {"rope_type": "linear"} | rope_scaling.factor: expected a positive number, found no such field
             """)
     void badFieldsAreNamed(String architecture, String field, String message) throws IOException {
