@@ -158,8 +158,9 @@ final class GenerateCommand implements Callable<Integer> {
                 throw new Rdu.UsageException(e.getMessage());
             }
             ScheduleOptions options = scheduleOptions.options(chip);
-            ScheduleMixin.noteRoutingUnused(options, "rdu generate runs dense models (Mixture-of-Experts ones run"
-                    + " timing-only, in rdu simulate)");
+            if (config.family().moe() == null) {
+                ScheduleMixin.noteRoutingUnused(options, config.architecture() + " is a dense model");
+            }
             var generator = new Generator(checkpoint, Generator.Setup.of(chip, options)
                     .withTiming(trace == null ? Generator.Timing.ON : Generator.Timing.TRACED).withSockets(sockets)
                     .withPrefillChunk(chunk).withSpeculation(speculation));

@@ -6,6 +6,7 @@ import rdu.mla.MlaConfig;
 import rdu.model.ModelConfig;
 import rdu.moe.ExpertLoad;
 import rdu.moe.ExpertRouting;
+import rdu.tensor.Tensor;
 
 /**
  * The work of each operator for one pass of B samples over n positions p..p+n-1 (n = 1: a decode step at position
@@ -48,6 +49,9 @@ import rdu.moe.ExpertRouting;
  *     ({@link ExpertRouting#busiestSocket}; uniform: P = max(D, R*k*held/E)); weight D*3i*w*wb (only touched
  *     experts stream); flops P*2*3i*w; elementwise P*(3i + w) (SwiGLU, then scale and sum the outputs);
  *     transcendental P*i (SiLU); reduction log w + log i; activation R*w*ab
+ * <li>SharedExpert of width i, with its [1, w] gate: weight (3*i*w + w)*wb; flops R*2*(3*i*w + w); elementwise
+ *     R*(i*(e + 1) + 2w) (its activation as Glu's, then scale and add its output); transcendental R*(i + 1) (the
+ *     activation and the gate's sigmoid); reduction log w + log i; activation R*w*ab
  * <li>AllReduce of a w-wide activation over N sockets (ring: reduce-scatter then all-gather): p2p
  *     2*(N-1)/N*R*w*ab; elementwise (N-1)/N*R*w (the adds); activation R*w*ab
  * <li>AllGather of a w-wide block per socket over N sockets: p2p (N-1)*R*w*ab (the block to every peer);
@@ -184,6 +188,14 @@ public final class CostModel {
                 long expertBytes = 3 * inter * n * x.stacked().dtype().bytes();
                 yield cost(pairs * 2 * 3 * inter * n, Math.round(load.experts() * expertBytes), 0, 0, rows * n * ab,
                         pairs * (3 * inter + n), pairs * inter, ceilLog2(n) + ceilLog2(inter), 2);
+            }
+            case Op.SharedExpert x -> {
+                long n = x.gate().dim(1);
+                long width = x.weights().up().weight().dim(0);
+                long bytes = x.gate().byteSize() + x.weights().tensors().stream().mapToLong(Tensor::byteSize).sum();
+                yield cost(rows * 2.0 * (3 * width * n + n), bytes, 0, 0, rows * n * ab,
+                        rows * (width * (elementwise(config.family().activation()) + 1) + 2 * n), rows * (width + 1),
+                        ceilLog2(n) + ceilLog2(width), 2);
             }
             case Op.Sample _ -> {
                 long vocab = config.vocabSize();

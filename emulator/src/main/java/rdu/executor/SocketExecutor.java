@@ -1,18 +1,23 @@
 package rdu.executor;
 
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.EnumMap;
+import java.util.List;
 import java.util.Map;
 import rdu.activation.Residual;
 import rdu.activation.SoftCap;
 import rdu.attention.Attention;
 import rdu.attention.KvCache;
 import rdu.embedding.Embedding;
+import rdu.experts.Router;
 import rdu.family.Family;
 import rdu.graph.Activation;
 import rdu.graph.Op;
 import rdu.matmul.Bias;
 import rdu.matmul.MatVec;
 import rdu.memory.SocketMemory;
+import rdu.model.Mlp;
 import rdu.model.ModelConfig;
 import rdu.norm.LayerNorm;
 import rdu.norm.RmsNorm;
@@ -31,9 +36,6 @@ import rdu.tensor.Tensor;
  */
 final class SocketExecutor {
 
-    /** No Mixture-of-Experts checkpoint loads: their graphs are built from config.json alone, for timing. */
-    private static final String MOE_IS_TIMING_ONLY = "Mixture-of-Experts models run in timing-only mode (rdu simulate)";
-
     private final ModelConfig config;
     private final SocketMemory memory;
     /** Each buffer as rows [position in the pass][value]; as many rows as the widest pass so far. */
@@ -42,6 +44,9 @@ final class SocketExecutor {
     private final KvCache kvCache;
     /** Null when positions are learned embeddings, not rotations. */
     private final Rope rope;
+    /** The last router's choice for each row of the pass: experts, and their weights; the experts read it. */
+    private int[][] chosen = new int[0][];
+    private float[][] routeWeights = new float[0][];
 
     /** @param positions the positions the run may reach: the host KV cache's bound */
     SocketExecutor(Schedule schedule, RopeLayout ropeLayout, int positions) {
@@ -145,11 +150,90 @@ final class SocketExecutor {
                     Residual.add(buffer(r.into())[i], buffer(r.add())[i]);
                 }
             }
-            case Op.Router r -> throw new UnsupportedOperationException(MOE_IS_TIMING_ONLY);
-            case Op.Experts x -> throw new UnsupportedOperationException(MOE_IS_TIMING_ONLY);
+            case Op.Router r -> route(r, n);
+            case Op.Experts x -> experts(x, n);
+            case Op.SharedExpert s -> sharedExpert(s, n);
             case Op.AllReduce r -> throw new IllegalStateException("collectives span sockets: FunctionalExecutor runs them");
             case Op.AllGather g -> throw new IllegalStateException("collectives span sockets: FunctionalExecutor runs them");
             case Op.Sample s -> throw new IllegalStateException("sampling spans sockets: FunctionalExecutor runs it");
+        }
+    }
+
+    /** Each row's top experts by the router's scores of XB, with their weights, for the experts that follow. */
+    private void route(Op.Router r, int n) {
+        Tensor weight = memory.read(r.weight());
+        float[][] scores = new float[n][(int) weight.dim(0)];
+        MatVec.apply(weight, buffer(Activation.XB), n, scores);
+        if (chosen.length < n || chosen[0].length != r.topK()) {
+            chosen = new int[Math.max(n, rows)][r.topK()];
+            routeWeights = new float[chosen.length][r.topK()];
+        }
+        for (int i = 0; i < n; i++) {
+            Router.route(scores[i], r.topK(), r.normalizeTopK(), chosen[i], routeWeights[i]);
+        }
+    }
+
+    /**
+     * XB2 = each row's chosen experts' MLPs of XB, weighted. Expert by expert, only those some row chose: each one's
+     * weights are read once, for all the rows that chose it.
+     */
+    private void experts(Op.Experts x, int n) {
+        float[][] out = buffer(Activation.XB2);
+        for (int i = 0; i < n; i++) {
+            Arrays.fill(out[i], 0.0f);
+        }
+        for (int e = 0; e < x.weights().size(); e++) {
+            List<Integer> routed = new ArrayList<>();
+            List<Float> weights = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                for (int j = 0; j < chosen[i].length; j++) {
+                    if (chosen[i][j] == e) {
+                        routed.add(i);
+                        weights.add(routeWeights[i][j]);
+                    }
+                }
+            }
+            if (routed.isEmpty()) {
+                continue;
+            }
+            float[][] in = routed.stream().map(i -> buffer(Activation.XB)[i]).toArray(float[][]::new);
+            float[][] expert = mlp(x.weights().get(e), in);
+            for (int j = 0; j < routed.size(); j++) {
+                addScaled(out[routed.get(j)], weights.get(j), expert[j]);
+            }
+        }
+    }
+
+    /** XB2 += sigmoid(gate . XB) * the shared expert's MLP of XB, row by row. */
+    private void sharedExpert(Op.SharedExpert s, int n) {
+        float[][] in = Arrays.copyOf(buffer(Activation.XB), n);
+        float[][] gate = new float[n][1];
+        MatVec.apply(memory.read(s.gate()), in, n, gate);
+        float[][] expert = mlp(s.weights(), in);
+        for (int i = 0; i < n; i++) {
+            addScaled(buffer(Activation.XB2)[i], 1.0f / (1.0f + (float) Math.exp(-gate[i][0])), expert[i]);
+        }
+    }
+
+    /** The gated MLP of each row of {@code in}, with the family's activation, into new rows. */
+    private float[][] mlp(Mlp m, float[][] in) {
+        int n = in.length;
+        int width = (int) m.up().weight().dim(0);
+        float[][] gate = new float[n][width];
+        float[][] up = new float[n][width];
+        float[][] out = new float[n][config.hiddenSize()];
+        MatVec.apply(memory.read(m.gate().weight()), in, n, gate);
+        MatVec.apply(memory.read(m.up().weight()), in, n, up);
+        for (int i = 0; i < n; i++) {
+            config.family().activation().gated(gate[i], up[i], width);
+        }
+        MatVec.apply(memory.read(m.down().weight()), gate, n, out);
+        return out;
+    }
+
+    private static void addScaled(float[] into, float scale, float[] add) {
+        for (int j = 0; j < into.length; j++) {
+            into[j] += scale * add[j];
         }
     }
 }

@@ -5,12 +5,15 @@ import java.util.List;
 import java.util.Map;
 import rdu.attention.Scores;
 import rdu.family.Family;
+import rdu.family.MixtureOfExperts;
 import rdu.model.Affine;
 import rdu.model.LayerWeights;
 import rdu.model.Mlp;
 import rdu.model.ModelConfig;
 import rdu.model.ModelWeights;
+import rdu.model.MoeWeights;
 import rdu.moe.ExpertRouting;
+import rdu.tensor.Tensor;
 
 /**
  * The operator graph of one decode step, in execution order, as the model's {@link Family} says. For Llama it
@@ -66,9 +69,15 @@ public record DecodeGraph(ModelConfig config, List<Node> nodes) {
                 ops.add(norm(config, Activation.X, w.ffnNorm(), Activation.XB));
             }
             RoutedExperts experts = moe.get(l);
-            ops.addAll(experts == null ? mlp(family, w.mlp(), Activation.XB2) : moeMlp(family, w, experts));
+            if (experts != null) {
+                ops.addAll(moeMlp(family, w, experts));
+            } else if (w.moe() != null) {
+                ops.addAll(sparseMlp(family.moe(), w.moe(), l));
+            } else {
+                ops.addAll(mlp(family, w.mlp(), Activation.XB2));
+            }
             ops.add(new Op.AllReduce(Activation.XB2, sockets));
-            if (experts == null) {
+            if (w.mlp() != null && experts == null) {
                 addBias(ops, w.mlp().down(), Activation.XB2);
             }
             if (w.postFfnNorm() != null) {
@@ -103,7 +112,8 @@ public record DecodeGraph(ModelConfig config, List<Node> nodes) {
         List<Node> routed = new ArrayList<>();
         for (Node node : nodes) {
             routed.add(node.op() instanceof Op.Experts x
-                    ? new Node(new Op.Experts(x.stacked(), x.experts(), x.topK(), routing), node.part(), node.layer())
+                    ? new Node(new Op.Experts(x.stacked(), x.weights(), x.experts(), x.topK(), routing), node.part(),
+                            node.layer())
                     : node);
         }
         return new DecodeGraph(config, routed);
@@ -186,13 +196,30 @@ public record DecodeGraph(ModelConfig config, List<Node> nodes) {
     }
 
     /**
+     * A checkpoint's Mixture-of-Experts block (Mixtral, Qwen2-MoE): the router, the chosen experts into XB2, then the
+     * shared expert behind its gate, added into XB2. The experts' bytes stream as one stacked block of this socket's
+     * expert width, as in a timing-only run.
+     */
+    private static List<Op> sparseMlp(MixtureOfExperts moe, MoeWeights w, int layer) {
+        Tensor gate = w.experts().getFirst().gate().weight();
+        Tensor stacked = Tensor.describe("model.layers." + layer + ".experts", gate.dtype(), w.experts().size(),
+                3 * gate.dim(0), gate.dim(1));
+        List<Op> ops = new ArrayList<>(List.of(new Op.Router(w.router(), moe.topK(), moe.normalizeTopK()),
+                new Op.Experts(stacked, w.experts(), moe.experts(), moe.topK(), ExpertRouting.UNIFORM)));
+        if (w.shared() != null) {
+            ops.add(new Op.SharedExpert(w.shared(), w.sharedGate()));
+        }
+        return ops;
+    }
+
+    /**
      * Router, then the routed experts into XB2; then the shared expert, whose down projection writes XB (free once
      * its gate and up have read it) so that a residual add can sum it into XB2. The shared expert's SwiGlu is costed
      * at the dense MLP's width, HB's size (Llama 4: twice the shared expert's), a few element-wise operations.
      */
     private static List<Op> moeMlp(Family family, LayerWeights w, RoutedExperts experts) {
-        List<Op> ops = new ArrayList<>(List.of(new Op.Router(experts.router(), experts.topK()),
-                new Op.Experts(experts.experts(), experts.count(), experts.topK(), ExpertRouting.UNIFORM)));
+        List<Op> ops = new ArrayList<>(List.of(new Op.Router(experts.router(), experts.topK(), false),
+                new Op.Experts(experts.experts(), List.of(), experts.count(), experts.topK(), ExpertRouting.UNIFORM)));
         if (w.mlp() != null) {
             ops.addAll(mlp(family, w.mlp(), Activation.XB));
             ops.add(new Op.Residual(Activation.XB2, Activation.XB));

@@ -1,9 +1,11 @@
 package rdu.graph;
 
+import java.util.ArrayList;
 import java.util.List;
 import rdu.activation.ActivationFunction;
 import rdu.attention.Scores;
 import rdu.mla.MlaConfig;
+import rdu.model.Mlp;
 import rdu.moe.ExpertRouting;
 import rdu.tensor.Tensor;
 
@@ -23,7 +25,13 @@ public sealed interface Op {
             case MatVec m -> List.of(m.weight());
             case BiasAdd b -> List.of(b.bias());
             case Router r -> List.of(r.weight());
-            case Experts x -> List.of(x.stacked());
+            case Experts x -> x.weights().isEmpty() ? List.of(x.stacked())
+                    : x.weights().stream().flatMap(e -> e.tensors().stream()).toList();
+            case SharedExpert s -> {
+                List<Tensor> tensors = new ArrayList<>(s.weights().tensors());
+                tensors.add(s.gate());
+                yield tensors;
+            }
             case Attention a -> a.latent() == null ? List.of() : List.of(a.latent().kvB());
             default -> List.of();
         };
@@ -121,24 +129,38 @@ public sealed interface Op {
 
     /**
      * Mixture-of-Experts routing: scores of XB against each of {@code weight}'s [experts, hidden] rows, softmax, and
-     * each sample's top {@code topK} experts with their weights.
+     * each sample's top {@code topK} experts with their probabilities, renormalised to sum to 1 when
+     * {@code normalizeTopK}.
      */
-    record Router(Tensor weight, int topK) implements Op {
+    record Router(Tensor weight, int topK, boolean normalizeTopK) implements Op {
     }
 
     /**
-     * XB2 = the sum of the SwiGLU MLPs of XB by the experts the router chose, weighted by their router scores.
+     * XB2 = the sum of the gated MLPs of XB by the experts the router chose, weighted by their router probabilities.
      * {@code stacked} is [held, 3 * inter, hidden]: the gate, up and (transposed) down matrices of the experts this
-     * socket holds, out of the {@code experts} the router picks {@code topK} from. Only the experts the batch routes
-     * to stream from memory; how many, the timing model takes from {@code routing} (the run's
-     * {@link rdu.schedule.ScheduleOptions#expertRouting}, set when the schedule is compiled).
+     * socket holds, out of the {@code experts} the router picks {@code topK} from, as the timing model streams them;
+     * {@code weights} are the held experts' tensors in a run on real weights (empty in a timing-only run), of which a
+     * pass reads only the experts its rows chose. Only the experts the batch routes to stream from memory; how many,
+     * the timing model takes from {@code routing} (the run's {@link rdu.schedule.ScheduleOptions#expertRouting}, set
+     * when the schedule is compiled).
      */
-    record Experts(Tensor stacked, int experts, int topK, ExpertRouting routing) implements Op {
+    record Experts(Tensor stacked, List<Mlp> weights, int experts, int topK, ExpertRouting routing) implements Op {
+
+        public Experts {
+            weights = List.copyOf(weights);
+        }
 
         /** One held expert's MLP width on this socket. */
         public long inter() {
             return stacked.dim(1) / 3;
         }
+    }
+
+    /**
+     * XB2 += sigmoid(gate . XB) * the gated MLP of XB by {@code weights}: Qwen2-MoE's shared expert, which every
+     * token takes, behind its sigmoid gate ([1, hidden]).
+     */
+    record SharedExpert(Mlp weights, Tensor gate) implements Op {
     }
 
     /** into += add. */

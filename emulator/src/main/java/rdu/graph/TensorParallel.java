@@ -10,6 +10,7 @@ import rdu.model.LayerWeights;
 import rdu.model.Mlp;
 import rdu.model.ModelConfig;
 import rdu.model.ModelWeights;
+import rdu.model.MoeWeights;
 import rdu.moe.MoeConfig;
 import rdu.rope.RopeLayout;
 import rdu.tensor.DType;
@@ -240,7 +241,7 @@ public final class TensorParallel {
                 mlp == 0 ? null : Mlp.gated(Tensor.describe(p + mlpName + "gate_proj.weight" + tag, dtype, mlp, h),
                         Tensor.describe(p + mlpName + "up_proj.weight" + tag, dtype, mlp, h),
                         Tensor.describe(p + mlpName + "down_proj.weight" + tag, dtype, h, mlp)),
-                null);
+                null, null);
         RoutedExperts routed = null;
         if (moeLayer) {
             int e = moe.experts();
@@ -294,15 +295,17 @@ public final class TensorParallel {
         String tag = " [" + socket + "/" + sockets + "]";
         List<LayerWeights> layers = new ArrayList<>();
         for (LayerWeights l : w.layers()) {
-            Mlp m = l.mlp();
-            Mlp mlpShard = new Mlp(m.gate() == null ? null : rows(m.gate(), tag, mlp[0], mlp[1]),
-                    rows(m.up(), tag, mlp[0], mlp[1]), columns(m.down(), tag, mlp[0], mlp[1]));
+            MoeWeights moe = l.moe() == null ? null : new MoeWeights(l.moe().router(),
+                    l.moe().experts().stream().map(e -> slice(e, tag, sockets, socket)).toList(),
+                    l.moe().shared() == null ? null : slice(l.moe().shared(), tag, sockets, socket),
+                    l.moe().sharedGate());
             layers.add(new LayerWeights(l.attentionNorm(),
                     rows(l.q(), tag, (long) socket * heads * d, (long) heads * d),
                     rows(l.k(), tag, (long) firstKvHead * d, (long) kvHeads * d),
                     rows(l.v(), tag, (long) firstKvHead * d, (long) kvHeads * d),
                     columns(l.o(), tag, (long) socket * heads * d, (long) heads * d),
-                    l.postAttentionNorm(), l.ffnNorm(), mlpShard, l.postFfnNorm()));
+                    l.postAttentionNorm(), l.ffnNorm(), l.mlp() == null ? null : slice(l.mlp(), tag, sockets, socket),
+                    moe, l.postFfnNorm()));
         }
         Affine classifier = rows(w.classifier(), tag, vocab[0], vocab[1]);
         var config = new ModelConfig(c.architecture(), c.hiddenSize(), (int) mlp[1], c.numLayers(), heads, kvHeads, d,
@@ -310,6 +313,16 @@ public final class TensorParallel {
                 c.bosTokenId(), c.eosTokenIds(), c.family());
         return new Shard(config, new ModelWeights(w.embedding(), w.positionEmbedding(), layers, w.finalNorm(),
                 classifier, w.ropeLayout()), sockets, Map.of(), Map.of());
+    }
+
+    /**
+     * Socket {@code socket}'s block of an MLP's width: its rows of gate and up, the matching columns of down. The
+     * router and the shared expert's gate, which see the whole hidden state, stay whole.
+     */
+    private static Mlp slice(Mlp m, String tag, int sockets, int socket) {
+        long[] block = block((int) m.up().weight().dim(0), sockets, socket);
+        return new Mlp(m.gate() == null ? null : rows(m.gate(), tag, block[0], block[1]),
+                rows(m.up(), tag, block[0], block[1]), columns(m.down(), tag, block[0], block[1]));
     }
 
     /** Rows [start, start + count) of a projection split by its outputs, and the same elements of its bias. */

@@ -19,6 +19,7 @@ import rdu.pcu.KernelAllocation;
 import rdu.pcu.OperatorAllocation;
 import rdu.schedule.KernelCall;
 import rdu.schedule.Schedule;
+import rdu.tensor.Tensor;
 
 /**
  * Modeled time of passes on one socket: walks the same schedule the functional executor runs and books every piece
@@ -562,7 +563,9 @@ public final class TimingEngine {
     private static String opName(Node node) {
         Op op = node.op();
         if (!op.weightTensors().isEmpty()) {
-            return op.kind() + " " + op.weightTensors().getFirst().name()
+            // experts by their stacked block, of which a pass streams the chosen ones, not by the first expert
+            Tensor named = op instanceof Op.Experts x ? x.stacked() : op.weightTensors().getFirst();
+            return op.kind() + " " + named.name()
                     .replaceFirst("^(model\\.)?layers\\.\\d+\\.", "").replaceFirst("\\.weight$", "");
         }
         return op.kind();

@@ -9,15 +9,18 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import rdu.activation.ActivationFunction;
 import rdu.family.AttentionOptions;
 import rdu.family.Family;
+import rdu.family.MixtureOfExperts;
 import rdu.graph.DecodeGraph;
 import rdu.model.Affine;
 import rdu.model.LayerWeights;
 import rdu.model.Mlp;
 import rdu.model.ModelConfig;
 import rdu.model.ModelWeights;
+import rdu.model.MoeWeights;
 import rdu.moe.MoeConfig;
 import rdu.rope.RopeLayout;
 import rdu.tensor.DType;
@@ -39,9 +42,11 @@ public final class TestModels {
 
     /**
      * {@link #SMALL}'s shapes with every choice a family can make that Llama does not: LayerNorm, biases everywhere,
-     * a plain GELU MLP in a parallel block, learned positions, post-norms, sliding windows and soft-caps.
+     * a plain GELU MLP in a parallel block, learned positions, post-norms, sliding windows and soft-caps, and in
+     * layer 1 Mixture-of-Experts of 4 experts of width 8 (top 2) with a shared expert of width 8.
      */
     public static final ModelConfig SMALL_EVERY_CHOICE = SMALL.withFamily(Family.LLAMA
+            .withMoe(new MixtureOfExperts(4, 2, true, 8, 8, Set.of(0)))
             .withNorm(Family.Norm.LAYER).withMlp(Family.MlpKind.PLAIN).withActivation(ActivationFunction.GELU_TANH)
             .withMlpBias(true).withPositions(Family.Positions.LEARNED).withParallelBlock(true).withPostNorms(true)
             .withLmHeadBias(true).withFinalSoftCap(30).withAttention(AttentionOptions.LLAMA.withQkvBias(true)
@@ -88,6 +93,7 @@ public final class TestModels {
         for (int l = 0; l < config.numLayers(); l++) {
             String p = "layers." + l + ".";
             boolean mlpBias = family.mlpBias();
+            boolean sparse = family.moe() != null && family.moe().isSparse(l);
             Mlp mlp = new Mlp(family.mlp() == Family.MlpKind.GATED ? affine(p + "g", mlpBias, dtype, data, i, h) : null,
                     affine(p + "u", mlpBias, dtype, data, i, h), affine(p + "d", mlpBias, dtype, data, h, i));
             layers.add(new LayerWeights(norm(family, p + "n1", dtype, data, h),
@@ -95,7 +101,8 @@ public final class TestModels {
                     affine(p + "k", qkvBias, dtype, data, kv, h), affine(p + "v", qkvBias, dtype, data, kv, h),
                     affine(p + "o", family.attention().oBias(), dtype, data, h, q),
                     family.postNorms() ? norm(family, p + "n1post", dtype, data, h) : null,
-                    family.parallelBlock() ? null : norm(family, p + "n2", dtype, data, h), mlp,
+                    family.parallelBlock() ? null : norm(family, p + "n2", dtype, data, h), sparse ? null : mlp,
+                    sparse ? moe(p, family.moe(), dtype, data, h) : null,
                     family.postNorms() ? norm(family, p + "n2post", dtype, data, h) : null));
         }
         Tensor embedding = tensor("embed", dtype, data, config.vocabSize(), h);
@@ -104,6 +111,23 @@ public final class TestModels {
         var weights = new ModelWeights(embedding, positions, layers, norm(family, "norm", dtype, data, h),
                 affine("classifier", family.lmHeadBias(), dtype, data, config.vocabSize(), h), RopeLayout.HALF);
         return DecodeGraph.build(config, weights);
+    }
+
+    /** A Mixture-of-Experts layer's router, experts and shared expert, with its gate. */
+    private static MoeWeights moe(String p, MixtureOfExperts moe, DType dtype, MemorySegment data, int h) {
+        List<Mlp> experts = new ArrayList<>();
+        for (int e = 0; e < moe.experts(); e++) {
+            experts.add(gated(p + "e" + e, moe.width(), dtype, data, h));
+        }
+        Mlp shared = gated(p + "s", moe.sharedWidth(), dtype, data, h);
+        return new MoeWeights(tensor(p + "router", dtype, data, moe.experts(), h), experts, shared,
+                tensor(p + "shared_gate", dtype, data, 1, h));
+    }
+
+    /** A gated MLP of {@code width} without biases: gate {@code name}g, up {@code name}u, down {@code name}d. */
+    private static Mlp gated(String name, int width, DType dtype, MemorySegment data, int h) {
+        return Mlp.gated(tensor(name + "g", dtype, data, width, h), tensor(name + "u", dtype, data, width, h),
+                tensor(name + "d", dtype, data, h, width));
     }
 
     /** A projection [out, in] and, with {@code bias}, its bias [out]. */

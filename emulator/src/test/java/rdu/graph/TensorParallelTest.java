@@ -84,7 +84,8 @@ class TensorParallelTest {
                 .toList().subList(12, 21); // after the attention block and the MLP's RmsNorm
         LayerWeights w = shard.weights().layers().get(1);
         RoutedExperts e = shard.routedExperts().get(1);
-        assertEquals(List.of(new Op.Router(e.router(), 1), new Op.Experts(e.experts(), 128, 1, ExpertRouting.UNIFORM),
+        assertEquals(List.of(new Op.Router(e.router(), 1, false),
+                new Op.Experts(e.experts(), List.of(), 128, 1, ExpertRouting.UNIFORM),
                 new Op.MatVec(w.mlp().gate().weight(), Activation.XB, Activation.HB),
                 new Op.MatVec(w.mlp().up().weight(), Activation.XB, Activation.HB2),
                 new Op.Glu(Activation.HB, Activation.HB2, ActivationFunction.SILU),

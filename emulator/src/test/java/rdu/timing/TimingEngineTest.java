@@ -382,7 +382,8 @@ class TimingEngineTest {
         var names = new TimingEngine(SN40L, schedule).pass(0, decode(5), true, 0, true).slices().stream()
                 .map(Slice::name).collect(Collectors.toSet());
         for (String name : List.of("PositionEmbed positions", "LayerNorm n1", "BiasAdd q.bias", "BiasAdd o.bias",
-                "WindowedSoftCappedAttention", "SoftCappedAttention", "Gelu", "SoftCap", "BiasAdd classifier.bias")) {
+                "WindowedSoftCappedAttention", "SoftCappedAttention", "Gelu", "SoftCap", "BiasAdd classifier.bias",
+                "Router router", "Experts experts", "SharedExpert sg")) {
             assertTrue(names.contains(name), name + " in " + names);
         }
     }

@@ -40,7 +40,7 @@ class FamilyReferenceTest {
 
     static final List<String> CASES = List.of("llama-base", "llama-rope-linear", "llama-rope-dynamic",
             "llama-rope-yarn", "llama-rope-llama3", "llama-bias", "llama-head-dim", "qwen2", "qwen2-tied",
-            "mistral-window", "gemma", "gemma2", "phi3", "phi", "gpt2", "starcoder2");
+            "mistral-window", "mixtral", "qwen2-moe", "gemma", "gemma2", "phi3", "phi", "gpt2", "starcoder2");
 
     static final double TOLERANCE = 1e-4;
 

@@ -26,16 +26,18 @@ public final class Families {
         ModelConfig read(ConfigJson config, String architecture);
     }
 
-    private static final Map<String, Reader> READERS = new TreeMap<>(Map.of(
-            HfConfig.LLAMA, Llama::read,
-            "Qwen2ForCausalLM", Qwen2::read,
-            "MistralForCausalLM", Mistral::read,
-            "GemmaForCausalLM", Gemma::read,
-            "Gemma2ForCausalLM", Gemma2::read,
-            "Phi3ForCausalLM", Phi3::read,
-            "PhiForCausalLM", Phi::read,
-            "GPT2LMHeadModel", Gpt2::read,
-            "Starcoder2ForCausalLM", Starcoder2::read));
+    private static final Map<String, Reader> READERS = new TreeMap<>(Map.ofEntries(
+            Map.entry(HfConfig.LLAMA, Llama::read),
+            Map.entry("Qwen2ForCausalLM", Qwen2::read),
+            Map.entry("MistralForCausalLM", Mistral::read),
+            Map.entry("GemmaForCausalLM", Gemma::read),
+            Map.entry("Gemma2ForCausalLM", Gemma2::read),
+            Map.entry("Phi3ForCausalLM", Phi3::read),
+            Map.entry("PhiForCausalLM", Phi::read),
+            Map.entry("GPT2LMHeadModel", Gpt2::read),
+            Map.entry("Starcoder2ForCausalLM", Starcoder2::read),
+            Map.entry("MixtralForCausalLM", Mixtral::read),
+            Map.entry("Qwen2MoeForCausalLM", Qwen2Moe::read)));
 
     private Families() {
     }
@@ -61,6 +63,15 @@ public final class Families {
             case "gelu" -> ActivationFunction.GELU;
             default -> throw c.error(field, "one of \"silu\", \"gelu\", \"gelu_new\", \"gelu_pytorch_tanh\"");
         };
+    }
+
+    /** Experts per token, {@code field}: at least 1 and at most {@code experts} ({@code expertsField}). */
+    static int topK(ConfigJson c, String field, String expertsField, int experts) {
+        int topK = c.integer(field, 1);
+        if (topK > experts) {
+            throw c.error(field, "at most " + expertsField + " (" + experts + ")");
+        }
+        return topK;
     }
 
     /**

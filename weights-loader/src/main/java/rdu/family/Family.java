@@ -15,6 +15,8 @@ import rdu.attention.Scores;
  * @param activation     the feed-forward block's nonlinearity
  * @param mlp            gated (gate and up, then down) or plain (up, activation, down)
  * @param mlpBias        whether the feed-forward projections have biases
+ * @param moe            the sparse Mixture-of-Experts block that replaces the MLP in its layers; null for a dense
+ *                       model
  * @param attention      the attention's biases, sliding windows, score scale and cap, and rotary fraction
  * @param positions      rotary (RoPE on q and k) or learned absolute embeddings added to the token's
  * @param embeddingScale what the token embedding is multiplied by (Gemma: sqrt(hidden_size)); 1 for most
@@ -26,9 +28,9 @@ import rdu.attention.Scores;
  * @param lmHeadBias     whether the classifier has a bias
  * @param names          the checkpoint's tensor names
  */
-public record Family(Norm norm, ActivationFunction activation, MlpKind mlp, boolean mlpBias, AttentionOptions attention,
-                     Positions positions, float embeddingScale, boolean parallelBlock, boolean postNorms,
-                     float finalSoftCap, boolean lmHeadBias, WeightNames names) {
+public record Family(Norm norm, ActivationFunction activation, MlpKind mlp, boolean mlpBias, MixtureOfExperts moe,
+                     AttentionOptions attention, Positions positions, float embeddingScale, boolean parallelBlock,
+                     boolean postNorms, float finalSoftCap, boolean lmHeadBias, WeightNames names) {
 
     /** The norm every layer and the final norm use. */
     public enum Norm {
@@ -57,67 +59,72 @@ public record Family(Norm norm, ActivationFunction activation, MlpKind mlp, bool
     }
 
     /** Llama: RMSNorm, SwiGLU without biases, RoPE over whole heads, nothing else. */
-    public static final Family LLAMA = new Family(Norm.RMS, ActivationFunction.SILU, MlpKind.GATED, false,
+    public static final Family LLAMA = new Family(Norm.RMS, ActivationFunction.SILU, MlpKind.GATED, false, null,
             AttentionOptions.LLAMA, Positions.ROTARY, 1, false, false, 0, false, WeightNames.LLAMA);
 
     public Family withNorm(Norm norm) {
-        return new Family(norm, activation, mlp, mlpBias, attention, positions, embeddingScale, parallelBlock,
-                postNorms, finalSoftCap, lmHeadBias, names);
+        return new Family(norm, activation, mlp, mlpBias, moe, attention, positions, embeddingScale,
+                parallelBlock, postNorms, finalSoftCap, lmHeadBias, names);
     }
 
     public Family withActivation(ActivationFunction activation) {
-        return new Family(norm, activation, mlp, mlpBias, attention, positions, embeddingScale, parallelBlock,
-                postNorms, finalSoftCap, lmHeadBias, names);
+        return new Family(norm, activation, mlp, mlpBias, moe, attention, positions, embeddingScale,
+                parallelBlock, postNorms, finalSoftCap, lmHeadBias, names);
     }
 
     public Family withMlp(MlpKind mlp) {
-        return new Family(norm, activation, mlp, mlpBias, attention, positions, embeddingScale, parallelBlock,
-                postNorms, finalSoftCap, lmHeadBias, names);
+        return new Family(norm, activation, mlp, mlpBias, moe, attention, positions, embeddingScale,
+                parallelBlock, postNorms, finalSoftCap, lmHeadBias, names);
     }
 
     public Family withMlpBias(boolean mlpBias) {
-        return new Family(norm, activation, mlp, mlpBias, attention, positions, embeddingScale, parallelBlock,
-                postNorms, finalSoftCap, lmHeadBias, names);
+        return new Family(norm, activation, mlp, mlpBias, moe, attention, positions, embeddingScale,
+                parallelBlock, postNorms, finalSoftCap, lmHeadBias, names);
+    }
+
+    public Family withMoe(MixtureOfExperts moe) {
+        return new Family(norm, activation, mlp, mlpBias, moe, attention, positions, embeddingScale,
+                parallelBlock, postNorms, finalSoftCap, lmHeadBias, names);
     }
 
     public Family withAttention(AttentionOptions attention) {
-        return new Family(norm, activation, mlp, mlpBias, attention, positions, embeddingScale, parallelBlock,
-                postNorms, finalSoftCap, lmHeadBias, names);
+        return new Family(norm, activation, mlp, mlpBias, moe, attention, positions, embeddingScale,
+                parallelBlock, postNorms, finalSoftCap, lmHeadBias, names);
     }
 
     public Family withPositions(Positions positions) {
-        return new Family(norm, activation, mlp, mlpBias, attention, positions, embeddingScale, parallelBlock,
-                postNorms, finalSoftCap, lmHeadBias, names);
+        return new Family(norm, activation, mlp, mlpBias, moe, attention, positions, embeddingScale,
+                parallelBlock, postNorms, finalSoftCap, lmHeadBias, names);
     }
 
     public Family withEmbeddingScale(float embeddingScale) {
-        return new Family(norm, activation, mlp, mlpBias, attention, positions, embeddingScale, parallelBlock,
-                postNorms, finalSoftCap, lmHeadBias, names);
+        return new Family(norm, activation, mlp, mlpBias, moe, attention, positions, embeddingScale,
+                parallelBlock, postNorms, finalSoftCap, lmHeadBias, names);
     }
 
     public Family withParallelBlock(boolean parallelBlock) {
-        return new Family(norm, activation, mlp, mlpBias, attention, positions, embeddingScale, parallelBlock,
-                postNorms, finalSoftCap, lmHeadBias, names);
+        return new Family(norm, activation, mlp, mlpBias, moe, attention, positions, embeddingScale,
+                parallelBlock, postNorms, finalSoftCap, lmHeadBias, names);
     }
 
     public Family withPostNorms(boolean postNorms) {
-        return new Family(norm, activation, mlp, mlpBias, attention, positions, embeddingScale, parallelBlock,
-                postNorms, finalSoftCap, lmHeadBias, names);
+        return new Family(norm, activation, mlp, mlpBias, moe, attention, positions, embeddingScale,
+                parallelBlock, postNorms, finalSoftCap, lmHeadBias, names);
     }
 
     public Family withFinalSoftCap(float finalSoftCap) {
-        return new Family(norm, activation, mlp, mlpBias, attention, positions, embeddingScale, parallelBlock,
-                postNorms, finalSoftCap, lmHeadBias, names);
+        return new Family(norm, activation, mlp, mlpBias, moe, attention, positions, embeddingScale,
+                parallelBlock, postNorms, finalSoftCap, lmHeadBias, names);
     }
 
     public Family withLmHeadBias(boolean lmHeadBias) {
-        return new Family(norm, activation, mlp, mlpBias, attention, positions, embeddingScale, parallelBlock,
-                postNorms, finalSoftCap, lmHeadBias, names);
+        return new Family(norm, activation, mlp, mlpBias, moe, attention, positions, embeddingScale,
+                parallelBlock, postNorms, finalSoftCap, lmHeadBias, names);
     }
 
     public Family withNames(WeightNames names) {
-        return new Family(norm, activation, mlp, mlpBias, attention, positions, embeddingScale, parallelBlock,
-                postNorms, finalSoftCap, lmHeadBias, names);
+        return new Family(norm, activation, mlp, mlpBias, moe, attention, positions, embeddingScale,
+                parallelBlock, postNorms, finalSoftCap, lmHeadBias, names);
     }
 
     /** How layer {@code layer}'s attention forms its scores, for heads of {@code headDim}. */

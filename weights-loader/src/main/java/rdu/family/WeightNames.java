@@ -32,6 +32,17 @@ public record WeightNames(Map<Role, String> names, String layerPrefix, String op
         /** gate and up stacked by rows into one projection, split at load. */
         GATE_UP(true),
         DOWN(true),
+        /** A Mixture-of-Experts layer's router. */
+        ROUTER(true),
+        /** Expert e's gate, up and down: names with %d where the expert's number goes. */
+        EXPERT_GATE(true),
+        EXPERT_UP(true),
+        EXPERT_DOWN(true),
+        /** The shared expert's gate, up and down, and its sigmoid gate (Qwen2-MoE). */
+        SHARED_GATE(true),
+        SHARED_UP(true),
+        SHARED_DOWN(true),
+        SHARED_EXPERT_GATE(true),
         POST_FFN_NORM(true),
         FINAL_NORM(false),
         CLASSIFIER(false);
@@ -101,6 +112,11 @@ public record WeightNames(Map<Role, String> names, String layerPrefix, String op
             throw new IllegalArgumentException(role + " is a layer's: name it with of(role, layer)");
         }
         return require(role);
+    }
+
+    /** The name of expert {@code expert}'s tensor in layer {@code layer}, without ".weight". */
+    public String of(Role role, int layer, int expert) {
+        return of(role, layer).formatted(expert);
     }
 
     /** The name of layer {@code layer}'s tensor, without ".weight". */

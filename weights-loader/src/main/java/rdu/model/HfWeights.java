@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import rdu.family.Family;
+import rdu.family.MixtureOfExperts;
 import rdu.family.WeightNames;
 import rdu.family.WeightNames.Role;
 import rdu.rope.RopeLayout;
@@ -102,9 +103,38 @@ public final class HfWeights {
         Affine o = projection(names.of(Role.O, l), family.attention().oBias(), "hidden_size", hidden,
                 "num_attention_heads*head_dim", qDim);
         Affine ffnNorm = family.parallelBlock() ? null : norm(names.of(Role.FFN_NORM, l));
+        boolean sparse = family.moe() != null && family.moe().isSparse(l);
         return new LayerWeights(norm(names.of(Role.ATTENTION_NORM, l)), q, k, v, o,
-                family.postNorms() ? norm(names.of(Role.POST_ATTENTION_NORM, l)) : null, ffnNorm, mlp(l),
+                family.postNorms() ? norm(names.of(Role.POST_ATTENTION_NORM, l)) : null, ffnNorm,
+                sparse ? null : mlp(l), sparse ? moe(l, family.moe()) : null,
                 family.postNorms() ? norm(names.of(Role.POST_FFN_NORM, l)) : null);
+    }
+
+    /** Layer {@code l}'s router, experts, and shared expert with its gate. */
+    private MoeWeights moe(int l, MixtureOfExperts moe) {
+        long hidden = config.hiddenSize();
+        Tensor router = take(names.of(Role.ROUTER, l) + ".weight", "[num_experts, hidden_size]", moe.experts(), hidden);
+        List<Mlp> experts = new ArrayList<>();
+        for (int e = 0; e < moe.experts(); e++) {
+            experts.add(gated(names.of(Role.EXPERT_GATE, l, e), names.of(Role.EXPERT_UP, l, e),
+                    names.of(Role.EXPERT_DOWN, l, e), "expert", moe.width()));
+        }
+        if (moe.sharedWidth() == 0) {
+            return new MoeWeights(router, experts, null, null);
+        }
+        Mlp shared = gated(names.of(Role.SHARED_GATE, l), names.of(Role.SHARED_UP, l), names.of(Role.SHARED_DOWN, l),
+                "shared_expert", moe.sharedWidth());
+        return new MoeWeights(router, experts, shared,
+                take(names.of(Role.SHARED_EXPERT_GATE, l) + ".weight", "[1, hidden_size]", 1, hidden));
+    }
+
+    /** A gated MLP without biases, {@code width} wide ({@code what}_intermediate_size in errors). */
+    private Mlp gated(String gate, String up, String down, String what, long width) {
+        long hidden = config.hiddenSize();
+        String field = what + "_intermediate_size";
+        return new Mlp(projection(gate, false, field, width, "hidden_size", hidden),
+                projection(up, false, field, width, "hidden_size", hidden),
+                projection(down, false, "hidden_size", hidden, field, width));
     }
 
     private Mlp mlp(int l) {

@@ -11,17 +11,19 @@ import rdu.tensor.Tensor;
  * @param postAttentionNorm the norm of the attention output before its residual add (Gemma 2), else null
  * @param ffnNorm           the feed-forward block's norm; null in a parallel block (Phi), which reads the
  *                          attention norm's output
- * @param mlp               the feed-forward block; null in a Mixture-of-Experts layer without a shared expert
+ * @param mlp               the feed-forward block; in a Mixture-of-Experts layer of a timing-only model its shared
+ *                          expert (null when it has none), and null in a checkpoint's, whose experts are in moe
+ * @param moe               a checkpoint's Mixture-of-Experts layer (Mixtral, Qwen2-MoE); null in a dense layer
  * @param postFfnNorm       the norm of the feed-forward output before its residual add (Gemma 2), else null
  */
 public record LayerWeights(Affine attentionNorm, Affine q, Affine k, Affine v, Affine o, Affine postAttentionNorm,
-                           Affine ffnNorm, Mlp mlp, Affine postFfnNorm) {
+                           Affine ffnNorm, Mlp mlp, MoeWeights moe, Affine postFfnNorm) {
 
     /** A Llama layer: RMSNorm weights, projections without biases. */
     public static LayerWeights llama(Tensor attentionNorm, Tensor wq, Tensor wk, Tensor wv, Tensor wo, Tensor ffnNorm,
                                      Mlp mlp) {
         return new LayerWeights(Affine.of(attentionNorm), Affine.of(wq), Affine.of(wk), Affine.of(wv), Affine.of(wo),
-                null, Affine.of(ffnNorm), mlp, null);
+                null, Affine.of(ffnNorm), mlp, null, null);
     }
 
     /** Every tensor of the layer once, in checkpoint order. */
@@ -34,6 +36,9 @@ public record LayerWeights(Affine attentionNorm, Affine q, Affine k, Affine v, A
         }
         if (mlp != null) {
             tensors.addAll(mlp.tensors());
+        }
+        if (moe != null) {
+            tensors.addAll(moe.tensors());
         }
         if (postFfnNorm != null) {
             tensors.addAll(postFfnNorm.tensors());

@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -122,6 +123,20 @@ class FamiliesTest {
     }
 
     @Test
+    void mixtralAndQwen2MoeReadTheirExperts() throws IOException {
+        MixtureOfExperts mixtral = read("MixtralForCausalLM", "\"num_local_experts\": 8, \"num_experts_per_tok\": 2")
+                .family().moe();
+        assertEquals(new MixtureOfExperts(8, 2, true, 96, 0, Set.of()), mixtral);
+
+        MixtureOfExperts qwen = read("Qwen2MoeForCausalLM", "\"num_experts\": 4, \"num_experts_per_tok\": 2,"
+                + " \"moe_intermediate_size\": 16, \"shared_expert_intermediate_size\": 32,"
+                + " \"decoder_sparse_step\": 2, \"mlp_only_layers\": [3]").family().moe();
+        assertEquals(new MixtureOfExperts(4, 2, false, 16, 32, Set.of(0, 2, 3)), qwen,
+                "every 2nd layer from layer 1 is sparse, but 3 is in mlp_only_layers");
+        assertTrue(qwen.isSparse(1) && !qwen.isSparse(3));
+    }
+
+    @Test
     void unsupportedArchitecturesListTheSupportedOnes() throws IOException {
         var e = assertThrows(CheckpointException.class, () -> read("FalconForCausalLM", ""));
         for (String supported : Families.supported()) {
@@ -139,6 +154,10 @@ class FamiliesTest {
             Gemma2ForCausalLM  | "layer_types": ["full_attention"] | layer_types: expected a list of num_hidden_layers (4)
             LlamaForCausalLM   | "partial_rotary_factor": 1.5     | partial_rotary_factor: expected at most 1
             PhiForCausalLM     | "qk_layernorm": true             | qk_layernorm: expected false
+            MixtralForCausalLM | "num_experts_per_tok": 2          | num_local_experts: expected a positive integer, found no such field
+            MixtralForCausalLM | "num_local_experts": 2, "num_experts_per_tok": 3 | num_experts_per_tok: expected at most num_local_experts (2), found 3
+            Qwen2MoeForCausalLM | "num_experts": 4, "num_experts_per_tok": 2, "moe_intermediate_size": 8 | shared_expert_intermediate_size: expected a positive integer, found no such field
+            Qwen2MoeForCausalLM | "num_experts": 4, "num_experts_per_tok": 2, "moe_intermediate_size": 8, "shared_expert_intermediate_size": 8, "mlp_only_layers": [4] | mlp_only_layers: expected a list of layer numbers below num_hidden_layers (4)
             LlamaForCausalLM   | "rope_scaling": {"rope_type": "linear"} | rope_scaling.factor: expected a positive number, found no such field
             """)
     void badFieldsAreNamed(String architecture, String field, String message) throws IOException {
