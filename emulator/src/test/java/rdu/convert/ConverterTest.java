@@ -228,6 +228,21 @@ class ConverterTest {
         assertFalse(Files.exists(dir.resolve("out")));
     }
 
+    @Test
+    void aFamilyThatIsNotLlamaIsRefusedBeforeAnythingIsWritten() throws IOException {
+        // stories260K as Mistral with a sliding window: it loads, but Llama's names and config would drop the window
+        Path source = Files.createDirectory(dir.resolve("src"));
+        for (String file : List.of("model.safetensors", "tokenizer.json")) {
+            Files.copy(stories("stories260K-hf").resolve(file), source.resolve(file));
+        }
+        Files.writeString(source.resolve("config.json"), Files.readString(stories("stories260K-hf/config.json"))
+                .replace("LlamaForCausalLM", "MistralForCausalLM").replaceFirst("\\{", "{\"sliding_window\": 4, "));
+        var e = assertThrows(ConversionException.class, () -> convert(source, dir.resolve("out"), DType.BF16));
+        assertTrue(e.getMessage().contains("MistralForCausalLM") && e.getMessage().contains("Llama checkpoints"),
+                e.getMessage());
+        assertFalse(Files.exists(dir.resolve("out")));
+    }
+
     private static List<String> names(Path directory) throws IOException {
         try (Stream<Path> files = Files.list(directory)) {
             return files.map(p -> p.getFileName().toString()).sorted().toList();
