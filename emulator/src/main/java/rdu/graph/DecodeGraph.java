@@ -37,10 +37,11 @@ public record DecodeGraph(ModelConfig config, List<Node> nodes) {
      * {@code config} and {@code weights} describe that socket's shard (see {@link TensorParallel}), and the
      * partial sums of the attention and MLP outputs are all-reduced before the residual adds; the biases of o and
      * down, whole on every socket, are added after their all-reduce. The layers of {@code moe} (layer number to its
-     * routed experts) run a Mixture-of-Experts MLP: the router, then the experts into XB2, then the shared expert if
-     * the layer has one (its gate, up and down in {@code weights}; null when it has none), added into XB2. The layers
-     * of {@code latent} (layer number to its tensors) run Multi-head Latent Attention instead of grouped-query
-     * attention.
+     * routed experts, in a timing-only model) run a Mixture-of-Experts MLP: the router, then the experts into XB2,
+     * then the shared expert if the layer has one (its gate, up and down in {@code weights}; null when it has none),
+     * added into XB2; a checkpoint's Mixture-of-Experts layers (their LayerWeights' moe) run the same router and
+     * experts on their tensors. The layers of {@code latent} (layer number to its tensors) run Multi-head Latent
+     * Attention instead of grouped-query attention.
      */
     public static DecodeGraph build(ModelConfig config, ModelWeights weights, int sockets,
                                     Map<Integer, RoutedExperts> moe, Map<Integer, LatentAttention> latent) {
