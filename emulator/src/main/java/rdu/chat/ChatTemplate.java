@@ -40,6 +40,9 @@ public record ChatTemplate(Path file, String template, String bosToken, String e
     /** Newer checkpoints keep the template in a file of its own, which then wins over tokenizer_config.json's. */
     public static final String TEMPLATE_FILE = "chat_template.jinja";
 
+    /** A prompt this long is far beyond any context; a template writing more is broken, not to be waited for. */
+    static final long MAX_PROMPT_CHARS = 64L << 20;
+
     private static final Jinjava JINJA = jinja();
 
     /**
@@ -83,7 +86,7 @@ public record ChatTemplate(Path file, String template, String bosToken, String e
                 if (name.equals("default")) {
                     return named.path("template").textValue();
                 }
-                names.add(name);
+                names.add(CheckpointFiles.quoted(name)); // quoted: a name may hold a line break
             }
             throw new CheckpointException(file, "chat_template", "a template named \"default\" among the named ones",
                     "the names " + names);
@@ -137,7 +140,12 @@ public record ChatTemplate(Path file, String template, String bosToken, String e
         }
         // Jinja drops a single newline at the end of the source (keep_trailing_newline is off)
         String source = template.endsWith("\n") ? template.substring(0, template.length() - 1) : template;
-        RenderResult result = JINJA.renderForResult(source, context);
+        RenderResult result;
+        try {
+            result = JINJA.renderForResult(source, context);
+        } catch (RuntimeException e) { // what jinjava does not turn into a template error (e.g. output too large)
+            throw cannotRender(String.valueOf(e.getMessage()));
+        }
         for (TemplateError error : result.getErrors()) {
             if (error.getSeverity() != TemplateError.ErrorType.FATAL) {
                 continue;
@@ -145,14 +153,23 @@ public record ChatTemplate(Path file, String template, String bosToken, String e
             for (Throwable t = error.getException(); t != null; t = t.getCause()) {
                 if (t instanceof Raised raised) {
                     throw new CheckpointException(file, "chat_template refuses the conversation: "
-                            + raised.getMessage());
+                            + oneLine(String.valueOf(raised.getMessage())));
                 }
             }
-            throw new CheckpointException(file, "chat_template cannot be rendered: "
-                    + error.getMessage().replaceAll("\\s*\\R\\s*", " ")
+            throw cannotRender(error.getMessage()
                     + (error.getLineno() > 0 ? " (template line " + error.getLineno() + ")" : ""));
         }
         return result.getOutput();
+    }
+
+    /** jinjava's message, in one line and with Java's simple class names ("in class String"). */
+    private CheckpointException cannotRender(String message) {
+        return new CheckpointException(file, "chat_template cannot be rendered: "
+                + oneLine(message).replaceAll("\\b(?:[a-z][a-z0-9_]*\\.)+([A-Z]\\w*)", "$1"));
+    }
+
+    private static String oneLine(String text) {
+        return text.replaceAll("\\s*\\R\\s*", " ");
     }
 
     /**
@@ -174,7 +191,7 @@ public record ChatTemplate(Path file, String template, String bosToken, String e
         resolver.add(new PythonStringMethods());
         resolver.add(JinjavaInterpreterResolver.DEFAULT_RESOLVER_READ_WRITE);
         var jinja = new Jinjava(JinjavaConfig.newBuilder().withTrimBlocks(true).withLstripBlocks(true)
-                .withLegacyOverrides(overrides).withElResolver(resolver).build());
+                .withLegacyOverrides(overrides).withElResolver(resolver).withMaxOutputSize(MAX_PROMPT_CHARS).build());
         jinja.getGlobalContext().registerFunction(new ELFunctionDefinition("", "raise_exception", ChatTemplate.class,
                 "raiseException", String.class));
         return jinja;

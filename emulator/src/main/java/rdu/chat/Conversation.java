@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Set;
 import rdu.model.Checkpoint;
 import rdu.model.CheckpointException;
+import rdu.model.CheckpointFiles;
 import rdu.tokenizer.HfTokenizer;
 
 /**
@@ -56,7 +57,7 @@ public final class Conversation {
         int[] ids = tokenizer.encodeAsIs(template.eosToken());
         if (ids.length != 1) {
             throw new CheckpointException(template.file(), "eos_token", "one token of the tokenizer",
-                    "\"" + template.eosToken() + "\", which encodes to " + ids.length + " tokens");
+                    CheckpointFiles.quoted(template.eosToken()) + ", which encodes to " + ids.length + " tokens");
         }
         return Set.of(ids[0]);
     }

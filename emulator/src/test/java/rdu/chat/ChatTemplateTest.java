@@ -155,7 +155,7 @@ class ChatTemplateTest {
         Files.writeString(config, "{\"chat_template\": 3}");
         assertError("chat_template: expected a string or a list of named templates, found 3 (number)");
         Files.writeString(config, "{\"chat_template\": [{\"name\": \"rag\", \"template\": \"x\"}]}");
-        assertError("chat_template: expected a template named \"default\" among the named ones, found the names [rag]");
+        assertError("chat_template: expected a template named \"default\" among the named ones, found the names [\"rag\"]");
         Files.writeString(config, "{\"chat_template\": \"x\", \"eos_token\": 2}");
         assertError("eos_token: expected a string or an object with a string \"content\", found 2 (number)");
         ChatTemplate unclosed = write("{% for m in messages %}{{ m.content }}", null, null);
