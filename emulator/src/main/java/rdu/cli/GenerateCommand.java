@@ -4,10 +4,12 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Locale;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import rdu.chat.Conversation;
 import rdu.chip.Chip;
 import rdu.chip.ChipFile;
 import rdu.generate.Generation;
@@ -24,6 +26,7 @@ import rdu.runtime.StepRecord;
 import rdu.sampling.Sampler;
 import rdu.schedule.ScheduleOptions;
 import rdu.timing.TimingEngine;
+import rdu.tokenizer.MissingTokenizer;
 import rdu.trace.ChromeTrace;
 
 /** {@code rdu generate}: real text from real weights, streamed to stdout; figures go to stderr. */
@@ -32,52 +35,36 @@ import rdu.trace.ChromeTrace;
                 "The text goes to stdout as it is produced; status and figures go to stderr."})
 final class GenerateCommand implements Callable<Integer> {
 
-    @Option(names = "--model", paramLabel = "PATH",
-            description = {"A Hugging Face model directory, a .safetensors file with config.json and tokenizer.json"
-                    + " beside it, or a llama2.c .bin with its tokenizer beside it.",
-                    "Default: $RDU_MODEL, else ../shared/" + ModelLocator.DEFAULT_SHARED_MODEL + "."})
-    Path model;
-
-    @Option(names = "--prompt", paramLabel = "TEXT", defaultValue = "Once upon a time",
-            description = "Text to continue (default: '${DEFAULT-VALUE}'). An empty prompt starts from BOS alone.")
-    String prompt;
-
-    @Option(names = "--max-tokens", paramLabel = "N", defaultValue = "256",
-            description = "Stop after N generated tokens (default: ${DEFAULT-VALUE}); also stops at the model's stop"
-                    + " token or when the context is full.")
-    int maxTokens;
-
-    @Option(names = "--temperature", paramLabel = "T", defaultValue = "0",
-            description = "Sampling temperature; 0 = greedy argmax (default: ${DEFAULT-VALUE}).")
-    float temperature;
-
-    @Option(names = "--top-k", paramLabel = "K", defaultValue = "0",
-            description = "Sample only among the K most likely tokens; 0 = no limit (default: ${DEFAULT-VALUE}).")
-    int topK;
-
-    @Option(names = "--top-p", paramLabel = "P", defaultValue = "1",
-            description = "Nucleus sampling: the smallest set of tokens whose probability exceeds P; 1 = off"
-                    + " (default: ${DEFAULT-VALUE}).")
-    float topP;
-
-    @Option(names = "--seed", paramLabel = "S", defaultValue = "42",
-            description = "Random seed for sampling; the same seed gives the same text (default: ${DEFAULT-VALUE}).")
-    long seed;
-
-    @Option(names = "--chip", paramLabel = "NAME|FILE", defaultValue = ChipFile.DEFAULT,
-            description = "Chip description: a shipped chip name or a chip JSON file (default: ${DEFAULT-VALUE}).")
-    String chipName;
-
-    @Option(names = "--no-echo", description = "Do not print the prompt before the generated text.")
-    boolean noEcho;
+    static final String DEFAULT_PROMPT = "Once upon a time";
 
     @Mixin
-    ScheduleMixin scheduleOptions;
+    ModelMixin model;
 
-    @Option(names = "--sockets", paramLabel = "N", defaultValue = "1",
-            description = "Split the model over N sockets by tensor parallelism (default: ${DEFAULT-VALUE});"
-                    + " the tokens are the same, the modeled time changes.")
-    int sockets;
+    @Option(names = "--prompt", paramLabel = "TEXT",
+            description = "Text to continue (default: '" + DEFAULT_PROMPT + "'). An empty prompt starts from BOS alone."
+                    + " With --chat, the user's message.")
+    String prompt;
+
+    @Mixin
+    PromptIdsMixin promptIds;
+
+    @Option(names = "--chat", description = "Write --prompt as the user's message of a conversation with the model's"
+            + " chat template (tokenizer_config.json), followed by the start of the assistant's answer; generation"
+            + " stops at the end of the answer (the template's end-of-turn token).")
+    boolean chat;
+
+    @Mixin
+    SystemPromptMixin system;
+
+    @Mixin
+    DecodingMixin decoding;
+
+    @Mixin
+    ChipMixin chipOptions;
+
+    @Option(names = "--no-echo", description = "Do not print the prompt before the generated text (with --chat the"
+            + " prompt is the conversation as the template writes it; with --prompt-ids, the text of the ids).")
+    boolean noEcho;
 
     @Mixin
     TraceMixin traceOptions;
@@ -87,9 +74,6 @@ final class GenerateCommand implements Callable<Integer> {
                     + " modeled step time and end time (the first token's is the time to first token), HBM bytes,"
                     + " kernel calls.")
     Path csvFile;
-
-    @Mixin
-    PrefillMixin prefill;
 
     @Option(names = "--draft", paramLabel = "PATH",
             description = "Speculate with this draft model (a checkpoint like --model's, sharing its tokenizer).")
@@ -111,23 +95,24 @@ final class GenerateCommand implements Callable<Integer> {
                     + " rdu simulate --acceptance FILE.")
     Path acceptanceOut;
 
+    /** What the model is given: the prompt's ids, the text echoed for them, and the stop tokens it adds. */
+    private record Input(int[] ids, String echo, Set<Integer> stopTokens) {
+    }
 
     @Override
     public Integer call() {
-        if (maxTokens < 0) {
-            throw new Rdu.UsageException("--max-tokens must be >= 0, found " + maxTokens);
-        }
+        decoding.maxTokens(); // refused below 0 before anything loads
         if (draftPath != null && spec != null) {
             throw new Rdu.UsageException("--draft and --spec are two drafting methods: give one");
         }
+        requireOnePrompt();
         int k = specK.k(draftPath != null || spec != null, "--draft or --spec");
-        Sampler sampler;
+        Sampler sampler = decoding.sampler();
         try {
-            sampler = new Sampler(temperature, topK, topP, seed);
             if (draftPath != null || spec != null) {
                 Speculation.requireSampler(sampler);
             }
-        } catch (IllegalArgumentException | GenerationException e) {
+        } catch (GenerationException e) {
             throw new Rdu.UsageException(e.getMessage());
         }
         if (traceOptions.file != null) {
@@ -142,66 +127,113 @@ final class GenerateCommand implements Callable<Integer> {
             }
             OutputFile.requireWritable("--acceptance-out", acceptanceOut);
         }
-        Chip chip = ChipFile.load(chipName);
-        int chunk = prefill.chunk(chip);
-        Path modelPath = ModelLocator.locate(model);
-        PrintStream err = System.err;
+        Chip chip = ChipFile.load(chipOptions.name);
+        int chunk = chipOptions.prefill.chunk(chip);
+        Path modelPath = model.locate();
         try (Checkpoint checkpoint = Checkpoint.open(modelPath);
-             Checkpoint draft = draftPath == null ? null : Checkpoint.open(ModelLocator.locate(draftPath));
-             ChromeTrace trace = traceOptions.open(chip.name(), sockets, runSteps(checkpoint));
-             TimingCsv csv = csvFile == null ? null : new TimingCsv(csvFile)) {
-            ModelConfig config = checkpoint.config();
-            Speculation speculation;
-            try {
-                speculation = draft != null ? Speculation.draftModel(draft, k) : Speculation.parse(spec, k);
-            } catch (GenerationException e) {
-                throw new Rdu.UsageException(e.getMessage());
-            }
-            ScheduleOptions options = scheduleOptions.options(chip);
-            if (config.family().moe() == null) {
-                ScheduleMixin.noteRoutingUnused(options, config.architecture() + " is a dense model");
-            }
-            var generator = new Generator(checkpoint, Generator.Setup.of(chip, options)
-                    .withTiming(trace == null ? Generator.Timing.ON : Generator.Timing.TRACED).withSockets(sockets)
-                    .withPrefillChunk(chunk).withSpeculation(speculation));
-            TimingEngine engine = generator.timingEngine();
-            var summary = new TimingSummary(chip.name(), 1, chip.hbmBandwidth(), engine.weightBytesPerStep(),
-                    speculation == null ? 0 : k);
-            err.printf(Locale.ROOT, "model %s: %d layers, hidden %d, %d heads (%d KV), vocab %d, context %d%n",
-                    modelPath, config.numLayers(), config.hiddenSize(), config.numHeads(), config.numKvHeads(),
-                    config.vocabSize(), config.maxPositions());
-            var hbm = generator.schedule().memory().tier(Tier.HBM);
-            err.printf(Locale.ROOT, "placed in %s socket 0 HBM: %,d of %,d bytes%s%n", chip.name(), hbm.used(),
-                    hbm.capacity(), generator.draftSchedule() == null ? "" : " (target and draft together)");
-            var stream = new Stream(summary, engine, trace, csv);
-            Generation result = generator.generate(prompt, maxTokens, sampler, stream);
-            err.printf(Locale.ROOT, "prompt %d tokens, generated %d tokens, stopped: %s%n", result.promptIds().length,
-                    result.generatedIds().length, result.stopReason().name().toLowerCase(Locale.ROOT).replace('_', ' '));
-            err.printf(Locale.ROOT, "schedule: %s; prefill chunk %d%s%n",
-                    ScheduleMixin.describe(generator.schedule().options()), chunk,
-                    speculation == null ? "" : "; speculation: " + describe(speculation));
-            err.print(summary.format(result.hostTokensPerSecond()));
-            if (speculation != null && summary.steps() > 0) {
-                TimingSummary plain = generator.plainTiming(result.promptIds().length, result.generatedIds().length);
-                err.printf(Locale.ROOT, "modeled %s without speculation: %.1f tokens/s -> speculation %.2fx%n",
-                        chip.name(), plain.tokensPerSecond(), summary.tokensPerSecond() / plain.tokensPerSecond());
-            }
-            if (acceptanceOut != null) {
-                writeAcceptance(result, speculation, modelPath);
-            }
-            if (trace != null) {
-                err.println("trace: " + traceOptions.file + " (open in ui.perfetto.dev)");
-            }
-            if (csvFile != null) {
-                err.println("timing CSV: " + csvFile);
+             Checkpoint draft = draftPath == null ? null : Checkpoint.open(ModelLocator.locate(draftPath))) {
+            Input input = input(checkpoint); // before the output files: a refused prompt leaves none
+            try (ChromeTrace trace = traceOptions.open(chip.name(), chipOptions.sockets, runSteps(checkpoint, input.ids().length));
+                 TimingCsv csv = csvFile == null ? null : new TimingCsv(csvFile)) {
+                run(checkpoint, draft, input, chip, chunk, k, sampler, trace, csv);
             }
         }
         return 0;
     }
 
+    /** --prompt, --prompt-ids and --chat as one prompt: two ways of giving it are refused before anything loads. */
+    private void requireOnePrompt() {
+        if (prompt != null && promptIds.given()) {
+            throw new Rdu.UsageException("--prompt and " + PromptIdsMixin.OPTION + " both give the prompt: give one");
+        }
+        if (chat && promptIds.given()) {
+            throw new Rdu.UsageException("--chat writes the text of --prompt into the chat template; "
+                    + PromptIdsMixin.OPTION + " gives ids as they are: give --prompt");
+        }
+        if (system.text != null && !chat) {
+            throw new Rdu.UsageException("--system is the system message of a conversation: it needs --chat");
+        }
+        if (promptIds.given()) {
+            promptIds.ids();
+        }
+    }
+
+    private Input input(Checkpoint checkpoint) {
+        if (promptIds.given()) {
+            int[] ids = promptIds.ids(checkpoint.config().vocabSize());
+            String text = new String(checkpoint.tokenizer().decode(new int[0], ids), StandardCharsets.UTF_8);
+            return new Input(ids, text, Set.of());
+        }
+        String text = prompt == null ? DEFAULT_PROMPT : prompt;
+        if (chat) {
+            Conversation conversation = Conversation.start(checkpoint, system.text);
+            Conversation.Prompt turn = conversation.ask(text);
+            return new Input(turn.ids(), turn.text(), conversation.stopTokens());
+        }
+        return new Input(checkpoint.tokenizer().encode(text), text, Set.of());
+    }
+
+    private void run(Checkpoint checkpoint, Checkpoint draft, Input input, Chip chip, int chunk, int k,
+                     Sampler sampler, ChromeTrace trace, TimingCsv csv) {
+        Path modelPath = checkpoint.source();
+        PrintStream err = System.err;
+        ModelConfig config = checkpoint.config();
+        Speculation speculation;
+        try {
+            speculation = draft != null ? Speculation.draftModel(draft, k) : Speculation.parse(spec, k);
+        } catch (GenerationException e) {
+            throw new Rdu.UsageException(e.getMessage());
+        }
+        ScheduleOptions options = chipOptions.schedule.options(chip);
+        if (checkpoint.config().family().moe() == null) {
+            ScheduleMixin.noteRoutingUnused(options, checkpoint.config().architecture() + " is a dense model");
+        }
+        var generator = new Generator(checkpoint, Generator.Setup.of(chip, options)
+                .withTiming(trace == null ? Generator.Timing.ON : Generator.Timing.TRACED).withSockets(chipOptions.sockets)
+                .withPrefillChunk(chunk).withSpeculation(speculation).withStopTokens(input.stopTokens()));
+        TimingEngine engine = generator.timingEngine();
+        var summary = new TimingSummary(chip.name(), 1, chip.hbmBandwidth(), engine.weightBytesPerStep(),
+                speculation == null ? 0 : k);
+        err.printf(Locale.ROOT, "model %s: %d layers, hidden %d, %d heads (%d KV), vocab %d, context %d%n",
+                modelPath, config.numLayers(), config.hiddenSize(), config.numHeads(), config.numKvHeads(),
+                config.vocabSize(), config.maxPositions());
+        var hbm = generator.schedule().memory().tier(Tier.HBM);
+        err.printf(Locale.ROOT, "placed in %s socket 0 HBM: %,d of %,d bytes%s%n", chip.name(), hbm.used(),
+                hbm.capacity(), generator.draftSchedule() == null ? "" : " (target and draft together)");
+        var stream = new Stream(input.echo(), checkpoint.tokenizer() instanceof MissingTokenizer, summary,
+                engine, trace, csv);
+        Generation result = generator.generate(input.ids(), decoding.maxTokens, sampler, stream);
+        if (promptIds.given()) {
+            System.out.println("generated ids: " + PromptIdsMixin.join(result.generatedIds()));
+        }
+        err.printf(Locale.ROOT, "prompt %d tokens, generated %d tokens, stopped: %s%n", result.promptIds().length,
+                result.generatedIds().length, result.stopReason().words());
+        err.printf(Locale.ROOT, "schedule: %s; prefill chunk %d%s%n",
+                ScheduleMixin.describe(generator.schedule().options()), chunk,
+                speculation == null ? "" : "; speculation: " + describe(speculation));
+        err.print(summary.format(result.hostTokensPerSecond()));
+        if (speculation != null && summary.steps() > 0) {
+            TimingSummary plain = generator.plainTiming(result.promptIds().length, result.generatedIds().length);
+            err.printf(Locale.ROOT, "modeled %s without speculation: %.1f tokens/s -> speculation %.2fx%n",
+                    chip.name(), plain.tokensPerSecond(), summary.tokensPerSecond() / plain.tokensPerSecond());
+        }
+        if (acceptanceOut != null) {
+            writeAcceptance(result, speculation, modelPath);
+        }
+        if (trace != null) {
+            err.println("trace: " + traceOptions.file + " (open in ui.perfetto.dev)");
+        }
+        if (csvFile != null) {
+            err.println("timing CSV: " + csvFile);
+        }
+    }
+
     /** Streams text to stdout as it comes and books each step in the summary, the trace and the CSV. */
     private final class Stream implements TokenListener {
         private final PrintStream out = System.out;
+        private final String echo;
+        /** A model without a tokenizer has no text to print, not even an empty line. */
+        private final boolean noText;
         private final TimingSummary summary;
         private final TimingEngine engine;
         private final ChromeTrace trace;
@@ -211,7 +243,10 @@ final class GenerateCommand implements Callable<Integer> {
         private final StringBuilder stepText = new StringBuilder();
         private int lastToken = -1;
 
-        Stream(TimingSummary summary, TimingEngine engine, ChromeTrace trace, TimingCsv csv) {
+        Stream(String echo, boolean noText, TimingSummary summary, TimingEngine engine, ChromeTrace trace,
+               TimingCsv csv) {
+            this.echo = echo;
+            this.noText = noText;
             this.summary = summary;
             this.engine = engine;
             this.trace = trace;
@@ -221,7 +256,7 @@ final class GenerateCommand implements Callable<Integer> {
         @Override
         public void onStart(int[] promptIds) {
             if (!noEcho) { // only now: a prompt the tokenizer or the run refuses prints nothing
-                out.print(prompt);
+                out.print(echo);
                 out.flush();
             }
         }
@@ -256,9 +291,11 @@ final class GenerateCommand implements Callable<Integer> {
         @Override
         public void onEnd(byte[] heldBack) {
             flushTrace();
-            out.write(heldBack, 0, heldBack.length);
-            out.println();
-            out.flush();
+            if (!noText) {
+                out.write(heldBack, 0, heldBack.length);
+                out.println();
+                out.flush();
+            }
         }
 
         private void flushTrace() {
@@ -277,7 +314,7 @@ final class GenerateCommand implements Callable<Integer> {
             return;
         }
         result.speculation().writeProfile(acceptanceOut, "measured by rdu generate: target " + modelPath + ", "
-                + describe(speculation) + ", temperature " + temperature + ", " + result.promptIds().length
+                + describe(speculation) + ", temperature " + decoding.temperature + ", " + result.promptIds().length
                 + "-token prompt, " + result.generatedIds().length + " tokens");
         System.err.println("acceptance profile: " + acceptanceOut);
     }
@@ -294,12 +331,12 @@ final class GenerateCommand implements Callable<Integer> {
      * Steps of the run at most: the prefill, then one per generated token after the first, within the context (a
      * speculative step commits one or more). A stop token may end it sooner.
      */
-    private int runSteps(Checkpoint checkpoint) {
-        if (traceOptions.file == null || maxTokens == 0) {
+    private int runSteps(Checkpoint checkpoint, int promptLength) {
+        if (traceOptions.file == null || decoding.maxTokens == 0) {
             return 0; // no trace to check the steps against, or no step at all
         }
-        long steps = maxTokens;
-        long room = checkpoint.config().maxPositions() + 1L - checkpoint.tokenizer().encode(prompt).length;
+        long steps = decoding.maxTokens;
+        long room = checkpoint.config().maxPositions() + 1L - promptLength;
         return (int) Math.max(1, Math.min(steps, room));
     }
 }

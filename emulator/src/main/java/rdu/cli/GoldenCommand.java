@@ -2,6 +2,7 @@ package rdu.cli;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -10,14 +11,15 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import rdu.chip.ChipFile;
-import rdu.runtime.GenerationException;
 import rdu.model.Checkpoint;
+import rdu.moe.ExpertRouting;
 import rdu.progress.Progress;
 import rdu.regression.Difference;
 import rdu.regression.GoldenChecker;
 import rdu.regression.GoldenFileException;
 import rdu.regression.GoldenRecord;
 import rdu.regression.GoldenRecorder;
+import rdu.runtime.GenerationException;
 import rdu.schedule.ScheduleOptions;
 
 /** {@code rdu golden}: records greedy generations with their modeled times, and checks them again later. */
@@ -40,10 +42,13 @@ final class GoldenCommand {
                         + " record can hold a path that rdu golden check --model-root resolves elsewhere.")
         Path modelRoot;
 
-        @Option(names = "--prompts", required = true, paramLabel = "FILE",
+        @Option(names = "--prompts", paramLabel = "FILE",
                 description = "UTF-8 text, one prompt per line, taken as is (no escapes: a prompt cannot hold a line"
-                        + " break); an empty line is the empty prompt.")
+                        + " break); an empty line is the empty prompt. Or give one prompt as --prompt-ids.")
         Path prompts;
+
+        @Mixin
+        PromptIdsMixin promptIds;
 
         @Option(names = "--out", required = true, paramLabel = "GOLDEN.jsonl", description = "File to write.")
         Path out;
@@ -68,13 +73,20 @@ final class GoldenCommand {
             if (maxTokens < 0) {
                 throw new Rdu.UsageException("--max-tokens must be >= 0, found " + maxTokens);
             }
+            if ((prompts != null) == promptIds.given()) {
+                throw new Rdu.UsageException(prompts == null ? "give the prompts: --prompts FILE (one per line) or "
+                        + PromptIdsMixin.OPTION + " IDS (one prompt)" : "--prompts and " + PromptIdsMixin.OPTION
+                        + " both give the prompts: give one");
+            }
             OutputFile.requireWritable("--out", out);
-            ScheduleOptions options = schedule.options(ChipFile.load(chip));
-            ScheduleMixin.noteRoutingUnused(options, "golden records are of dense models (Mixture-of-Experts ones run"
-                    + " timing-only, in rdu simulate)");
+            ScheduleOptions requested = schedule.options(ChipFile.load(chip));
+            ScheduleMixin.noteRoutingUnused(requested, "a golden record does not keep it, so records are made (and"
+                    + " checked) with uniform routing");
+            ScheduleOptions options = requested.withExpertRouting(ExpertRouting.UNIFORM);
             List<String> lines;
             try {
-                lines = GoldenRecorder.readPrompts(prompts);
+                lines = promptIds.given() ? List.of(PromptIdsMixin.join(promptIds.ids()))
+                        : GoldenRecorder.readPrompts(prompts);
             } catch (GoldenFileException e) {
                 throw new Rdu.UsageException(e.getMessage());
             }
@@ -87,12 +99,16 @@ final class GoldenCommand {
                     int number = records.size() + 1;
                     GoldenRecord r;
                     try {
-                        r = GoldenRecorder.record(generator, model, chip, options, maxTokens, prompt);
+                        r = promptIds.given() ? GoldenRecorder.record(generator, model, chip, options, maxTokens,
+                                promptIds.ids(checkpoint.config().vocabSize()))
+                                : GoldenRecorder.record(generator, model, chip, options, maxTokens, prompt);
                     } catch (GenerationException e) {
-                        throw new Rdu.UsageException(prompts + " line " + number + ": " + e.getMessage());
+                        throw new Rdu.UsageException((promptIds.given() ? PromptIdsMixin.OPTION
+                                : prompts + " line " + number) + ": " + e.getMessage());
                     }
-                    System.err.printf(Locale.ROOT, "[%d/%d] \"%s\": %d prompt + %d generated tokens, stopped: %s,"
-                                    + " modeled %.3f ms%n", number, lines.size(), prompt, r.promptIds().length,
+                    System.err.printf(Locale.ROOT, "[%d/%d] %s: %d prompt + %d generated tokens, stopped: %s,"
+                                    + " modeled %.3f ms%n", number, lines.size(),
+                            promptIds.given() ? "ids " + prompt : "\"" + prompt + "\"", r.promptIds().length,
                             r.generatedIds().length, r.stopReason().name().toLowerCase(Locale.ROOT), r.totalNs() / 1e6);
                     records.add(r);
                 }
@@ -105,7 +121,7 @@ final class GoldenCommand {
     @Command(name = "check", mixinStandardHelpOptions = true,
             description = {"Runs every record of a golden file again with its recorded model, chip, schedule options"
                     + " and max tokens, and compares tokens, stop reason, bytes, and every step's modeled time and"
-                    + " HBM bytes.",
+                    + " HBM bytes. With --prompt-ids, only the records of that prompt (their prompt_ids).",
                     "One line per record, then 'N passed, N failed'; exit code 1 when any record fails."})
     static final class Check implements Callable<Integer> {
 
@@ -122,8 +138,12 @@ final class GoldenCommand {
                         + " (default: ${DEFAULT-VALUE}).")
         double tolerance;
 
+        @Mixin
+        PromptIdsMixin promptIds;
+
         @Override
         public Integer call() {
+            int[] only = promptIds.given() ? promptIds.ids() : null;
             try (var checker = newChecker(); var progress = Progress.besideStdoutLines("golden check")) {
                 List<GoldenRecord> records;
                 try {
@@ -131,8 +151,17 @@ final class GoldenCommand {
                 } catch (GoldenFileException e) {
                     throw new Rdu.UsageException(e.getMessage());
                 }
+                if (only != null && records.stream().noneMatch(r -> Arrays.equals(r.promptIds(), only))) {
+                    throw new Rdu.UsageException(PromptIdsMixin.OPTION + ": expected the prompt_ids of a record of "
+                            + golden + ", found " + PromptIdsMixin.join(only) + ", which none has");
+                }
+                int checked = 0;
                 int failed = 0;
                 for (int i = 0; i < records.size(); i++) {
+                    if (only != null && !Arrays.equals(records.get(i).promptIds(), only)) {
+                        continue;
+                    }
+                    checked++;
                     progress.update(i, records.size(), "line " + (i + 1));
                     List<Difference> differences;
                     try {
@@ -151,7 +180,7 @@ final class GoldenCommand {
                         System.out.println("        " + line);
                     }
                 }
-                System.out.printf("%d passed, %d failed%n", records.size() - failed, failed);
+                System.out.printf("%d passed, %d failed%n", checked - failed, failed);
                 return failed == 0 ? 0 : 1;
             }
         }

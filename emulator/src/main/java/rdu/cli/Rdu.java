@@ -22,8 +22,8 @@ import rdu.model.CheckpointFiles;
 /** The {@code rdu} command: entry point of the emulator. */
 @Command(name = "rdu", mixinStandardHelpOptions = true, version = "rdu-emu 0.1.0",
         description = "Runs real LLM weights on an emulated SambaNova SN40L RDU.",
-        subcommands = {GenerateCommand.class, SimulateCommand.class, BenchCommand.class, ConvertCommand.class,
-                GoldenCommand.class, ReproduceCommand.class,
+        subcommands = {GenerateCommand.class, ChatCommand.class, SimulateCommand.class, BenchCommand.class,
+                ConvertCommand.class, GoldenCommand.class, ReproduceCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Rdu {
 

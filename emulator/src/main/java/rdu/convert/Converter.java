@@ -22,6 +22,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import rdu.family.Family;
 import rdu.llama2c.Llama2cCheckpoint;
 import rdu.model.Checkpoint;
@@ -98,6 +100,7 @@ public final class Converter {
                         + " checkpoint has others");
             }
             boolean llama2c = checkpoint.config().architecture().equals(Llama2cCheckpoint.ARCHITECTURE);
+            deleteLeftovers(out);
             // created like any directory (not createTempDirectory's owner-only mode): it becomes the output as it is
             Path temporary = Files.createDirectory(sibling(out, "partial"));
             try {
@@ -166,6 +169,23 @@ public final class Converter {
             deleteTree(old);
         } else {
             Files.move(temporary, out, StandardCopyOption.ATOMIC_MOVE);
+        }
+    }
+
+    /**
+     * Deletes what conversions to {@code out} killed midway left beside it (a kill -9 runs no cleanup): hidden
+     * partial directories whose process is gone. A running conversion's are left alone, and so is a replaced
+     * checkpoint moved aside ("old"), which a kill between the two renames of {@link #commit} leaves as the only copy.
+     */
+    private static void deleteLeftovers(Path out) throws IOException {
+        Pattern leftover = Pattern.compile(Pattern.quote("." + out.getFileName() + ".") + "partial-(\\d+)-\\d+");
+        try (DirectoryStream<Path> siblings = Files.newDirectoryStream(out.getParent())) {
+            for (Path sibling : siblings) {
+                Matcher m = leftover.matcher(sibling.getFileName().toString());
+                if (m.matches() && ProcessHandle.of(Long.parseLong(m.group(1))).isEmpty()) {
+                    deleteTree(sibling);
+                }
+            }
         }
     }
 

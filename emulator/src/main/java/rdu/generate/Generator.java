@@ -62,29 +62,38 @@ public final class Generator {
      * @param sockets      sockets the model is split over by tensor parallelism
      * @param prefillChunk the widest pass: the prompt is prefilled in passes of at most this many positions
      * @param speculation  how steps speculate; null for plain decoding
+     * @param stopTokens   ids that end generation besides the model's eos ids (a chat template's end of turn)
      */
     public record Setup(Chip chip, ScheduleOptions options, Timing timing, int sockets, int prefillChunk,
-                        Speculation speculation) {
+                        Speculation speculation, Set<Integer> stopTokens) {
 
-        /** Timed, one socket, the chip's prefill chunk, no speculation. */
+        public Setup {
+            stopTokens = Set.copyOf(stopTokens);
+        }
+
+        /** Timed, one socket, the chip's prefill chunk, no speculation, no stop token but the model's. */
         public static Setup of(Chip chip, ScheduleOptions options) {
-            return new Setup(chip, options, Timing.ON, 1, PrefillChunk.defaultFor(chip), null);
+            return new Setup(chip, options, Timing.ON, 1, PrefillChunk.defaultFor(chip), null, Set.of());
         }
 
         public Setup withTiming(Timing timing) {
-            return new Setup(chip, options, timing, sockets, prefillChunk, speculation);
+            return new Setup(chip, options, timing, sockets, prefillChunk, speculation, stopTokens);
         }
 
         public Setup withSockets(int sockets) {
-            return new Setup(chip, options, timing, sockets, prefillChunk, speculation);
+            return new Setup(chip, options, timing, sockets, prefillChunk, speculation, stopTokens);
         }
 
         public Setup withPrefillChunk(int prefillChunk) {
-            return new Setup(chip, options, timing, sockets, prefillChunk, speculation);
+            return new Setup(chip, options, timing, sockets, prefillChunk, speculation, stopTokens);
         }
 
         public Setup withSpeculation(Speculation speculation) {
-            return new Setup(chip, options, timing, sockets, prefillChunk, speculation);
+            return new Setup(chip, options, timing, sockets, prefillChunk, speculation, stopTokens);
+        }
+
+        public Setup withStopTokens(Set<Integer> stopTokens) {
+            return new Setup(chip, options, timing, sockets, prefillChunk, speculation, stopTokens);
         }
     }
 
@@ -223,7 +232,7 @@ public final class Generator {
         var bytes = new ByteArrayOutputStream();
         listener.onStart(promptIds);
         StepLoop.Outcome outcome = StepLoop.run(promptIds, maxTokens, config.maxPositions(),
-                new HashSet<>(config.eosTokenIds()), decoder, engine == null ? null
+                stopTokens(), decoder, engine == null ? null
                         : new StepLoop.Timing(engine, draftEngine, setup.options().offloadSteps(),
                                 setup.timing() == Timing.TRACED),
                 new StepListener() {
@@ -270,6 +279,13 @@ public final class Generator {
         return rows;
     }
 
+    /** The model's eos ids and the setup's stop tokens. */
+    private Set<Integer> stopTokens() {
+        Set<Integer> stops = new HashSet<>(checkpoint.config().eosTokenIds());
+        stops.addAll(setup.stopTokens());
+        return stops;
+    }
+
     private static int reachable(ModelConfig config, int prompt, int maxTokens) {
         return (int) Math.min(config.maxPositions(), (long) prompt + maxTokens);
     }
@@ -308,7 +324,7 @@ public final class Generator {
                 : new StochasticVerifier(sampler.temperature(), random.split());
         int maxLength = (int) Math.min((long) promptIds.length + maxTokens, checkpoint.config().maxPositions() + 1L);
         var step = new SpeculativeStep(target, drafter, verifier, speculation.k(), maxLength,
-                checkpoint.config().eosTokenIds().stream().mapToInt(Integer::intValue).toArray());
+                stopTokens().stream().mapToInt(Integer::intValue).toArray());
         return new SpeculativeDecoder(target, draft, plain, step);
     }
 }

@@ -57,8 +57,11 @@ public final class GoldenChecker implements AutoCloseable {
             generator = GoldenRecorder.generator(checkpoint, expected.chip(), expected.options());
             generatorFor = wanted;
         }
-        GoldenRecord found = GoldenRecorder.record(generator, expected.model(), expected.chip(), expected.options(),
-                expected.maxTokens(), expected.prompt());
+        GoldenRecord found = expected.prompt() == null
+                ? GoldenRecorder.record(generator, expected.model(), expected.chip(), expected.options(),
+                        expected.maxTokens(), expected.promptIds())
+                : GoldenRecorder.record(generator, expected.model(), expected.chip(), expected.options(),
+                        expected.maxTokens(), expected.prompt());
         return compare(expected, found, checkpoint.tokenizer());
     }
 

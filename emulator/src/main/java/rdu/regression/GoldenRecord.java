@@ -37,6 +37,8 @@ import rdu.schedule.ScheduleOptions;
  * modeled_total_ns and hbm_bytes; enum values in lower case.
  *
  * @param model          the checkpoint path as given when recording; a relative one resolves against a model root
+ * @param prompt         the prompt's text, or null (JSON null) when the prompt was given as token ids: then
+ *                       {@code promptIds} is what a check runs again, with no tokenizer involved
  * @param chip           the chip as given: a shipped chip name or a chip file path
  * @param generatedBytes the UTF-8 text of the generated tokens ({@code generated_bytes_hex})
  * @param stepNs         modeled duration of every step in order: the prefill, then each decode step
@@ -80,7 +82,7 @@ public record GoldenRecord(String model, String chip, ScheduleOptions options, i
     /** What produced the record, in one line for reports: model, chip, schedule options, max tokens, prompt. */
     public String setup() {
         return model + ", chip " + chip + ", schedule_options " + optionsJson(options) + ", max_tokens " + maxTokens
-                + ", prompt " + TextNode.valueOf(prompt);
+                + (prompt == null ? ", prompt_ids " + Arrays.toString(promptIds) : ", prompt " + TextNode.valueOf(prompt));
     }
 
     /** Writes the records one per line, replacing the file or appending to it. */
@@ -162,7 +164,7 @@ public record GoldenRecord(String model, String chip, ScheduleOptions options, i
             throw f.error("schedule_options", e.getMessage());
         }
         return new GoldenRecord(f.text("model"), f.text("chip"), options, maxTokens,
-                f.text("prompt"), f.ints("prompt_ids"), f.ints("generated_ids"), f.hex("generated_bytes_hex"),
+                f.textOrNull("prompt"), f.ints("prompt_ids"), f.ints("generated_ids"), f.hex("generated_bytes_hex"),
                 f.choice("stop_reason", StopReason.class), stepNs, f.number("modeled_total_ns"), hbmBytes);
     }
 
@@ -202,6 +204,11 @@ public record GoldenRecord(String model, String chip, ScheduleOptions options, i
                 throw error(field, "expected a string, found " + value);
             }
             return value.asText();
+        }
+
+        /** A string, or null where the value is JSON null. */
+        String textOrNull(String field) {
+            return get(field).isNull() ? null : text(field);
         }
 
         int integer(String field) {

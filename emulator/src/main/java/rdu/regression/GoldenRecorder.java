@@ -3,6 +3,7 @@ package rdu.regression;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Function;
 import rdu.chip.ChipFile;
 import rdu.generate.Generation;
 import rdu.generate.Generator;
@@ -31,6 +32,19 @@ public final class GoldenRecorder {
      */
     public static GoldenRecord record(Generator generator, String model, String chip, ScheduleOptions options,
                                       int maxTokens, String prompt) {
+        return record(model, chip, options, maxTokens, prompt,
+                listener -> generator.generate(prompt, maxTokens, greedy(), listener));
+    }
+
+    /** The same from a prompt given as token ids, taken as they are; the record's prompt text is null. */
+    public static GoldenRecord record(Generator generator, String model, String chip, ScheduleOptions options,
+                                      int maxTokens, int[] promptIds) {
+        return record(model, chip, options, maxTokens, null,
+                listener -> generator.generate(promptIds, maxTokens, greedy(), listener));
+    }
+
+    private static GoldenRecord record(String model, String chip, ScheduleOptions options, int maxTokens,
+                                       String prompt, Function<TokenListener, Generation> generate) {
         List<StepRecord> steps = new ArrayList<>();
         TokenListener listener = new TokenListener() {
             @Override
@@ -42,7 +56,7 @@ public final class GoldenRecorder {
                 steps.add(step);
             }
         };
-        Generation result = generator.generate(prompt, maxTokens, new Sampler(0, 0, 1, 1), listener);
+        Generation result = generate.apply(listener);
         double[] stepNs = new double[steps.size()];
         long[] hbmBytes = new long[steps.size()];
         for (int i = 0; i < stepNs.length; i++) {
@@ -52,6 +66,11 @@ public final class GoldenRecorder {
         double totalNs = steps.isEmpty() ? 0 : steps.getLast().endNs();
         return new GoldenRecord(model, chip, options, maxTokens, prompt, result.promptIds(), result.generatedIds(),
                 result.text(), result.stopReason(), stepNs, totalNs, hbmBytes);
+    }
+
+    /** A new greedy sampler: samplers keep state, so no two generations share one. */
+    private static Sampler greedy() {
+        return new Sampler(0, 0, 1, 1);
     }
 
     /**

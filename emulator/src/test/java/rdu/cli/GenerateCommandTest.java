@@ -76,6 +76,15 @@ class GenerateCommandTest {
     }
 
     @Test
+    void expertRoutingIsNotedAsUnusedOnADenseModel() {
+        Run run = rdu("generate", "--model", sharedModel("models/stories260K-hf").toString(), "--prompt", "Once",
+                "--max-tokens", "2", "--expert-routing", "zipf:1");
+        assertEquals(0, run.exitCode(), run.stderr());
+        assertTrue(run.stderr().contains("rdu: note: --expert-routing zipf:1.0 has no effect: LlamaForCausalLM is a"
+                + " dense model"), run.stderr());
+    }
+
+    @Test
     void missingModelIsOneClearLine() {
         Run run = rdu("generate", "--model", "/nonexistent/model-dir");
         assertEquals(1, run.exitCode());

@@ -185,6 +185,22 @@ class ConverterTest {
     }
 
     @Test
+    void whatAKilledConversionLeftBesideTheOutputIsDeletedAndARunningOnesIsKept() throws Exception {
+        Process exited = new ProcessBuilder("true").start();
+        exited.waitFor();
+        Path killed = Files.createDirectory(dir.resolve(".out.partial-" + exited.pid() + "-123"));
+        Files.writeString(killed.resolve("model.safetensors"), "half written");
+        Path running = Files.createDirectory(dir.resolve(".out.partial-" + ProcessHandle.current().pid() + "-456"));
+        Path otherOutput = Files.createDirectory(dir.resolve(".other.partial-" + exited.pid() + "-789"));
+
+        convert(stories("stories260K/stories260K.bin"), dir.resolve("out"), DType.F32);
+
+        assertEquals(List.of(".other.partial-" + exited.pid() + "-789", ".out.partial-"
+                + ProcessHandle.current().pid() + "-456", "out"), names(dir));
+        assertTrue(Files.isDirectory(running) && Files.isDirectory(otherOutput));
+    }
+
+    @Test
     void anUnwritableTargetIsRefusedAndCreatesNothing() throws IOException {
         Path notADirectory = Files.writeString(dir.resolve("file"), "x");
         var e = assertThrows(ConversionException.class,

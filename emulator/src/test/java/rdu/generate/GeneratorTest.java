@@ -16,8 +16,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import rdu.chip.ChipFile;
@@ -53,6 +55,25 @@ class GeneratorTest {
             var generator = new Generator(checkpoint,
                     Generator.Setup.of(ChipFile.load(ChipFile.DEFAULT), ScheduleOptions.defaults()));
             return generator.generate(prompt, maxTokens, GREEDY, IGNORE);
+        }
+    }
+
+    /** A chat template's end of turn: a stop token beside the model's eos ids, which the run does not emit. */
+    @Test
+    void aSetupsStopTokenEndsGenerationBeforeIt() {
+        try (Checkpoint checkpoint = Checkpoint.open(stories())) {
+            var setup = Generator.Setup.of(ChipFile.load(ChipFile.DEFAULT), ScheduleOptions.defaults());
+            int[] plain = new Generator(checkpoint, setup).generate("Once upon a time", 12, GREEDY, IGNORE)
+                    .generatedIds();
+            int stop = plain[9];
+            int first = 0;
+            while (plain[first] != stop) {
+                first++;
+            }
+            Generation g = new Generator(checkpoint, setup.withStopTokens(Set.of(stop)))
+                    .generate("Once upon a time", 12, GREEDY, IGNORE);
+            assertEquals(StopReason.STOP_TOKEN, g.stopReason());
+            assertArrayEquals(Arrays.copyOf(plain, first), g.generatedIds());
         }
     }
 

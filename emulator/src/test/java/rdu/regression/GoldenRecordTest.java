@@ -2,6 +2,7 @@ package rdu.regression;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
@@ -44,6 +45,21 @@ class GoldenRecordTest {
         assertEquals(dir + ": is a directory, expected a regular file", e.getMessage());
         e = assertThrows(GoldenFileException.class, () -> GoldenRecord.readAll(dir.resolve("absent.jsonl")));
         assertEquals(dir.resolve("absent.jsonl") + ": file not found", e.getMessage());
+    }
+
+    /** A prompt given as token ids has no text: JSON null, read back as null, and reports name the ids. */
+    @Test
+    void aPromptGivenAsIdsHasANullTextAndIsNamedByItsIds() throws IOException {
+        var ids = new GoldenRecord(SAMPLE.model(), SAMPLE.chip(), SAMPLE.options(), SAMPLE.maxTokens(), null,
+                SAMPLE.promptIds(), SAMPLE.generatedIds(), new byte[0], SAMPLE.stopReason(), SAMPLE.stepNs(),
+                SAMPLE.totalNs(), SAMPLE.hbmBytes());
+        assertTrue(ids.toJson().contains("\"prompt\":null,\"prompt_ids\":[1,5],"), ids.toJson());
+        Path file = dir.resolve("g.jsonl");
+        GoldenRecord.writeAll(file, List.of(ids), false);
+        GoldenRecord read = GoldenRecord.readAll(file).getFirst();
+        assertNull(read.prompt());
+        assertTrue(read.setup().endsWith(", max_tokens 2, prompt_ids [1, 5]"), read.setup());
+        assertTrue(SAMPLE.setup().endsWith(", max_tokens 2, prompt \"h\u00e9 said \\\"hi\\\"\""), SAMPLE.setup());
     }
 
     @Test

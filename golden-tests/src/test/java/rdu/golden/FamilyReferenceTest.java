@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.fail;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.lang.foreign.Arena;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,10 +20,6 @@ import rdu.chip.ChipFile;
 import rdu.generate.Generation;
 import rdu.generate.Generator;
 import rdu.model.Checkpoint;
-import rdu.model.HfConfig;
-import rdu.model.HfWeights;
-import rdu.model.ModelConfig;
-import rdu.safetensors.SafeTensorsFile;
 import rdu.sampling.Sampler;
 import rdu.schedule.ScheduleOptions;
 
@@ -106,7 +101,7 @@ class FamilyReferenceTest {
         Path dir = references().resolve(name);
         Reference reference = Reference.read(dir.resolve("reference.json"));
         Chip chip = ChipFile.load(ChipFile.DEFAULT);
-        try (Checkpoint checkpoint = open(dir)) {
+        try (Checkpoint checkpoint = Checkpoint.open(dir)) { // no tokenizer.json: prompts are token ids
             for (int sockets : new int[] {1, 2}) {
                 for (boolean switches : new boolean[] {true, false}) {
                     ScheduleOptions options = switches ? ScheduleOptions.defaults()
@@ -131,16 +126,6 @@ class FamilyReferenceTest {
                 }
             }
         }
-    }
-
-    /** The checkpoint in {@code dir}, which has no tokenizer: its prompts are token ids. */
-    private static Checkpoint open(Path dir) {
-        ModelConfig config = HfConfig.read(dir.resolve("config.json"));
-        Arena arena = Arena.ofShared();
-        Path weights = dir.resolve("model.safetensors");
-        var tensors = SafeTensorsFile.open(weights, arena).tensors();
-        return new Checkpoint(dir, config, HfWeights.assemble(tensors, config, weights, arena),
-                new IdsOnlyTokenizer(config.vocabSize()), arena);
     }
 
     private static void assertClose(float[] expected, float[] actual, String what) {

@@ -33,6 +33,8 @@ public class MatVecBench {
 
     /** Enough copies of a matrix that they never all fit in the last-level cache. */
     private static final long STREAMED_BYTES = 256L << 20;
+    /** Weights small enough to stay in one core's L2 cache (Zen 4: 1 MB). */
+    private static final int CACHED_BYTES = 256 << 10;
 
     @Param({"768x768", "2048x768", "768x2048", "32000x768"})
     public String shape;
@@ -42,6 +44,8 @@ public class MatVecBench {
 
     private Arena arena;
     private Tensor[] copies;
+    /** The first rows of the first copy, few enough to stay in the core's L2 cache. */
+    private Tensor cached;
     private float[] x;
     private float[] out;
     private int next;
@@ -68,6 +72,9 @@ public class MatVecBench {
             }
             copies[c] = new Tensor("w" + c, dtype, new long[] {rows, cols}, data);
         }
+        int cachedRows = Math.min(rows, CACHED_BYTES / (cols * dtype.bytes()));
+        cached = new Tensor("cached", dtype, new long[] {cachedRows, cols},
+                copies[0].data().asSlice(0, (long) cachedRows * cols * dtype.bytes()));
         x = new float[cols];
         for (int i = 0; i < cols; i++) {
             x[i] = (float) random.nextGaussian();
@@ -86,6 +93,18 @@ public class MatVecBench {
         next = (next + 1) % copies.length;
         MatVec.apply(w, x, out);
         counter.bytes += w.byteSize();
+        return out;
+    }
+
+    /**
+     * The serial kernel on one thread over weights already in cache: the rate its instructions allow, with no
+     * memory and no pool hand-off. If this is far above the streamed rate, decode waits on memory, not on the
+     * widening loads.
+     */
+    @Benchmark
+    public float[] oneThreadFromCache(BytesRead counter) {
+        MatVec.rows(cached, 0, (int) cached.dim(0), new float[][] {x}, 1, new float[][] {out}, 0);
+        counter.bytes += cached.byteSize();
         return out;
     }
 }

@@ -4,12 +4,16 @@ import java.util.Arrays;
 
 /**
  * The KV memory: keys and values of every layer at every position written so far, [positions, kvDim] per
- * layer. Mutable, like the hardware memory it stands for. Host storage grows (doubling) with the positions
- * written, so a short generation with a long context does not hold the whole context's cache in RAM.
+ * layer. Mutable, like the hardware memory it stands for. A cache of at most {@link #WHOLE_BYTES} holds every
+ * position it may reach from the start; a larger one grows (doubling) with the positions written, so a short
+ * generation with a long context does not hold the whole context's cache in RAM. Growing copies the arrays, and
+ * the JVM keeps the heap pages the old copies filled: for a cache this small, allocating it whole costs less memory.
  */
 public final class KvCache {
 
     private static final int INITIAL_POSITIONS = 16;
+    /** Keys and values of every layer up to this many bytes are allocated whole at once. */
+    static final long WHOLE_BYTES = 64L << 20;
     /** One layer's keys (or values) for every position live in one Java array: the largest one the JVM allocates. */
     private static final int MAX_FLOATS_PER_LAYER = Integer.MAX_VALUE - 8;
 
@@ -31,7 +35,8 @@ public final class KvCache {
         this.layers = layers;
         this.maxPositions = maxPositions;
         this.kvDim = kvDim;
-        int initial = Math.min(maxPositions, INITIAL_POSITIONS) * kvDim;
+        long wholeBytes = 2L * layers * maxPositions * kvDim * Float.BYTES;
+        int initial = (wholeBytes <= WHOLE_BYTES ? maxPositions : Math.min(maxPositions, INITIAL_POSITIONS)) * kvDim;
         this.keys = new float[layers][initial];
         this.values = new float[layers][initial];
     }

@@ -3,6 +3,7 @@ package rdu.matmul;
 import java.lang.foreign.MemorySegment;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 
 import rdu.parallel.HostPool;
 import rdu.simd.Simd;
@@ -24,6 +25,8 @@ public final class MatVec {
 
     /** Below this many weight-times-vector products a call runs on the calling thread: the pool costs more. */
     static final long PARALLEL_ELEMENTS = 1 << 18;
+    /** From this many vectors on, a pass multiplies tiles of four rows by four vectors ({@link #rowsOfPass}). */
+    static final int TILED_VECTORS = 4;
 
     private MatVec() {
     }
@@ -99,10 +102,14 @@ public final class MatVec {
 
     /** The serial kernel, without checks: rows [firstRow, firstRow + count) times x[0..n) into out[j][outOffset...]. */
     static void rows(Tensor w, long firstRow, int count, float[][] x, int n, float[][] out, int outOffset) {
+        if (n >= TILED_VECTORS) {
+            rowsOfPass(w, firstRow, count, x, n, out, outOffset);
+            return;
+        }
         // One loop per dtype: a shared loop with a dtype switch inside runs 5x slower once it has seen two dtypes.
         switch (w.dtype()) {
             case F32 -> rowsF32(w.data(), w.rowStride(), firstRow, count, x, n, out, outOffset);
-            case BF16 -> rowsBf16(w.data(), w.rowStride(), firstRow, count, x, n, out, outOffset);
+            case BF16 -> rowsBf16(w.data(), w.rowStride(), firstRow, count, pairUp(x, n), n, out, outOffset);
             case F16 -> rowsF16(w.data(), w.rowStride(), firstRow, count, x, n, out, outOffset);
             default -> throw new IllegalArgumentException("matrix " + w + ": dtype " + w.dtype() + " not supported");
         }
@@ -139,18 +146,24 @@ public final class MatVec {
                     s3 = Simd.loadF32(w, 4 * (b3 + i)).fma(xv, s3);
                 }
                 float[] oj = out[j];
-                oj[outOffset + r] = finish(DType.F32, w, b0, xj, s0, lanes);
-                oj[outOffset + i1] = finish(DType.F32, w, b1, xj, s1, lanes);
-                oj[outOffset + i2] = finish(DType.F32, w, b2, xj, s2, lanes);
-                oj[outOffset + i3] = finish(DType.F32, w, b3, xj, s3, lanes);
+                oj[outOffset + r] = finish(DType.F32, w, b0, xj, bound, s0, lanes);
+                oj[outOffset + i1] = finish(DType.F32, w, b1, xj, bound, s1, lanes);
+                oj[outOffset + i2] = finish(DType.F32, w, b2, xj, bound, s2, lanes);
+                oj[outOffset + i3] = finish(DType.F32, w, b3, xj, bound, s3, lanes);
             }
         }
     }
 
+    /**
+     * BF16 rows load as pairs of columns ({@link Simd#loadBf16Pairs}): the even columns of a block of 2 x lanes
+     * columns multiply {@code x}'s, then the odd ones, so {@code x} must come paired ({@link #pairUp}). Each lane
+     * still sums its products in a fixed order whatever the row's neighbours.
+     */
     private static void rowsBf16(MemorySegment w, long stride, long firstRow, int count, float[][] x, int n,
                                 float[][] out, int outOffset) {
         int cols = x[0].length;
-        int bound = Simd.FLOAT.loopBound(cols);
+        int step = Simd.FLOAT.length();
+        int bound = pairBound(DType.BF16, cols);
         float[] lanes = Simd.lanes();
         for (int r = 0; r < count; r += 4) {
             int i1 = Math.min(r + 1, count - 1);
@@ -166,20 +179,60 @@ public final class MatVec {
                 FloatVector s1 = s0;
                 FloatVector s2 = s0;
                 FloatVector s3 = s0;
-                for (int i = 0; i < bound; i += Simd.FLOAT.length()) {
-                    FloatVector xv = FloatVector.fromArray(Simd.FLOAT, xj, i);
-                    s0 = Simd.loadBf16(w, 2 * (b0 + i)).fma(xv, s0);
-                    s1 = Simd.loadBf16(w, 2 * (b1 + i)).fma(xv, s1);
-                    s2 = Simd.loadBf16(w, 2 * (b2 + i)).fma(xv, s2);
-                    s3 = Simd.loadBf16(w, 2 * (b3 + i)).fma(xv, s3);
+                for (int i = 0; i < bound; i += 2 * step) {
+                    FloatVector even = FloatVector.fromArray(Simd.FLOAT, xj, i);
+                    FloatVector odd = FloatVector.fromArray(Simd.FLOAT, xj, i + step);
+                    IntVector p0 = Simd.loadBf16Pairs(w, 2 * (b0 + i));
+                    IntVector p1 = Simd.loadBf16Pairs(w, 2 * (b1 + i));
+                    IntVector p2 = Simd.loadBf16Pairs(w, 2 * (b2 + i));
+                    IntVector p3 = Simd.loadBf16Pairs(w, 2 * (b3 + i));
+                    s0 = Simd.evenBf16(p0).fma(even, s0);
+                    s1 = Simd.evenBf16(p1).fma(even, s1);
+                    s2 = Simd.evenBf16(p2).fma(even, s2);
+                    s3 = Simd.evenBf16(p3).fma(even, s3);
+                    s0 = Simd.oddBf16(p0).fma(odd, s0);
+                    s1 = Simd.oddBf16(p1).fma(odd, s1);
+                    s2 = Simd.oddBf16(p2).fma(odd, s2);
+                    s3 = Simd.oddBf16(p3).fma(odd, s3);
                 }
                 float[] oj = out[j];
-                oj[outOffset + r] = finish(DType.BF16, w, b0, xj, s0, lanes);
-                oj[outOffset + i1] = finish(DType.BF16, w, b1, xj, s1, lanes);
-                oj[outOffset + i2] = finish(DType.BF16, w, b2, xj, s2, lanes);
-                oj[outOffset + i3] = finish(DType.BF16, w, b3, xj, s3, lanes);
+                oj[outOffset + r] = finish(DType.BF16, w, b0, xj, bound, s0, lanes);
+                oj[outOffset + i1] = finish(DType.BF16, w, b1, xj, bound, s1, lanes);
+                oj[outOffset + i2] = finish(DType.BF16, w, b2, xj, bound, s2, lanes);
+                oj[outOffset + i3] = finish(DType.BF16, w, b3, xj, bound, s3, lanes);
             }
         }
+    }
+
+    /**
+     * The columns a {@code dtype} row kernel runs in vectors: BF16 in blocks of 2 x lanes columns (pairs), the others
+     * in blocks of lanes. The rest are added one by one, in order.
+     */
+    private static int pairBound(DType dtype, int cols) {
+        int block = (dtype == DType.BF16 ? 2 : 1) * Simd.FLOAT.length();
+        return cols - cols % block;
+    }
+
+    /**
+     * x with each block of 2 x lanes columns reordered as its even columns, then its odd ones: the order in which
+     * the BF16 kernels meet a row's pairs. The columns past the last block keep their places.
+     */
+    static float[][] pairUp(float[][] x, int n) {
+        int step = Simd.FLOAT.length();
+        float[][] paired = new float[n][];
+        for (int j = 0; j < n; j++) {
+            float[] xj = x[j];
+            int bound = pairBound(DType.BF16, xj.length);
+            float[] p = xj.clone();
+            for (int block = 0; block < bound; block += 2 * step) {
+                for (int k = 0; k < step; k++) {
+                    p[block + k] = xj[block + 2 * k];
+                    p[block + step + k] = xj[block + 2 * k + 1];
+                }
+            }
+            paired[j] = p;
+        }
+        return paired;
     }
 
     private static void rowsF16(MemorySegment w, long stride, long firstRow, int count, float[][] x, int n,
@@ -209,18 +262,148 @@ public final class MatVec {
                     s3 = Simd.loadF16(w, 2 * (b3 + i)).fma(xv, s3);
                 }
                 float[] oj = out[j];
-                oj[outOffset + r] = finish(DType.F16, w, b0, xj, s0, lanes);
-                oj[outOffset + i1] = finish(DType.F16, w, b1, xj, s1, lanes);
-                oj[outOffset + i2] = finish(DType.F16, w, b2, xj, s2, lanes);
-                oj[outOffset + i3] = finish(DType.F16, w, b3, xj, s3, lanes);
+                oj[outOffset + r] = finish(DType.F16, w, b0, xj, bound, s0, lanes);
+                oj[outOffset + i1] = finish(DType.F16, w, b1, xj, bound, s1, lanes);
+                oj[outOffset + i2] = finish(DType.F16, w, b2, xj, bound, s2, lanes);
+                oj[outOffset + i3] = finish(DType.F16, w, b3, xj, bound, s3, lanes);
             }
         }
     }
 
-    /** A row's result: its lanes summed in order, then the columns past the last full vector. */
-    private static float finish(DType dtype, MemorySegment w, long rowBase, float[] x, FloatVector acc, float[] lanes) {
+    /**
+     * A pass over many vectors is bound by arithmetic, not by memory: each group of four rows is widened to floats
+     * once, into a block that stays in the L1 cache, and multiplied by four vectors at a time, so that each weight
+     * load serves four FMAs and each vector load four more (the one-vector loop needs a load per FMA, and BF16 or
+     * F16 a widening too). Each (row, vector) accumulator meets the same FMAs in the same order as in the
+     * one-vector loops, and ends the same way, so the bits are the same. Missing rows and vectors of the last
+     * tiles repeat the final one, as there.
+     */
+    private static void rowsOfPass(Tensor w, long firstRow, int count, float[][] x, int n, float[][] out,
+                                   int outOffset) {
+        int cols = x[0].length;
+        int bound = pairBound(w.dtype(), cols);
+        float[][] xs = w.dtype() == DType.BF16 ? pairUp(x, n) : x; // the block holds BF16 rows paired up too
+        float[] block = new float[4 * cols];
+        float[] lanes = Simd.lanes();
+        int[] rows = new int[4];
+        for (int r = 0; r < count; r += 4) {
+            for (int k = 0; k < 4; k++) {
+                rows[k] = outOffset + Math.min(r + k, count - 1);
+                widen(w, firstRow + Math.min(r + k, count - 1), block, k * cols);
+            }
+            for (int j = 0; j < n; j += 4) {
+                tile(block, cols, bound, xs[j], xs[Math.min(j + 1, n - 1)], xs[Math.min(j + 2, n - 1)],
+                        xs[Math.min(j + 3, n - 1)], lanes, rows, out[j], out[Math.min(j + 1, n - 1)],
+                        out[Math.min(j + 2, n - 1)], out[Math.min(j + 3, n - 1)]);
+            }
+        }
+    }
+
+    /**
+     * Row {@code row} of w as floats into {@code into} from {@code offset}: exact, as every dtype here widens. BF16
+     * columns go in the order the BF16 kernel meets them ({@link #pairUp}).
+     */
+    private static void widen(Tensor w, long row, float[] into, int offset) {
+        MemorySegment data = w.data();
+        long base = row * w.rowStride();
+        int cols = Math.toIntExact(w.dim(1));
+        int bound = pairBound(w.dtype(), cols);
+        int step = Simd.FLOAT.length();
+        // one loop per dtype, as in the kernels above
+        switch (w.dtype()) {
+            case F32 -> {
+                for (int i = 0; i < bound; i += step) {
+                    Simd.loadF32(data, 4 * (base + i)).intoArray(into, offset + i);
+                }
+            }
+            case BF16 -> {
+                for (int i = 0; i < bound; i += 2 * step) {
+                    IntVector pairs = Simd.loadBf16Pairs(data, 2 * (base + i));
+                    Simd.evenBf16(pairs).intoArray(into, offset + i);
+                    Simd.oddBf16(pairs).intoArray(into, offset + i + step);
+                }
+            }
+            case F16 -> {
+                for (int i = 0; i < bound; i += step) {
+                    Simd.loadF16(data, 2 * (base + i)).intoArray(into, offset + i);
+                }
+            }
+            default -> throw new IllegalArgumentException("matrix " + w + ": dtype " + w.dtype() + " not supported");
+        }
+        for (int i = bound; i < cols; i++) {
+            into[offset + i] = Simd.get(w.dtype(), data, base + i);
+        }
+    }
+
+    /**
+     * Four rows of {@code block} (at 0, cols, 2 cols, 3 cols) times four vectors: sixteen accumulators, a{row}{vector},
+     * held in registers, over the columns before {@code bound}. Results go to out{vector}[rows[row]].
+     */
+    private static void tile(float[] block, int cols, int bound, float[] x0, float[] x1, float[] x2, float[] x3,
+                             float[] lanes, int[] rows, float[] out0, float[] out1, float[] out2, float[] out3) {
+        FloatVector a00 = FloatVector.zero(Simd.FLOAT);
+        FloatVector a01 = a00, a02 = a00, a03 = a00;
+        FloatVector a10 = a00, a11 = a00, a12 = a00, a13 = a00;
+        FloatVector a20 = a00, a21 = a00, a22 = a00, a23 = a00;
+        FloatVector a30 = a00, a31 = a00, a32 = a00, a33 = a00;
+        for (int i = 0; i < bound; i += Simd.FLOAT.length()) {
+            FloatVector w0 = FloatVector.fromArray(Simd.FLOAT, block, i);
+            FloatVector w1 = FloatVector.fromArray(Simd.FLOAT, block, cols + i);
+            FloatVector w2 = FloatVector.fromArray(Simd.FLOAT, block, 2 * cols + i);
+            FloatVector w3 = FloatVector.fromArray(Simd.FLOAT, block, 3 * cols + i);
+            FloatVector v = FloatVector.fromArray(Simd.FLOAT, x0, i);
+            a00 = w0.fma(v, a00);
+            a10 = w1.fma(v, a10);
+            a20 = w2.fma(v, a20);
+            a30 = w3.fma(v, a30);
+            v = FloatVector.fromArray(Simd.FLOAT, x1, i);
+            a01 = w0.fma(v, a01);
+            a11 = w1.fma(v, a11);
+            a21 = w2.fma(v, a21);
+            a31 = w3.fma(v, a31);
+            v = FloatVector.fromArray(Simd.FLOAT, x2, i);
+            a02 = w0.fma(v, a02);
+            a12 = w1.fma(v, a12);
+            a22 = w2.fma(v, a22);
+            a32 = w3.fma(v, a32);
+            v = FloatVector.fromArray(Simd.FLOAT, x3, i);
+            a03 = w0.fma(v, a03);
+            a13 = w1.fma(v, a13);
+            a23 = w2.fma(v, a23);
+            a33 = w3.fma(v, a33);
+        }
+        out0[rows[0]] = finish(block, 0, x0, bound, a00, lanes);
+        out0[rows[1]] = finish(block, cols, x0, bound, a10, lanes);
+        out0[rows[2]] = finish(block, 2 * cols, x0, bound, a20, lanes);
+        out0[rows[3]] = finish(block, 3 * cols, x0, bound, a30, lanes);
+        out1[rows[0]] = finish(block, 0, x1, bound, a01, lanes);
+        out1[rows[1]] = finish(block, cols, x1, bound, a11, lanes);
+        out1[rows[2]] = finish(block, 2 * cols, x1, bound, a21, lanes);
+        out1[rows[3]] = finish(block, 3 * cols, x1, bound, a31, lanes);
+        out2[rows[0]] = finish(block, 0, x2, bound, a02, lanes);
+        out2[rows[1]] = finish(block, cols, x2, bound, a12, lanes);
+        out2[rows[2]] = finish(block, 2 * cols, x2, bound, a22, lanes);
+        out2[rows[3]] = finish(block, 3 * cols, x2, bound, a32, lanes);
+        out3[rows[0]] = finish(block, 0, x3, bound, a03, lanes);
+        out3[rows[1]] = finish(block, cols, x3, bound, a13, lanes);
+        out3[rows[2]] = finish(block, 2 * cols, x3, bound, a23, lanes);
+        out3[rows[3]] = finish(block, 3 * cols, x3, bound, a33, lanes);
+    }
+
+    /** {@link #finish(DType, MemorySegment, long, float[], int, FloatVector, float[])} for a row widened into a block. */
+    private static float finish(float[] block, int rowOffset, float[] x, int bound, FloatVector acc, float[] lanes) {
         float s = Simd.sum(acc, lanes);
-        for (int i = Simd.FLOAT.loopBound(x.length); i < x.length; i++) {
+        for (int i = bound; i < x.length; i++) {
+            s += block[rowOffset + i] * x[i];
+        }
+        return s;
+    }
+
+    /** A row's result: its lanes summed in order, then the columns from {@code bound} on, one by one. */
+    private static float finish(DType dtype, MemorySegment w, long rowBase, float[] x, int bound, FloatVector acc,
+                                float[] lanes) {
+        float s = Simd.sum(acc, lanes);
+        for (int i = bound; i < x.length; i++) {
             s += Simd.get(dtype, w, rowBase + i) * x[i];
         }
         return s;

@@ -158,7 +158,7 @@ class MatVecTest {
             for (int rows : new int[] {1, 3, 7, 13}) {
                 for (int cols : new int[] {1, 33, 37, 129}) {
                     Tensor w = randomMatrix(random, dtype, rows, cols, 2);
-                    for (int n = 1; n <= 6; n++) {
+                    for (int n = 1; n <= 9; n++) {
                         float[][] x = vectors(random, n, cols);
                         float[][] out = new float[n][rows];
                         MatVec.apply(w, x, n, out);

@@ -10,6 +10,7 @@ import rdu.safetensors.SafeTensorsFile;
 import rdu.tensor.Tensor;
 import rdu.tokenizer.HfTokenizer;
 import rdu.tokenizer.Llama2cTokenizer;
+import rdu.tokenizer.MissingTokenizer;
 import rdu.tokenizer.Tokenizer;
 
 /**
@@ -46,19 +47,22 @@ public record Checkpoint(Path source, ModelConfig config, ModelWeights weights, 
         throw new CheckpointException(path, problem + "; " + WHAT_PATH_MAY_BE);
     }
 
-    /** {@code source} is the model directory or one .safetensors file; {@code dir} holds config.json and tokenizer.json. */
+    /**
+     * {@code source} is the model directory or one .safetensors file; {@code dir} holds config.json and, unless the
+     * model's prompts are token ids, tokenizer.json.
+     */
     private static Checkpoint openHf(Path source, Path dir) {
         ModelConfig config = HfConfig.read(dir.resolve("config.json"));
         Path tokenizerJson = dir.resolve("tokenizer.json");
-        if (!Files.exists(tokenizerJson)) {
-            throw new CheckpointException(tokenizerJson, "file not found (a Hugging Face checkpoint needs it beside config.json)");
-        }
         Arena arena = Arena.ofShared(); // shared: kernels read the weights from many threads
         try {
             Map<String, Tensor> tensors = Files.isDirectory(source) ? SafeTensorsDirectory.openAll(source, arena)
                     : SafeTensorsFile.open(source, arena).tensors();
             ModelWeights weights = HfWeights.assemble(tensors, config, source, arena);
-            return new Checkpoint(source, config, weights, HfTokenizer.open(tokenizerJson, config.vocabSize()), arena);
+            // without tokenizer.json the model still runs on prompts given as token ids
+            Tokenizer tokenizer = Files.exists(tokenizerJson) ? HfTokenizer.open(tokenizerJson, config.vocabSize())
+                    : new MissingTokenizer(tokenizerJson, config.vocabSize());
+            return new Checkpoint(source, config, weights, tokenizer, arena);
         } catch (RuntimeException e) {
             arena.close();
             throw e;

@@ -124,7 +124,19 @@ public final class HfTokenizer implements Tokenizer {
      */
     @Override
     public int[] encode(String text) {
-        long[] ids = ids(text);
+        return encode(text, true);
+    }
+
+    /**
+     * The text's ids with no special token added: what a chat template renders writes its own (BOS among them), as
+     * Hugging Face's apply_chat_template encodes it. Special tokens written in the text are still recognised.
+     */
+    public int[] encodeAsIs(String text) {
+        return encode(text, false);
+    }
+
+    private int[] encode(String text, boolean addSpecialTokens) {
+        long[] ids = ids(text, addSpecialTokens);
         int[] result = new int[ids.length];
         for (int i = 0; i < ids.length; i++) {
             if (ids[i] < 0 || ids[i] >= vocabSize) {
@@ -134,14 +146,14 @@ public final class HfTokenizer implements Tokenizer {
             result[i] = (int) ids[i];
         }
         if (!text(result, 0, result.length).equals(text)) {
-            checkNothingDropped(text, ids); // only then: text that decodes back as itself lost nothing
+            checkNothingDropped(text, ids, addSpecialTokens); // only then: text that decodes back as itself lost nothing
         }
         return result;
     }
 
-    private long[] ids(String text) {
+    private long[] ids(String text, boolean addSpecialTokens) {
         try {
-            return tokenizer.encode(text, true, false).getIds();
+            return tokenizer.encode(text, addSpecialTokens, false).getIds();
         } catch (RuntimeException e) { // the Rust library's error, e.g. an unk_token missing from the vocabulary
             throw new CheckpointException(file, "cannot encode " + quote(text) + ": " + e.getMessage(), e);
         }
@@ -151,10 +163,10 @@ public final class HfTokenizer implements Tokenizer {
      * A BPE without byte fallback and unk token skips, without a word, every character its vocabulary lacks: such a
      * character is one whose removal leaves the ids as they were.
      */
-    private void checkNothingDropped(String text, long[] ids) {
+    private void checkNothingDropped(String text, long[] ids, boolean addSpecialTokens) {
         text.codePoints().distinct().filter(c -> !Character.isWhitespace(c)).forEach(c -> {
             String character = Character.toString(c);
-            if (Arrays.equals(ids(text.replace(character, "")), ids)) {
+            if (Arrays.equals(ids(text.replace(character, ""), addSpecialTokens), ids)) {
                 throw new CheckpointException(file, "cannot encode %s: the tokenizer has no token for %s (U+%04X), nor a"
                         .formatted(quote(text), quote(character), c) + " byte fallback or unk token to stand for it");
             }

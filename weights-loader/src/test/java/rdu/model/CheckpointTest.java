@@ -82,11 +82,19 @@ class CheckpointTest {
         assertError(Files.writeString(dir.resolve("notes.txt"), "hi"), "not a checkpoint; PATH may be");
     }
 
+    /** A model without a tokenizer runs on token ids; a text prompt is an error naming the missing file. */
     @Test
-    void huggingFaceDirectoryWithoutTokenizer() throws IOException {
+    void huggingFaceDirectoryWithoutTokenizerOpensButCannotEncodeText() throws IOException {
         Path hf = copyOfStories();
         Files.delete(hf.resolve("tokenizer.json"));
-        assertError(hf, hf.resolve("tokenizer.json"), "file not found (a Hugging Face checkpoint needs it beside config.json)");
+        try (Checkpoint c = Checkpoint.open(hf)) {
+            assertEquals(512, c.tokenizer().vocabSize());
+            assertArrayEquals(new byte[0], c.tokenizer().decode(new int[] {1}, new int[] {403, 407}));
+            CheckpointException e = assertThrows(CheckpointException.class, () -> c.tokenizer().encode("Once"));
+            assertEquals(hf.resolve("tokenizer.json"), e.file());
+            assertTrue(e.getMessage().contains("file not found, so the prompt cannot be text: give it as token ids"),
+                    e.getMessage());
+        }
     }
 
     @Test

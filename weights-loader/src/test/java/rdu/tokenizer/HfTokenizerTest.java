@@ -36,6 +36,19 @@ class HfTokenizerTest {
         }
     }
 
+    /** A chat template writes its own BOS: encoding as is adds none, and still reads the special tokens written. */
+    @Test
+    void encodingAsIsAddsNoSpecialTokenButReadsTheWrittenOnes() {
+        try (HfTokenizer t = HfTokenizer.open(SharedFiles.model("stories260K-hf/tokenizer.json"), 512)) {
+            assertArrayEquals(new int[] {403, 407, 261, 378}, t.encodeAsIs("Once upon a time"));
+            assertArrayEquals(new int[] {2}, t.encodeAsIs("</s>"));
+            int[] written = t.encodeAsIs("<s>Once upon a time</s>");
+            assertEquals(1, written[0], Arrays.toString(written));
+            assertNotEquals(1, written[1], "one BOS, the one written: " + Arrays.toString(written));
+            assertEquals(2, written[written.length - 1], Arrays.toString(written));
+        }
+    }
+
     @Test
     void contextEndingInsideACharacterGivesTheWholeCharacter() {
         try (HfTokenizer t = HfTokenizer.open(SharedFiles.model("stories260K-hf/tokenizer.json"), 512)) {
