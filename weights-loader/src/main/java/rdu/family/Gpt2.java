@@ -1,7 +1,6 @@
 package rdu.family;
 
 import java.util.List;
-import java.util.Map;
 import rdu.activation.ActivationFunction;
 import rdu.family.WeightNames.Role;
 import rdu.model.CheckpointException;
@@ -17,18 +16,14 @@ import rdu.model.ModelConfig;
  */
 final class Gpt2 {
 
-    /** GPT-2's tensor names, after "transformer." (which some exports leave out). */
-    static final WeightNames NAMES = new WeightNames(Map.ofEntries(
-            Map.entry(Role.EMBEDDING, "wte"),
-            Map.entry(Role.POSITION_EMBEDDING, "wpe"),
-            Map.entry(Role.ATTENTION_NORM, "ln_1"),
-            Map.entry(Role.QKV, "attn.c_attn"),
-            Map.entry(Role.O, "attn.c_proj"),
-            Map.entry(Role.FFN_NORM, "ln_2"),
-            Map.entry(Role.UP, "mlp.c_fc"),
-            Map.entry(Role.DOWN, "mlp.c_proj"),
-            Map.entry(Role.FINAL_NORM, "ln_f"),
-            Map.entry(Role.CLASSIFIER, "lm_head")), "h.", "transformer.", true);
+    /** GPT-2's tensor names, after "transformer." (which some exports leave out); lm_head keeps Llama's name. */
+    static final WeightNames NAMES = WeightNames.LLAMA
+            .without(Role.Q).without(Role.K).without(Role.V).without(Role.GATE)
+            .with(Role.EMBEDDING, "wte").with(Role.POSITION_EMBEDDING, "wpe")
+            .with(Role.ATTENTION_NORM, "ln_1").with(Role.QKV, "attn.c_attn").with(Role.O, "attn.c_proj")
+            .with(Role.FFN_NORM, "ln_2").with(Role.UP, "mlp.c_fc").with(Role.DOWN, "mlp.c_proj")
+            .with(Role.FINAL_NORM, "ln_f")
+            .withLayerPrefix("h.").withOptionalPrefix("transformer.").withConv1d(true);
 
     private Gpt2() {
     }
