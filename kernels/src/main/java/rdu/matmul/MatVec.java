@@ -3,7 +3,6 @@ package rdu.matmul;
 import java.lang.foreign.MemorySegment;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.IntVector;
 
 import rdu.parallel.HostPool;
 import rdu.simd.Simd;
@@ -109,7 +108,7 @@ public final class MatVec {
         // One loop per dtype: a shared loop with a dtype switch inside runs 5x slower once it has seen two dtypes.
         switch (w.dtype()) {
             case F32 -> rowsF32(w.data(), w.rowStride(), firstRow, count, x, n, out, outOffset);
-            case BF16 -> rowsBf16(w.data(), w.rowStride(), firstRow, count, pairUp(x, n), n, out, outOffset);
+            case BF16 -> rowsBf16(w.data(), w.rowStride(), firstRow, count, x, n, out, outOffset);
             case F16 -> rowsF16(w.data(), w.rowStride(), firstRow, count, x, n, out, outOffset);
             default -> throw new IllegalArgumentException("matrix " + w + ": dtype " + w.dtype() + " not supported");
         }
@@ -146,24 +145,18 @@ public final class MatVec {
                     s3 = Simd.loadF32(w, 4 * (b3 + i)).fma(xv, s3);
                 }
                 float[] oj = out[j];
-                oj[outOffset + r] = finish(DType.F32, w, b0, xj, bound, s0, lanes);
-                oj[outOffset + i1] = finish(DType.F32, w, b1, xj, bound, s1, lanes);
-                oj[outOffset + i2] = finish(DType.F32, w, b2, xj, bound, s2, lanes);
-                oj[outOffset + i3] = finish(DType.F32, w, b3, xj, bound, s3, lanes);
+                oj[outOffset + r] = finish(DType.F32, w, b0, xj, s0, lanes);
+                oj[outOffset + i1] = finish(DType.F32, w, b1, xj, s1, lanes);
+                oj[outOffset + i2] = finish(DType.F32, w, b2, xj, s2, lanes);
+                oj[outOffset + i3] = finish(DType.F32, w, b3, xj, s3, lanes);
             }
         }
     }
 
-    /**
-     * BF16 rows load as pairs of columns ({@link Simd#loadBf16Pairs}): the even columns of a block of 2 x lanes
-     * columns multiply {@code x}'s, then the odd ones, so {@code x} must come paired ({@link #pairUp}). Each lane
-     * still sums its products in a fixed order whatever the row's neighbours.
-     */
     private static void rowsBf16(MemorySegment w, long stride, long firstRow, int count, float[][] x, int n,
                                 float[][] out, int outOffset) {
         int cols = x[0].length;
-        int step = Simd.FLOAT.length();
-        int bound = pairBound(DType.BF16, cols);
+        int bound = Simd.FLOAT.loopBound(cols);
         float[] lanes = Simd.lanes();
         for (int r = 0; r < count; r += 4) {
             int i1 = Math.min(r + 1, count - 1);
@@ -179,60 +172,20 @@ public final class MatVec {
                 FloatVector s1 = s0;
                 FloatVector s2 = s0;
                 FloatVector s3 = s0;
-                for (int i = 0; i < bound; i += 2 * step) {
-                    FloatVector even = FloatVector.fromArray(Simd.FLOAT, xj, i);
-                    FloatVector odd = FloatVector.fromArray(Simd.FLOAT, xj, i + step);
-                    IntVector p0 = Simd.loadBf16Pairs(w, 2 * (b0 + i));
-                    IntVector p1 = Simd.loadBf16Pairs(w, 2 * (b1 + i));
-                    IntVector p2 = Simd.loadBf16Pairs(w, 2 * (b2 + i));
-                    IntVector p3 = Simd.loadBf16Pairs(w, 2 * (b3 + i));
-                    s0 = Simd.evenBf16(p0).fma(even, s0);
-                    s1 = Simd.evenBf16(p1).fma(even, s1);
-                    s2 = Simd.evenBf16(p2).fma(even, s2);
-                    s3 = Simd.evenBf16(p3).fma(even, s3);
-                    s0 = Simd.oddBf16(p0).fma(odd, s0);
-                    s1 = Simd.oddBf16(p1).fma(odd, s1);
-                    s2 = Simd.oddBf16(p2).fma(odd, s2);
-                    s3 = Simd.oddBf16(p3).fma(odd, s3);
+                for (int i = 0; i < bound; i += Simd.FLOAT.length()) {
+                    FloatVector xv = FloatVector.fromArray(Simd.FLOAT, xj, i);
+                    s0 = Simd.loadBf16(w, 2 * (b0 + i)).fma(xv, s0);
+                    s1 = Simd.loadBf16(w, 2 * (b1 + i)).fma(xv, s1);
+                    s2 = Simd.loadBf16(w, 2 * (b2 + i)).fma(xv, s2);
+                    s3 = Simd.loadBf16(w, 2 * (b3 + i)).fma(xv, s3);
                 }
                 float[] oj = out[j];
-                oj[outOffset + r] = finish(DType.BF16, w, b0, xj, bound, s0, lanes);
-                oj[outOffset + i1] = finish(DType.BF16, w, b1, xj, bound, s1, lanes);
-                oj[outOffset + i2] = finish(DType.BF16, w, b2, xj, bound, s2, lanes);
-                oj[outOffset + i3] = finish(DType.BF16, w, b3, xj, bound, s3, lanes);
+                oj[outOffset + r] = finish(DType.BF16, w, b0, xj, s0, lanes);
+                oj[outOffset + i1] = finish(DType.BF16, w, b1, xj, s1, lanes);
+                oj[outOffset + i2] = finish(DType.BF16, w, b2, xj, s2, lanes);
+                oj[outOffset + i3] = finish(DType.BF16, w, b3, xj, s3, lanes);
             }
         }
-    }
-
-    /**
-     * The columns a {@code dtype} row kernel runs in vectors: BF16 in blocks of 2 x lanes columns (pairs), the others
-     * in blocks of lanes. The rest are added one by one, in order.
-     */
-    private static int pairBound(DType dtype, int cols) {
-        int block = (dtype == DType.BF16 ? 2 : 1) * Simd.FLOAT.length();
-        return cols - cols % block;
-    }
-
-    /**
-     * x with each block of 2 x lanes columns reordered as its even columns, then its odd ones: the order in which
-     * the BF16 kernels meet a row's pairs. The columns past the last block keep their places.
-     */
-    static float[][] pairUp(float[][] x, int n) {
-        int step = Simd.FLOAT.length();
-        float[][] paired = new float[n][];
-        for (int j = 0; j < n; j++) {
-            float[] xj = x[j];
-            int bound = pairBound(DType.BF16, xj.length);
-            float[] p = xj.clone();
-            for (int block = 0; block < bound; block += 2 * step) {
-                for (int k = 0; k < step; k++) {
-                    p[block + k] = xj[block + 2 * k];
-                    p[block + step + k] = xj[block + 2 * k + 1];
-                }
-            }
-            paired[j] = p;
-        }
-        return paired;
     }
 
     private static void rowsF16(MemorySegment w, long stride, long firstRow, int count, float[][] x, int n,
@@ -262,10 +215,10 @@ public final class MatVec {
                     s3 = Simd.loadF16(w, 2 * (b3 + i)).fma(xv, s3);
                 }
                 float[] oj = out[j];
-                oj[outOffset + r] = finish(DType.F16, w, b0, xj, bound, s0, lanes);
-                oj[outOffset + i1] = finish(DType.F16, w, b1, xj, bound, s1, lanes);
-                oj[outOffset + i2] = finish(DType.F16, w, b2, xj, bound, s2, lanes);
-                oj[outOffset + i3] = finish(DType.F16, w, b3, xj, bound, s3, lanes);
+                oj[outOffset + r] = finish(DType.F16, w, b0, xj, s0, lanes);
+                oj[outOffset + i1] = finish(DType.F16, w, b1, xj, s1, lanes);
+                oj[outOffset + i2] = finish(DType.F16, w, b2, xj, s2, lanes);
+                oj[outOffset + i3] = finish(DType.F16, w, b3, xj, s3, lanes);
             }
         }
     }
@@ -281,8 +234,6 @@ public final class MatVec {
     private static void rowsOfPass(Tensor w, long firstRow, int count, float[][] x, int n, float[][] out,
                                    int outOffset) {
         int cols = x[0].length;
-        int bound = pairBound(w.dtype(), cols);
-        float[][] xs = w.dtype() == DType.BF16 ? pairUp(x, n) : x; // the block holds BF16 rows paired up too
         float[] block = new float[4 * cols];
         float[] lanes = Simd.lanes();
         int[] rows = new int[4];
@@ -292,22 +243,19 @@ public final class MatVec {
                 widen(w, firstRow + Math.min(r + k, count - 1), block, k * cols);
             }
             for (int j = 0; j < n; j += 4) {
-                tile(block, cols, bound, xs[j], xs[Math.min(j + 1, n - 1)], xs[Math.min(j + 2, n - 1)],
-                        xs[Math.min(j + 3, n - 1)], lanes, rows, out[j], out[Math.min(j + 1, n - 1)],
+                tile(block, cols, x[j], x[Math.min(j + 1, n - 1)], x[Math.min(j + 2, n - 1)],
+                        x[Math.min(j + 3, n - 1)], lanes, rows, out[j], out[Math.min(j + 1, n - 1)],
                         out[Math.min(j + 2, n - 1)], out[Math.min(j + 3, n - 1)]);
             }
         }
     }
 
-    /**
-     * Row {@code row} of w as floats into {@code into} from {@code offset}: exact, as every dtype here widens. BF16
-     * columns go in the order the BF16 kernel meets them ({@link #pairUp}).
-     */
+    /** Row {@code row} of w as floats into {@code into} from {@code offset}: exact, as every dtype here widens. */
     private static void widen(Tensor w, long row, float[] into, int offset) {
         MemorySegment data = w.data();
         long base = row * w.rowStride();
         int cols = Math.toIntExact(w.dim(1));
-        int bound = pairBound(w.dtype(), cols);
+        int bound = Simd.FLOAT.loopBound(cols);
         int step = Simd.FLOAT.length();
         // one loop per dtype, as in the kernels above
         switch (w.dtype()) {
@@ -317,10 +265,8 @@ public final class MatVec {
                 }
             }
             case BF16 -> {
-                for (int i = 0; i < bound; i += 2 * step) {
-                    IntVector pairs = Simd.loadBf16Pairs(data, 2 * (base + i));
-                    Simd.evenBf16(pairs).intoArray(into, offset + i);
-                    Simd.oddBf16(pairs).intoArray(into, offset + i + step);
+                for (int i = 0; i < bound; i += step) {
+                    Simd.loadBf16(data, 2 * (base + i)).intoArray(into, offset + i);
                 }
             }
             case F16 -> {
@@ -337,10 +283,11 @@ public final class MatVec {
 
     /**
      * Four rows of {@code block} (at 0, cols, 2 cols, 3 cols) times four vectors: sixteen accumulators, a{row}{vector},
-     * held in registers, over the columns before {@code bound}. Results go to out{vector}[rows[row]].
+     * held in registers. Results go to out{vector}[rows[row]].
      */
-    private static void tile(float[] block, int cols, int bound, float[] x0, float[] x1, float[] x2, float[] x3,
-                             float[] lanes, int[] rows, float[] out0, float[] out1, float[] out2, float[] out3) {
+    private static void tile(float[] block, int cols, float[] x0, float[] x1, float[] x2, float[] x3, float[] lanes,
+                             int[] rows, float[] out0, float[] out1, float[] out2, float[] out3) {
+        int bound = Simd.FLOAT.loopBound(cols);
         FloatVector a00 = FloatVector.zero(Simd.FLOAT);
         FloatVector a01 = a00, a02 = a00, a03 = a00;
         FloatVector a10 = a00, a11 = a00, a12 = a00, a13 = a00;
@@ -372,38 +319,37 @@ public final class MatVec {
             a23 = w2.fma(v, a23);
             a33 = w3.fma(v, a33);
         }
-        out0[rows[0]] = finish(block, 0, x0, bound, a00, lanes);
-        out0[rows[1]] = finish(block, cols, x0, bound, a10, lanes);
-        out0[rows[2]] = finish(block, 2 * cols, x0, bound, a20, lanes);
-        out0[rows[3]] = finish(block, 3 * cols, x0, bound, a30, lanes);
-        out1[rows[0]] = finish(block, 0, x1, bound, a01, lanes);
-        out1[rows[1]] = finish(block, cols, x1, bound, a11, lanes);
-        out1[rows[2]] = finish(block, 2 * cols, x1, bound, a21, lanes);
-        out1[rows[3]] = finish(block, 3 * cols, x1, bound, a31, lanes);
-        out2[rows[0]] = finish(block, 0, x2, bound, a02, lanes);
-        out2[rows[1]] = finish(block, cols, x2, bound, a12, lanes);
-        out2[rows[2]] = finish(block, 2 * cols, x2, bound, a22, lanes);
-        out2[rows[3]] = finish(block, 3 * cols, x2, bound, a32, lanes);
-        out3[rows[0]] = finish(block, 0, x3, bound, a03, lanes);
-        out3[rows[1]] = finish(block, cols, x3, bound, a13, lanes);
-        out3[rows[2]] = finish(block, 2 * cols, x3, bound, a23, lanes);
-        out3[rows[3]] = finish(block, 3 * cols, x3, bound, a33, lanes);
+        out0[rows[0]] = finish(block, 0, x0, a00, lanes);
+        out0[rows[1]] = finish(block, cols, x0, a10, lanes);
+        out0[rows[2]] = finish(block, 2 * cols, x0, a20, lanes);
+        out0[rows[3]] = finish(block, 3 * cols, x0, a30, lanes);
+        out1[rows[0]] = finish(block, 0, x1, a01, lanes);
+        out1[rows[1]] = finish(block, cols, x1, a11, lanes);
+        out1[rows[2]] = finish(block, 2 * cols, x1, a21, lanes);
+        out1[rows[3]] = finish(block, 3 * cols, x1, a31, lanes);
+        out2[rows[0]] = finish(block, 0, x2, a02, lanes);
+        out2[rows[1]] = finish(block, cols, x2, a12, lanes);
+        out2[rows[2]] = finish(block, 2 * cols, x2, a22, lanes);
+        out2[rows[3]] = finish(block, 3 * cols, x2, a32, lanes);
+        out3[rows[0]] = finish(block, 0, x3, a03, lanes);
+        out3[rows[1]] = finish(block, cols, x3, a13, lanes);
+        out3[rows[2]] = finish(block, 2 * cols, x3, a23, lanes);
+        out3[rows[3]] = finish(block, 3 * cols, x3, a33, lanes);
     }
 
-    /** {@link #finish(DType, MemorySegment, long, float[], int, FloatVector, float[])} for a row widened into a block. */
-    private static float finish(float[] block, int rowOffset, float[] x, int bound, FloatVector acc, float[] lanes) {
+    /** {@link #finish(DType, MemorySegment, long, float[], FloatVector, float[])} for a row widened into a block. */
+    private static float finish(float[] block, int rowOffset, float[] x, FloatVector acc, float[] lanes) {
         float s = Simd.sum(acc, lanes);
-        for (int i = bound; i < x.length; i++) {
+        for (int i = Simd.FLOAT.loopBound(x.length); i < x.length; i++) {
             s += block[rowOffset + i] * x[i];
         }
         return s;
     }
 
-    /** A row's result: its lanes summed in order, then the columns from {@code bound} on, one by one. */
-    private static float finish(DType dtype, MemorySegment w, long rowBase, float[] x, int bound, FloatVector acc,
-                                float[] lanes) {
+    /** A row's result: its lanes summed in order, then the columns past the last full vector. */
+    private static float finish(DType dtype, MemorySegment w, long rowBase, float[] x, FloatVector acc, float[] lanes) {
         float s = Simd.sum(acc, lanes);
-        for (int i = bound; i < x.length; i++) {
+        for (int i = Simd.FLOAT.loopBound(x.length); i < x.length; i++) {
             s += Simd.get(dtype, w, rowBase + i) * x[i];
         }
         return s;

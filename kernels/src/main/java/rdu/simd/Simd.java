@@ -62,25 +62,6 @@ public final class Simd {
     }
 
     /**
-     * 2 x FLOAT.length() BF16 values starting at byte offset {@code offset}, as FLOAT.length() ints of two values each
-     * (little-endian: the even column in the low half). {@link #evenBf16} and {@link #oddBf16} widen them without the
-     * lane-widening shuffle {@link #loadBf16} needs, so a stream of BF16 weights costs fewer instructions per byte.
-     */
-    public static IntVector loadBf16Pairs(MemorySegment data, long offset) {
-        return IntVector.fromMemorySegment(INT, data, offset, ByteOrder.LITTLE_ENDIAN);
-    }
-
-    /** The even columns of {@link #loadBf16Pairs}'s pairs as floats. */
-    public static FloatVector evenBf16(IntVector pairs) {
-        return pairs.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
-    }
-
-    /** The odd columns of {@link #loadBf16Pairs}'s pairs as floats. */
-    public static FloatVector oddBf16(IntVector pairs) {
-        return pairs.and(0xffff0000).reinterpretAsFloats();
-    }
-
-    /**
      * FLOAT.length() F16 values starting at byte offset {@code offset}. Moving the 15 exponent+mantissa bits
      * to F32 position and scaling by 2^112 rebiases the exponent and handles subnormals exactly; only
      * infinities and NaNs (exponent all ones) need their exponent set by hand.
