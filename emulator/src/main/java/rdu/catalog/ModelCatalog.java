@@ -19,7 +19,8 @@ public final class ModelCatalog {
 
     public static final List<String> NAMES = List.of("llama-3.1-8b", "llama-3.1-70b", "llama-3.1-405b",
             "llama-3.2-1b", "llama-3.2-3b", "qwen2.5-0.5b", "qwen2.5-72b", "llama-2-7b", "llama-2-70b", "mistral-7b",
-            "mixtral-8x7b", "llama-4-maverick", "gpt-oss-120b", "deepseek-r1");
+            "mixtral-8x7b", "llama-4-maverick", "gpt-oss-120b", "deepseek-r1", "gemma-2-9b", "phi-3-mini",
+            "starcoder2-7b");
 
     private ModelCatalog() {
     }
