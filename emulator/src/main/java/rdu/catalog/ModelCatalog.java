@@ -12,8 +12,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Hugging Face config.json files of the models the SN40L papers evaluate, shipped with the emulator for timing-only
- * runs (sources in rdu/catalog/SOURCES.md). A name that is not in the catalog is taken as a path to a config.json.
+ * Hugging Face config.json files of the models the SN40L papers evaluate, and of a model of each of the families Gemma
+ * 2, Phi-3 and StarCoder2, shipped with the emulator for timing-only runs (sources in rdu/catalog/SOURCES.md). A name
+ * that is not in the catalog is taken as a path to a config.json.
  */
 public final class ModelCatalog {
 
