@@ -11,7 +11,6 @@ import rdu.chip.Chip;
 import rdu.chip.ChipFile;
 import rdu.graph.TensorParallel;
 import rdu.memory.CapacityException;
-import rdu.model.HfConfig;
 import rdu.model.ModelConfig;
 import rdu.moe.MoeConfig;
 import rdu.progress.Progress;
@@ -33,7 +32,8 @@ import rdu.trace.ChromeTrace;
         description = {"Models decode time of a model on N sockets from its config.json alone (no weights).",
                 "Catalog models: " + "llama-3.1-8b, llama-3.1-70b, llama-3.1-405b, llama-3.2-1b, llama-3.2-3b,"
                         + " qwen2.5-0.5b, qwen2.5-72b, llama-2-7b, llama-2-70b, mistral-7b; Mixture-of-Experts:"
-                        + " mixtral-8x7b, llama-4-maverick, gpt-oss-120b, deepseek-r1 (with MLA)."})
+                        + " mixtral-8x7b, llama-4-maverick, gpt-oss-120b, deepseek-r1 (with MLA); timed with their"
+                        + " family's operators: gemma-2-9b, phi-3-mini, starcoder2-7b."})
 final class SimulateCommand implements Callable<Integer> {
 
     /** FP8 weights are stored and streamed as one byte and widened before compute. */
@@ -136,7 +136,7 @@ final class SimulateCommand implements Callable<Integer> {
             OutputFile.requireWritable("--timing-csv", csvFile);
         }
         Chip chip = ChipFile.load(chipName);
-        int maxPositions = HfConfig.read(ModelCatalog.config(model), HfConfig.LLAMA_LIKE).maxPositions();
+        int maxPositions = Simulation.read(ModelCatalog.config(model)).maxPositions();
         if ((long) context + promptTokens + tokens > maxPositions) {
             throw new Rdu.UsageException("--context " + context + (promptTokens > 0 ? " + --prompt-tokens "
                     + promptTokens : "") + " + --tokens " + tokens + " positions exceed " + model + "'s context of "

@@ -3,7 +3,12 @@ package rdu.graph;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import rdu.family.AttentionOptions;
+import rdu.family.Family;
+import rdu.family.WeightNames;
+import rdu.family.WeightNames.Role;
 import rdu.mla.MlaConfig;
 import rdu.model.Affine;
 import rdu.model.LayerWeights;
@@ -156,15 +161,33 @@ public final class TensorParallel {
         return new Shard(s, around(layers, config, s, dtype, sockets, tag), sockets, routed, latent);
     }
 
-    /** A shard's weights: its {@code layers} between the embedding (whole), and the final norm and classifier. */
+    /**
+     * A shard's weights: its {@code layers} between the embeddings (whole), and the final norm and classifier, named
+     * as the model's family names them.
+     */
     private static ModelWeights around(List<LayerWeights> layers, ModelConfig config, ModelConfig s, DType dtype,
                                        int sockets, String tag) {
-        Tensor embedding = Tensor.describe("model.embed_tokens.weight", dtype, config.vocabSize(), s.hiddenSize());
-        Tensor classifier = sockets == 1 && s.tiedEmbeddings() ? embedding
-                : Tensor.describe("lm_head.weight" + tag, dtype, s.vocabSize(), s.hiddenSize());
-        return new ModelWeights(embedding, null, layers,
-                Affine.of(Tensor.describe("model.norm.weight", dtype, s.hiddenSize())), Affine.of(classifier),
-                RopeLayout.HALF);
+        Family family = s.family();
+        WeightNames names = family.names();
+        Tensor embedding = Tensor.describe(names.of(Role.EMBEDDING) + ".weight", dtype, config.vocabSize(),
+                s.hiddenSize());
+        // learned positions: one row of the table read a step, as the token's
+        Tensor positions = family.positions() == Family.Positions.LEARNED
+                ? Tensor.describe(names.of(Role.POSITION_EMBEDDING) + ".weight", dtype, s.maxPositions(),
+                        s.hiddenSize())
+                : null;
+        String classifier = names.of(Role.CLASSIFIER);
+        Tensor weight = sockets == 1 && s.tiedEmbeddings() ? embedding
+                : Tensor.describe(classifier + ".weight" + tag, dtype, s.vocabSize(), s.hiddenSize());
+        Tensor bias = family.lmHeadBias() ? Tensor.describe(classifier + ".bias" + tag, dtype, s.vocabSize()) : null;
+        return new ModelWeights(embedding, positions, layers, norm(family, names.of(Role.FINAL_NORM), dtype,
+                s.hiddenSize()), new Affine(weight, bias), RopeLayout.HALF);
+    }
+
+    /** A norm of the family's kind: its weight, and its bias for LayerNorm. */
+    private static Affine norm(Family family, String name, DType dtype, int size) {
+        return new Affine(Tensor.describe(name + ".weight", dtype, size),
+                family.norm() == Family.Norm.LAYER ? Tensor.describe(name + ".bias", dtype, size) : null);
     }
 
     /** A tensor of a shard, and how many tensors of its shape the shard holds (one per layer of its kind). */
@@ -226,22 +249,23 @@ public final class TensorParallel {
         // an MoE layer's gate, up and down are its shared experts' (as one MLP), null when it has none
         int mlp = moeLayer ? Math.ceilDiv(moe.sharedExperts() * moe.sharedIntermediate(), sockets)
                 : s.intermediateSize();
-        String mlpName = moeLayer ? "mlp.shared_expert." : "mlp.";
+        Family family = s.family();
+        WeightNames names = family.names();
+        AttentionOptions a = family.attention();
         var weights = new LayerWeights(
-                Affine.of(Tensor.describe(p + "input_layernorm.weight", dtype, h)),
-                mla != null ? null : Affine.of(Tensor.describe(p + "self_attn.q_proj.weight" + tag, dtype, s.qDim(),
-                        h)),
-                mla != null ? null : Affine.of(Tensor.describe(p + "self_attn.k_proj.weight" + tag, dtype, s.kvDim(),
-                        h)),
-                mla != null ? null : Affine.of(Tensor.describe(p + "self_attn.v_proj.weight" + tag, dtype, s.kvDim(),
-                        h)),
-                Affine.of(Tensor.describe(p + "self_attn.o_proj.weight" + tag, dtype, h, attentionOut)),
+                norm(family, names.of(Role.ATTENTION_NORM, l), dtype, h),
+                mla != null ? null : projection(Stored.of(names, Role.Q, l), a.qkvBias(), true, s.qDim(), h, dtype,
+                        tag),
+                mla != null ? null : projection(Stored.of(names, Role.K, l), a.qkvBias(), true, s.kvDim(), h, dtype,
+                        tag),
+                mla != null ? null : projection(Stored.of(names, Role.V, l), a.qkvBias(), true, s.kvDim(), h, dtype,
+                        tag),
+                projection(Stored.of(names, Role.O, l), a.oBias(), false, h, attentionOut, dtype, tag),
+                family.postNorms() ? norm(family, names.of(Role.POST_ATTENTION_NORM, l), dtype, h) : null,
+                family.parallelBlock() ? null : norm(family, names.of(Role.FFN_NORM, l), dtype, h),
+                moeLayer ? sharedExpert(p, mlp, h, dtype, tag) : denseMlp(family, l, mlp, h, dtype, tag),
                 null,
-                Affine.of(Tensor.describe(p + "post_attention_layernorm.weight", dtype, h)),
-                mlp == 0 ? null : Mlp.gated(Tensor.describe(p + mlpName + "gate_proj.weight" + tag, dtype, mlp, h),
-                        Tensor.describe(p + mlpName + "up_proj.weight" + tag, dtype, mlp, h),
-                        Tensor.describe(p + mlpName + "down_proj.weight" + tag, dtype, h, mlp)),
-                null, null);
+                family.postNorms() ? norm(family, names.of(Role.POST_FFN_NORM, l), dtype, h) : null);
         RoutedExperts routed = null;
         if (moeLayer) {
             int e = moe.experts();
@@ -253,6 +277,53 @@ public final class TensorParallel {
                     e, moe.expertsPerToken());
         }
         return new Layer(weights, routed, latent);
+    }
+
+    /** An MoE layer's shared experts as one gated MLP of {@code width}, null when it has none. */
+    private static Mlp sharedExpert(String p, int width, int h, DType dtype, String tag) {
+        return width == 0 ? null : Mlp.gated(
+                Tensor.describe(p + "mlp.shared_expert.gate_proj.weight" + tag, dtype, width, h),
+                Tensor.describe(p + "mlp.shared_expert.up_proj.weight" + tag, dtype, width, h),
+                Tensor.describe(p + "mlp.shared_expert.down_proj.weight" + tag, dtype, h, width));
+    }
+
+    /** A dense layer's feed-forward block of {@code width} (this socket's), gated or plain as the family's is. */
+    private static Mlp denseMlp(Family family, int l, int width, int h, DType dtype, String tag) {
+        WeightNames names = family.names();
+        boolean bias = family.mlpBias();
+        Affine up = projection(Stored.of(names, Role.UP, l), bias, true, width, h, dtype, tag);
+        Affine down = projection(Stored.of(names, Role.DOWN, l), bias, false, h, width, dtype, tag);
+        return family.mlp() == Family.MlpKind.PLAIN ? new Mlp(null, up, down)
+                : new Mlp(projection(Stored.of(names, Role.GATE, l), bias, true, width, h, dtype, tag), up, down);
+    }
+
+    /**
+     * Where a layer's projection sits in the checkpoint: its own tensor, or rows of a fused one (Phi-3's qkv_proj and
+     * gate_up_proj, GPT-2's c_attn), named as the loader names those rows ("qkv_proj.weight.q").
+     */
+    private record Stored(String name, String rows) {
+
+        private static final Map<Role, Role> FUSED = Map.of(Role.Q, Role.QKV, Role.K, Role.QKV, Role.V, Role.QKV,
+                Role.GATE, Role.GATE_UP, Role.UP, Role.GATE_UP);
+
+        static Stored of(WeightNames names, Role role, int layer) {
+            if (names.has(role) || !FUSED.containsKey(role)) {
+                return new Stored(names.of(role, layer), "");
+            }
+            return new Stored(names.of(FUSED.get(role), layer), "." + role.name().toLowerCase(Locale.ROOT));
+        }
+    }
+
+    /**
+     * A projection [out, in] of this socket, with its bias when {@code bias}: split by output rows ({@code byRows}:
+     * q, k, v, gate, up), the bias follows its rows; split by input columns (o, down), the bias stays whole, added
+     * after the all-reduce.
+     */
+    private static Affine projection(Stored stored, boolean bias, boolean byRows, int out, int in, DType dtype,
+                                     String tag) {
+        Tensor weight = Tensor.describe(stored.name() + ".weight" + stored.rows() + tag, dtype, out, in);
+        return new Affine(weight, bias ? Tensor.describe(stored.name() + ".bias" + stored.rows() + (byRows ? tag : ""),
+                dtype, out) : null);
     }
 
     /** One layer's MLA tensors, with DeepSeek V3's names, for {@code heads} query heads of this socket. */

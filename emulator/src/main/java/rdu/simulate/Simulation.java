@@ -1,17 +1,22 @@
 package rdu.simulate;
 
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.function.Consumer;
 import rdu.catalog.ModelCatalog;
 import rdu.chip.Chip;
 import rdu.cost.CostModel;
 import rdu.graph.TensorParallel;
+import rdu.family.Families;
 import rdu.memory.CapacityException;
 import rdu.memory.MemoryTier;
 import rdu.memory.SocketMemory;
 import rdu.mla.MlaConfig;
+import rdu.model.CheckpointException;
+import rdu.model.CheckpointFiles;
 import rdu.model.HfConfig;
 import rdu.model.ModelConfig;
 import rdu.moe.MoeConfig;
@@ -148,11 +153,32 @@ public record Simulation(ModelConfig model, Chip chip, int sockets, ScheduleOpti
     }
 
     private static ModelConfig model(String nameOrPath, int context, int tokens, MlaConfig mla) {
-        ModelConfig c = HfConfig.read(ModelCatalog.config(nameOrPath), HfConfig.LLAMA_LIKE);
+        ModelConfig c = read(ModelCatalog.config(nameOrPath));
         return new ModelConfig(c.architecture(), c.hiddenSize(), c.intermediateSize(), c.numLayers(), c.numHeads(),
                 c.numKvHeads(), mla == null ? c.headDim() : mla.qkHeadDim(), c.vocabSize(), context + tokens,
                 c.rmsNormEps(), c.ropeTheta(),
                 c.ropeScaling(), c.tiedEmbeddings(), c.bosTokenId(), c.eosTokenIds(), c.family());
+    }
+
+    /**
+     * The shapes and family of a config.json. The Llama-like architectures ({@link HfConfig#LLAMA_LIKE}) are read by
+     * Llama's shape, as the catalog's published figures were timed; any other one the functional path runs is read
+     * by its family's file, so that its own operators are timed (norms, biases, soft-caps, windows, its MLP).
+     */
+    public static ModelConfig read(Path configJson) {
+        Set<String> timed = new TreeSet<>(HfConfig.LLAMA_LIKE);
+        timed.addAll(Families.supported());
+        String architecture = HfConfig.architecture(configJson, CheckpointFiles.readJsonObject(configJson), timed);
+        if (HfConfig.LLAMA_LIKE.contains(architecture)) {
+            return HfConfig.read(configJson, HfConfig.LLAMA_LIKE);
+        }
+        ModelConfig c = Families.read(configJson);
+        if (c.family().moe() != null) {
+            // rdu.moe.MoeConfig reads the experts of the Llama-like MoE architectures only
+            throw new CheckpointException(configJson, architecture + " is not supported by timing-only runs: its"
+                    + " Mixture-of-Experts layers are read from checkpoints only (rdu generate)");
+        }
+        return c;
     }
 
     /** The Mixture-of-Experts part of a catalog model or config.json, or null for a dense model. */

@@ -62,6 +62,25 @@ class SimulateCommandTest {
     }
 
     @Test
+    void starcoder2sTraceNamesItsOwnOperators() throws Exception {
+        for (String sockets : new String[] {"1", "2"}) {
+            Path trace = dir.resolve("starcoder2-" + sockets + ".json");
+            var run = GenerateCommandTest.rdu("simulate", "--model", "starcoder2-7b", "--sockets", sockets,
+                    "--context", "5000", "--tokens", "1", "--trace", trace.toString());
+            assertEquals(0, run.exitCode(), run.stderr());
+            var names = new java.util.TreeSet<String>();
+            for (var event : new com.fasterxml.jackson.databind.ObjectMapper().readTree(trace.toFile())
+                    .get("traceEvents")) {
+                names.add(event.path("name").asText().split(" ")[0]);
+            }
+            for (String op : new String[] {"LayerNorm", "BiasAdd", "Gelu", "WindowedAttention"}) {
+                assertTrue(names.contains(op), op + " on " + sockets + " sockets: " + names);
+            }
+            assertTrue(!names.contains("RmsNorm") && !names.contains("SwiGlu"), names.toString());
+        }
+    }
+
+    @Test
     void aTraceShowsOneProcessPerSocketAndOneForTheHost() throws Exception {
         Path trace = dir.resolve("four.json");
         var run = GenerateCommandTest.rdu("simulate", "--model", "llama-3.2-1b", "--sockets", "4", "--tokens", "2",

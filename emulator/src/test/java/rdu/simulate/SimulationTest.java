@@ -90,7 +90,7 @@ class SimulationTest {
     @Test
     void theBytesCheckedBeforehandAreTheBytesPlaced() {
         for (String model : List.of("llama-3.1-8b", "qwen2.5-0.5b", "mixtral-8x7b", "llama-4-maverick",
-                "deepseek-r1")) {
+                "deepseek-r1", "gemma-2-9b", "phi-3-mini", "starcoder2-7b")) {
             for (int sockets : new int[] {1, 3, 16}) {
                 for (boolean expertParallel : model.equals("mixtral-8x7b") ? new boolean[] {false, true}
                         : new boolean[] {false}) {

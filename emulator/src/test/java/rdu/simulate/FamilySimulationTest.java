@@ -1,0 +1,137 @@
+package rdu.simulate;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import rdu.chip.Chip;
+import rdu.chip.ChipFile;
+import rdu.cost.CostModel;
+import rdu.graph.Node;
+import rdu.graph.Op;
+import rdu.graph.TensorParallel;
+import rdu.model.CheckpointException;
+import rdu.model.ModelConfig;
+import rdu.schedule.ScheduleOptions;
+import rdu.tensor.DType;
+import rdu.timing.TimingEngine;
+
+/**
+ * Timing-only runs of the catalog's Gemma 2, Phi-3 and StarCoder2 entries are built by their families, as rdu generate
+ * builds them from checkpoints: windows, soft-caps, LayerNorm, biases and their MLPs are what is timed.
+ */
+class FamilySimulationTest {
+
+    static final Chip SN40L = ChipFile.load("sn40l");
+
+    @TempDir
+    Path dir;
+
+    static Simulation run(String model, int sockets, int context, int tokens) {
+        return Simulation.of(model, SN40L, sockets, ScheduleOptions.defaults(), DType.BF16, context, tokens, false,
+                false);
+    }
+
+    /** The ops of one socket's decode graph of {@code run}. */
+    static List<Op> ops(Simulation run) {
+        var shard = TensorParallel.describe(run.model(), run.dtype(), run.sockets());
+        List<Op> ops = new ArrayList<>();
+        for (Node node : TensorParallel.graph(shard).nodes()) {
+            ops.add(node.op());
+        }
+        return ops;
+    }
+
+    @Test
+    void gemma2sSlidingLayersReadOnlyTheirWindowsKvPastIt() {
+        // Gemma 2 9B: 4096-token windows on layers 0, 2, 4, ...; 8 KV heads of 256 (model card)
+        int window = 4096;
+        int position = 8180;
+        for (int sockets : new int[] {1, 2}) {
+            Simulation run = run("gemma-2-9b", sockets, position, 4);
+            ModelConfig shard = TensorParallel.shardConfig(run.model(), sockets);
+            long bytesPerPosition = 2L * (8 / sockets) * 256 * CostModel.ACTIVATION_BYTES;
+            int layers = 0;
+            for (Op op : ops(run)) {
+                if (op instanceof Op.Attention a) {
+                    long read = CostModel.of(op, shard, 1, position).kvReadBytes();
+                    long positions = a.layer() % 2 == 0 ? window : position + 1;
+                    assertEquals(positions * bytesPerPosition, read, "layer " + a.layer() + " on " + sockets);
+                    layers++;
+                }
+            }
+            assertEquals(42, layers);
+            // the step's KV traffic is that of 21 windowed and 21 global layers, plus each layer's new position
+            long expected = (21L * window + 21L * (position + 1) + 42) * bytesPerPosition;
+            var engine = new TimingEngine(SN40L, run.compile().target());
+            assertEquals(expected, engine.kvBytesPerSample(position), "per step on " + sockets + " sockets");
+        }
+    }
+
+    @Test
+    void gemma2sScoresAndLogitsAreSoftCapped() {
+        for (int sockets : new int[] {1, 2}) {
+            List<Op> ops = ops(run("gemma-2-9b", sockets, 100, 4));
+            assertTrue(ops.stream().allMatch(op -> !(op instanceof Op.Attention a) || a.scores().softCap() == 50f),
+                    "attention soft-capped at 50");
+            assertEquals(1, ops.stream().filter(op -> op instanceof Op.SoftCap c && c.cap() == 30f).count(),
+                    "logits soft-capped at 30 once");
+            // four norms a layer (pre and post attention and feed-forward) and the final one
+            assertEquals(4 * 42 + 1, ops.stream().filter(op -> op instanceof Op.RmsNorm).count());
+        }
+    }
+
+    @Test
+    void phi3StreamsItsParametersOnceAStep() {
+        // Phi-3-mini: hidden 3072, 32 layers, 32 heads of 96 (no GQA), MLP 8192 (fused gate_up), vocab 32064, untied
+        long hidden = 3072;
+        long layers = 32;
+        long inter = 8192;
+        long vocab = 32064;
+        long matrices = layers * (4 * hidden * hidden + 3 * inter * hidden);
+        long norms = (2 * layers + 1) * hidden;
+        long parameters = matrices + norms + 2 * vocab * hidden;
+        assertEquals(3.8e9, parameters, 0.05e9, "the model card's 3.8B parameters");
+        assertEquals(parameters * 2, run("phi-3-mini", 1, 100, 4).weightBytes());
+        for (int sockets : new int[] {1, 2, 4}) {
+            // a socket streams its share of every matrix and of the classifier, every norm whole, and one
+            // embedding row (the token's)
+            long perSocket = (matrices + vocab * hidden) / sockets + norms + hidden;
+            var engine = new TimingEngine(SN40L, run("phi-3-mini", sockets, 100, 4).compile().target());
+            assertEquals(perSocket * 2, engine.weightBytesPerStep(), sockets + " sockets");
+        }
+    }
+
+    @Test
+    void starcoder2HasLayerNormsBiasesAndAPlainGeluMlp() {
+        for (int sockets : new int[] {1, 2}) {
+            List<Op> ops = ops(run("starcoder2-7b", sockets, 100, 4));
+            assertEquals(2 * 32 + 1, ops.stream().filter(op -> op instanceof Op.LayerNorm n && n.bias() != null)
+                    .count(), "two LayerNorms with bias a layer and the final one");
+            // q, k, v, o, c_fc and c_proj biases
+            assertEquals(6 * 32, ops.stream().filter(op -> op instanceof Op.BiasAdd).count());
+            assertEquals(0, ops.stream().filter(op -> op instanceof Op.Glu).count(), "no gated MLP");
+            assertEquals(32, ops.stream().filter(op -> op instanceof Op.Activate).count(), "one GELU a layer");
+        }
+    }
+
+    @Test
+    void aMixtureOfExpertsFamilyWhoseExpertsTimingCannotReadIsRefusedNamingTheFile() throws Exception {
+        Path config = dir.resolve("config.json");
+        Files.writeString(config, """
+                {"architectures": ["Qwen2MoeForCausalLM"], "hidden_size": 64, "intermediate_size": 128,
+                 "num_hidden_layers": 2, "num_attention_heads": 4, "vocab_size": 100,
+                 "max_position_embeddings": 64, "num_experts": 4, "num_experts_per_tok": 2,
+                 "moe_intermediate_size": 32, "shared_expert_intermediate_size": 64}
+                """);
+        var e = assertThrows(CheckpointException.class, () -> Simulation.read(config));
+        assertTrue(e.getMessage().startsWith(config.toString()) && e.getMessage().contains("Qwen2MoeForCausalLM"),
+                e.getMessage());
+    }
+}
