@@ -49,7 +49,7 @@ final class ChatCommand implements Callable<Integer> {
     public Integer call() {
         int maxTokens = decoding.maxTokens();
         Sampler sampler = decoding.sampler();
-        Chip chip = ChipFile.load(chipOptions.name);
+        Chip chip = ChipFile.load(chipOptions.chip.name);
         int chunk = chipOptions.prefill.chunk(chip);
         Path modelPath = model.locate();
         PrintStream out = System.out;

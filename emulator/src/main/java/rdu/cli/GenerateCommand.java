@@ -127,7 +127,7 @@ final class GenerateCommand implements Callable<Integer> {
             }
             OutputFile.requireWritable("--acceptance-out", acceptanceOut);
         }
-        Chip chip = ChipFile.load(chipOptions.name);
+        Chip chip = ChipFile.load(chipOptions.chip.name);
         int chunk = chipOptions.prefill.chunk(chip);
         Path modelPath = model.locate();
         try (Checkpoint checkpoint = Checkpoint.open(modelPath);

@@ -61,9 +61,9 @@ final class GoldenCommand {
                 description = "Generated tokens per prompt at most (default: ${DEFAULT-VALUE}).")
         int maxTokens;
 
-        @Option(names = "--chip", paramLabel = "NAME|FILE", defaultValue = ChipFile.DEFAULT,
-                description = "Chip description, recorded as given (default: ${DEFAULT-VALUE}).")
-        String chip;
+        /** Recorded as given. */
+        @Mixin
+        ChipNameMixin chipName;
 
         @Mixin
         ScheduleMixin schedule;
@@ -79,6 +79,7 @@ final class GoldenCommand {
                         + " both give the prompts: give one");
             }
             OutputFile.requireWritable("--out", out);
+            String chip = chipName.name;
             ScheduleOptions requested = schedule.options(ChipFile.load(chip));
             ScheduleMixin.noteRoutingUnused(requested, "a golden record does not keep it, so records are made (and"
                     + " checked) with uniform routing");

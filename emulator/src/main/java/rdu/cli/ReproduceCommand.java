@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import rdu.chip.Chip;
 import rdu.chip.ChipFile;
@@ -31,10 +32,9 @@ final class ReproduceCommand implements Callable<Integer> {
             description = "Decode steps per run (default: ${DEFAULT-VALUE}).")
     int tokens;
 
-    @Option(names = "--chip", paramLabel = "NAME|FILE", defaultValue = ChipFile.DEFAULT,
-            description = "The dataflow chip whose results are compared (default: ${DEFAULT-VALUE}): a shipped chip"
-                    + " or a chip file, e.g. a copy of sn40l.json with a parameter changed.")
-    String chipName;
+    /** The dataflow chip whose results are compared. */
+    @Mixin
+    ChipNameMixin chipName;
 
     @Option(names = "--gpu", paramLabel = "NAME|FILE", defaultValue = "dgx-h100",
             description = "The kernel-by-kernel baseline for the GPU rows (default: ${DEFAULT-VALUE}).")
@@ -55,18 +55,19 @@ final class ReproduceCommand implements Callable<Integer> {
         if (tokens < 1) {
             throw new Rdu.UsageException("--tokens must be >= 1, found " + tokens);
         }
-        Chip sn40l = load(chipName, "--chip", Chip.Execution.DATAFLOW);
+        Chip sn40l = load(chipName.name, "--chip", Chip.Execution.DATAFLOW);
         Chip gpu = load(gpuName, "--gpu", Chip.Execution.KERNEL_BY_KERNEL);
-        String chipFiles = ChipFile.SHIPPED.contains(chipName) && ChipFile.SHIPPED.contains(gpuName)
+        String chipFiles = ChipFile.SHIPPED.contains(chipName.name) && ChipFile.SHIPPED.contains(gpuName)
                 ? "the chip files shipped with the emulator"
-                : "the chip files `" + chipName + "` (" + sn40l.name() + ") and `" + gpuName + "` (" + gpu.name() + ")";
+                : "the chip files `" + chipName.name + "` (" + sn40l.name() + ") and `" + gpuName + "` (" + gpu.name()
+                        + ")";
         Reproduction.Result result = Reproduction.run(sn40l, gpu, tokens);
         var sweeps = ReportWriter.Sweeps.none();
         if (sensitivity) {
-            sweeps = sweeps.withSensitivity(Sensitivity.sweep(chipName, gpuName, tokens, result.rows()));
+            sweeps = sweeps.withSensitivity(Sensitivity.sweep(chipName.name, gpuName, tokens, result.rows()));
         }
         if (crossCheck) {
-            sweeps = sweeps.withCrossCheck(CrossCheck.run(chipName, gpuName, tokens));
+            sweeps = sweeps.withCrossCheck(CrossCheck.run(chipName.name, gpuName, tokens));
         }
         Path report;
         try {

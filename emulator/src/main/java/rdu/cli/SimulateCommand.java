@@ -51,9 +51,8 @@ final class SimulateCommand implements Callable<Integer> {
             description = "A catalog model name, or a Hugging Face config.json (or the folder holding it).")
     String model;
 
-    @Option(names = "--chip", paramLabel = "NAME|FILE", defaultValue = ChipFile.DEFAULT,
-            description = "Chip description (default: ${DEFAULT-VALUE}).")
-    String chipName;
+    @Mixin
+    ChipNameMixin chipName;
 
     @Option(names = "--sockets", defaultValue = "1", description = "Sockets the model is split over by tensor"
             + " parallelism (default: ${DEFAULT-VALUE}).")
@@ -135,7 +134,7 @@ final class SimulateCommand implements Callable<Integer> {
         if (csvFile != null) {
             OutputFile.requireWritable("--timing-csv", csvFile);
         }
-        Chip chip = ChipFile.load(chipName);
+        Chip chip = ChipFile.load(chipName.name);
         int maxPositions = Simulation.read(ModelCatalog.config(model)).maxPositions();
         if ((long) context + promptTokens + tokens > maxPositions) {
             throw new Rdu.UsageException("--context " + context + (promptTokens > 0 ? " + --prompt-tokens "
