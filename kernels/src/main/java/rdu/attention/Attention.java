@@ -41,9 +41,8 @@ public final class Attention {
             throw new IllegalArgumentException("attention: q and out need " + dim + " values, found " + q.length
                     + " and " + out.length);
         }
-        float[] keys = cache.keys(layer);
-        float[] values = cache.values(layer);
-        int kvDim = cache.kvDim();
+        float[][] keys = cache.keys(layer);
+        float[][] values = cache.values(layer);
         int group = heads / kvHeads;
         float scale = scores.divisor();
         float cap = scores.softCap();
@@ -56,13 +55,13 @@ public final class Attention {
                 int qo = h * headDim;
                 int kvo = (h / group) * headDim;
                 for (int t = start; t <= pos; t++) {
-                    float score = Simd.dot(q, qo, keys, t * kvDim + kvo, headDim, lanes) / scale;
+                    float score = Simd.dot(q, qo, keys[KvCache.page(t)], cache.offset(t) + kvo, headDim, lanes) / scale;
                     att[t - start] = cap == 0 ? score : SoftCap.apply(score, cap);
                 }
                 Softmax.apply(att, 0, length);
                 Arrays.fill(out, qo, qo + headDim, 0.0f);
                 for (int t = start; t <= pos; t++) {
-                    accumulate(out, qo, att[t - start], values, t * kvDim + kvo, headDim);
+                    accumulate(out, qo, att[t - start], values[KvCache.page(t)], cache.offset(t) + kvo, headDim);
                 }
             }
         };

@@ -1,44 +1,38 @@
 package rdu.attention;
 
-import java.util.Arrays;
-
 /**
- * The KV memory: keys and values of every layer at every position written so far, [positions, kvDim] per
- * layer. Mutable, like the hardware memory it stands for. A cache of at most {@link #WHOLE_BYTES} holds every
- * position it may reach from the start; a larger one grows (doubling) with the positions written, so a short
- * generation with a long context does not hold the whole context's cache in RAM. Growing copies the arrays, and
- * the JVM keeps the heap pages the old copies filled: for a cache this small, allocating it whole costs less memory.
+ * The KV memory: keys and values of every layer at every position written so far. Mutable, like the hardware memory
+ * it stands for. Each layer's keys (and values) are held in pages of {@link #PAGE_POSITIONS} positions, [position in
+ * page, kvDim], allocated when a position in them is first written: the memory held follows the positions reached,
+ * not the context length, and a page never moves once written (no copies as the cache fills).
  */
 public final class KvCache {
 
-    private static final int INITIAL_POSITIONS = 16;
-    /** Keys and values of every layer up to this many bytes are allocated whole at once. */
-    static final long WHOLE_BYTES = 64L << 20;
-    /** One layer's keys (or values) for every position live in one Java array: the largest one the JVM allocates. */
-    private static final int MAX_FLOATS_PER_LAYER = Integer.MAX_VALUE - 8;
+    /** Positions per page: a power of two, so a position's page and offset are a shift and a mask. */
+    static final int PAGE_POSITIONS = 64;
+    private static final int PAGE_SHIFT = Integer.numberOfTrailingZeros(PAGE_POSITIONS);
 
     private final int layers;
     private final int maxPositions;
     private final int kvDim;
-    private final float[][] keys;
-    private final float[][] values;
+    private final float[][][] keys;
+    private final float[][][] values;
 
     public KvCache(int layers, int maxPositions, int kvDim) {
         if (layers <= 0 || maxPositions <= 0 || kvDim <= 0) {
             throw new IllegalArgumentException("kv cache: layers, max positions and kv dim must be positive, found "
                     + layers + ", " + maxPositions + ", " + kvDim);
         }
-        if ((long) maxPositions * kvDim > MAX_FLOATS_PER_LAYER) {
-            throw new IllegalArgumentException("kv cache: " + maxPositions + " positions x kv dim " + kvDim
-                    + " floats per layer exceeds the largest Java array; use fewer positions");
+        if ((long) PAGE_POSITIONS * kvDim > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("kv cache: kv dim " + kvDim + " x " + PAGE_POSITIONS
+                    + " positions per page exceeds the largest Java array");
         }
         this.layers = layers;
         this.maxPositions = maxPositions;
         this.kvDim = kvDim;
-        long wholeBytes = 2L * layers * maxPositions * kvDim * Float.BYTES;
-        int initial = (wholeBytes <= WHOLE_BYTES ? maxPositions : Math.min(maxPositions, INITIAL_POSITIONS)) * kvDim;
-        this.keys = new float[layers][initial];
-        this.values = new float[layers][initial];
+        int pages = (maxPositions + PAGE_POSITIONS - 1) >> PAGE_SHIFT;
+        this.keys = new float[layers][pages][];
+        this.values = new float[layers][pages][];
     }
 
     public int kvDim() {
@@ -52,14 +46,13 @@ public final class KvCache {
             throw new IllegalArgumentException("kv cache: k and v must have length kv dim = " + kvDim + ", found "
                     + k.length + " and " + v.length);
         }
-        int needed = (pos + 1) * kvDim;
-        if (needed > keys[layer].length) {
-            int grown = Math.min(Math.max(needed, 2 * keys[layer].length), maxPositions * kvDim);
-            keys[layer] = Arrays.copyOf(keys[layer], grown);
-            values[layer] = Arrays.copyOf(values[layer], grown);
+        int page = pos >> PAGE_SHIFT;
+        if (keys[layer][page] == null) {
+            keys[layer][page] = new float[PAGE_POSITIONS * kvDim];
+            values[layer][page] = new float[PAGE_POSITIONS * kvDim];
         }
-        System.arraycopy(k, 0, keys[layer], pos * kvDim, kvDim);
-        System.arraycopy(v, 0, values[layer], pos * kvDim, kvDim);
+        System.arraycopy(k, 0, keys[layer][page], offset(pos), kvDim);
+        System.arraycopy(v, 0, values[layer][page], offset(pos), kvDim);
     }
 
     void checkPosition(int layer, int pos) {
@@ -71,13 +64,33 @@ public final class KvCache {
         }
     }
 
-    /** Layer's keys, position t at [t * kvDim, (t + 1) * kvDim). */
-    float[] keys(int layer) {
+    /** Layer's key pages: position t's key is at {@link #offset}(t) in page {@link #page}(t). */
+    float[][] keys(int layer) {
         return keys[layer];
     }
 
-    /** Layer's values, laid out like {@link #keys}. */
-    float[] values(int layer) {
+    /** Layer's value pages, laid out like {@link #keys}. */
+    float[][] values(int layer) {
         return values[layer];
+    }
+
+    static int page(int pos) {
+        return pos >> PAGE_SHIFT;
+    }
+
+    /** Where position pos starts in its page. */
+    int offset(int pos) {
+        return (pos & (PAGE_POSITIONS - 1)) * kvDim;
+    }
+
+    /** Floats held for keys and values of every layer: what the pages written so far take. */
+    long floatsHeld() {
+        long held = 0;
+        for (int layer = 0; layer < layers; layer++) {
+            for (int page = 0; page < keys[layer].length; page++) {
+                held += keys[layer][page] == null ? 0 : keys[layer][page].length + values[layer][page].length;
+            }
+        }
+        return held;
     }
 }

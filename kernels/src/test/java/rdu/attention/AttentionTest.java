@@ -160,7 +160,7 @@ class AttentionTest {
         assertTrue(e.getMessage().contains("position 4 outside [0, 4)"), e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> cache.store(2, 0, new float[8], new float[8]));
         assertThrows(IllegalArgumentException.class, () -> cache.store(0, 0, new float[7], new float[8]));
-        assertThrows(IllegalArgumentException.class, () -> new KvCache(1, 1 << 20, 1 << 12));
+        assertThrows(IllegalArgumentException.class, () -> new KvCache(1, 4, 1 << 26)); // a page over the largest array
         assertThrows(IllegalArgumentException.class, () -> new KvCache(0, 4, 8));
     }
 }

@@ -2,7 +2,7 @@ package rdu.attention;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.assertSame;
 
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
@@ -18,35 +18,57 @@ class KvCacheTest {
         return v;
     }
 
-    @Test
-    void aSmallCacheHoldsEveryPositionFromTheStartSoWritingNeverCopiesIt() {
-        int kvDim = 8;
-        KvCache cache = new KvCache(2, 300, kvDim);
-        float[] keysBefore = cache.keys(1);
-        for (int pos = 0; pos < 300; pos++) {
-            cache.store(1, pos, vector(kvDim, pos, 1), vector(kvDim, pos, -1));
-        }
-        assertTrue(keysBefore == cache.keys(1), "the layer's keys must stay in the array they started in");
-        assertArrayEquals(vector(kvDim, 299, -1), Arrays.copyOfRange(cache.values(1), 299 * kvDim, 300 * kvDim));
+    private static float[] keyOf(KvCache cache, int layer, int pos) {
+        int at = cache.offset(pos);
+        return Arrays.copyOfRange(cache.keys(layer)[KvCache.page(pos)], at, at + cache.kvDim());
+    }
+
+    private static float[] valueOf(KvCache cache, int layer, int pos) {
+        int at = cache.offset(pos);
+        return Arrays.copyOfRange(cache.values(layer)[KvCache.page(pos)], at, at + cache.kvDim());
     }
 
     @Test
-    void aCacheTooLargeToHoldWholeGrowsWithThePositionsWrittenAndKeepsWhatWasWritten() {
-        int kvDim = 4096;
-        int positions = (int) (KvCache.WHOLE_BYTES / (2L * kvDim * Float.BYTES)) + 1; // one position over
-        KvCache cache = new KvCache(1, positions, kvDim);
-        for (int pos = 0; pos < 40; pos++) {
+    void everyPositionWrittenReadsBackAcrossPageBoundariesAndLayers() {
+        int kvDim = 8;
+        int positions = 3 * KvCache.PAGE_POSITIONS + 5;
+        KvCache cache = new KvCache(2, positions, kvDim);
+        for (int pos = 0; pos < positions; pos++) {
+            cache.store(1, pos, vector(kvDim, pos, 1), vector(kvDim, pos, -1));
+            cache.store(0, pos, vector(kvDim, pos + 7, 1), vector(kvDim, pos + 7, -1));
+        }
+        for (int pos = 0; pos < positions; pos++) {
+            assertArrayEquals(vector(kvDim, pos, 1), keyOf(cache, 1, pos), "layer 1 key of position " + pos);
+            assertArrayEquals(vector(kvDim, pos, -1), valueOf(cache, 1, pos), "layer 1 value of position " + pos);
+            assertArrayEquals(vector(kvDim, pos + 7, 1), keyOf(cache, 0, pos), "layer 0 key of position " + pos);
+        }
+    }
+
+    @Test
+    void theMemoryHeldFollowsThePositionsWrittenNotTheContext() {
+        int kvDim = 16;
+        KvCache cache = new KvCache(3, 100_000, kvDim);
+        assertEquals(0, cache.floatsHeld(), "nothing written, nothing held");
+        int written = KvCache.PAGE_POSITIONS + 1; // two pages per layer
+        for (int layer = 0; layer < 3; layer++) {
+            for (int pos = 0; pos < written; pos++) {
+                cache.store(layer, pos, vector(kvDim, pos, 1), vector(kvDim, pos, -1));
+            }
+        }
+        assertEquals(3L * 2 * 2 * KvCache.PAGE_POSITIONS * kvDim, cache.floatsHeld(),
+                "3 layers x keys and values x 2 pages");
+    }
+
+    @Test
+    void aPageStaysWhereItIsAsLaterPagesFill() {
+        int kvDim = 4;
+        KvCache cache = new KvCache(1, 10 * KvCache.PAGE_POSITIONS, kvDim);
+        cache.store(0, 0, vector(kvDim, 0, 1), vector(kvDim, 0, -1));
+        float[] first = cache.keys(0)[0];
+        for (int pos = 1; pos < 10 * KvCache.PAGE_POSITIONS; pos++) {
             cache.store(0, pos, vector(kvDim, pos, 1), vector(kvDim, pos, -1));
         }
-        assertTrue(cache.keys(0).length < (long) positions * kvDim / 4,
-                "40 positions written must not hold the whole context: " + cache.keys(0).length + " floats");
-        for (int pos = 0; pos < 40; pos++) {
-            assertArrayEquals(vector(kvDim, pos, 1),
-                    Arrays.copyOfRange(cache.keys(0), pos * kvDim, (pos + 1) * kvDim), "keys of position " + pos);
-            assertArrayEquals(vector(kvDim, pos, -1),
-                    Arrays.copyOfRange(cache.values(0), pos * kvDim, (pos + 1) * kvDim), "values of position " + pos);
-        }
-        cache.store(0, positions - 1, vector(kvDim, 7, 1), vector(kvDim, 7, -1));
-        assertEquals((long) positions * kvDim, cache.keys(0).length, "the last position grows it to the whole");
+        assertSame(first, cache.keys(0)[0], "filling later pages must not move the first");
+        assertArrayEquals(vector(kvDim, 0, 1), keyOf(cache, 0, 0));
     }
 }
