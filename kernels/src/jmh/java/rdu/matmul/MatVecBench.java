@@ -18,6 +18,7 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 
 import rdu.jmh.BytesRead;
+import rdu.jmh.Flops;
 import rdu.tensor.DType;
 import rdu.tensor.Tensor;
 
@@ -35,11 +36,13 @@ public class MatVecBench {
     private static final long STREAMED_BYTES = 256L << 20;
     /** Weights small enough to stay in one core's L2 cache (Zen 4: 1 MB). */
     private static final int CACHED_BYTES = 256 << 10;
+    /** Positions in a prefill pass: a multiple of the pass kernel's tile of four vectors. */
+    private static final int PASS_POSITIONS = 16;
 
     @Param({"768x768", "2048x768", "768x2048", "32000x768"})
     public String shape;
 
-    @Param({"F32", "BF16"})
+    @Param({"F32", "BF16", "F16"})
     public DType dtype;
 
     private Arena arena;
@@ -48,6 +51,9 @@ public class MatVecBench {
     private Tensor cached;
     private float[] x;
     private float[] out;
+    /** The vectors of a prefill pass over {@link #PASS_POSITIONS} positions, and its outputs. */
+    private float[][] xs;
+    private float[][] outs;
     private int next;
 
     @Setup(Level.Trial)
@@ -64,10 +70,11 @@ public class MatVecBench {
             MemorySegment data = arena.allocate(bytes, 64);
             for (long i = 0; i < (long) rows * cols; i++) {
                 float value = (random.nextFloat() - 0.5f) * 0.04f;
-                if (dtype == DType.F32) {
-                    data.setAtIndex(ValueLayout.JAVA_FLOAT, i, value);
-                } else {
-                    data.setAtIndex(ValueLayout.JAVA_SHORT, i, (short) (Float.floatToRawIntBits(value) >>> 16));
+                switch (dtype) {
+                    case F32 -> data.setAtIndex(ValueLayout.JAVA_FLOAT, i, value);
+                    case BF16 -> data.setAtIndex(ValueLayout.JAVA_SHORT, i, (short) (Float.floatToRawIntBits(value) >>> 16));
+                    case F16 -> data.setAtIndex(ValueLayout.JAVA_SHORT, i, Float.floatToFloat16(value));
+                    default -> throw new IllegalArgumentException("MatVecBench: no " + dtype + " weights");
                 }
             }
             copies[c] = new Tensor("w" + c, dtype, new long[] {rows, cols}, data);
@@ -80,6 +87,13 @@ public class MatVecBench {
             x[i] = (float) random.nextGaussian();
         }
         out = new float[rows];
+        xs = new float[PASS_POSITIONS][cols];
+        outs = new float[PASS_POSITIONS][rows];
+        for (float[] position : xs) {
+            for (int i = 0; i < cols; i++) {
+                position[i] = (float) random.nextGaussian();
+            }
+        }
     }
 
     @TearDown(Level.Trial)
@@ -106,5 +120,16 @@ public class MatVecBench {
         MatVec.rows(cached, 0, (int) cached.dim(0), new float[][] {x}, 1, new float[][] {out}, 0);
         counter.bytes += cached.byteSize();
         return out;
+    }
+
+    /**
+     * A prefill pass's kernel ({@link MatVec#rowsOfPass}'s tiles) on one thread over cached weights: compute-bound, so
+     * its FLOP/s against VectorPeak's says how much of the core the tiles use.
+     */
+    @Benchmark
+    public float[][] passOneThreadFromCache(Flops counter) {
+        MatVec.rows(cached, 0, (int) cached.dim(0), xs, PASS_POSITIONS, outs, 0);
+        counter.flops += 2 * cached.dim(0) * cached.dim(1) * PASS_POSITIONS;
+        return outs;
     }
 }
