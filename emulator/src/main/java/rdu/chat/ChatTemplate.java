@@ -5,13 +5,16 @@ import com.hubspot.jinjava.Jinjava;
 import com.hubspot.jinjava.JinjavaConfig;
 import com.hubspot.jinjava.LegacyOverrides;
 import com.hubspot.jinjava.el.JinjavaInterpreterResolver;
+import com.hubspot.jinjava.interpret.Context;
 import com.hubspot.jinjava.interpret.RenderResult;
 import com.hubspot.jinjava.interpret.TemplateError;
 import com.hubspot.jinjava.lib.fn.ELFunctionDefinition;
+import com.hubspot.jinjava.mode.ExecutionMode;
 import java.io.Serial;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.LocalDateTime;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -27,8 +30,9 @@ import rdu.model.CheckpointFiles;
  * special tokens it names ({@code bos_token}, {@code eos_token}).
  *
  * <p>Rendering follows Hugging Face's apply_chat_template: Jinja with trim_blocks and lstrip_blocks, the context
- * {@code messages}, {@code add_generation_prompt} and the special tokens, and a {@code raise_exception(message)}
- * function by which a template refuses a conversation.
+ * {@code messages}, {@code add_generation_prompt} and the special tokens, a {@code raise_exception(message)}
+ * function by which a template refuses a conversation, and {@code strftime_now(format)}, the local time as Python's
+ * strftime writes it (Llama 3.x templates date the system prompt with it).
  *
  * @param file     where the template was read, for errors
  * @param bosToken the text of the BOS token, or null when the file names none
@@ -174,8 +178,8 @@ public record ChatTemplate(Path file, String template, String bosToken, String e
 
     /**
      * Jinja as Hugging Face sets it up: blocks trimmed, Jinja's (not jinjava's legacy) rules for whitespace control
-     * on expressions, operator precedence, backslashes and iteration over a mapping, plus raise_exception and the
-     * Python string methods templates call.
+     * on expressions, operator precedence, backslashes and iteration over a mapping, Python's printing of booleans and
+     * None, plus raise_exception, strftime_now and the Python string methods templates call.
      */
     private static Jinjava jinja() {
         var overrides = LegacyOverrides.newBuilder()
@@ -191,10 +195,26 @@ public record ChatTemplate(Path file, String template, String bosToken, String e
         resolver.add(new PythonStringMethods());
         resolver.add(JinjavaInterpreterResolver.DEFAULT_RESOLVER_READ_WRITE);
         var jinja = new Jinjava(JinjavaConfig.newBuilder().withTrimBlocks(true).withLstripBlocks(true)
-                .withLegacyOverrides(overrides).withElResolver(resolver).withMaxOutputSize(MAX_PROMPT_CHARS).build());
-        jinja.getGlobalContext().registerFunction(new ELFunctionDefinition("", "raise_exception", ChatTemplate.class,
-                "raiseException", String.class));
+                .withLegacyOverrides(overrides).withElResolver(resolver).withMaxOutputSize(MAX_PROMPT_CHARS)
+                .withExecutionMode(new ExecutionMode() {
+                    @Override
+                    public void prepareContext(Context context) {
+                        context.setExpressionStrategy(new PythonOutput());
+                    }
+                }).build());
+        for (var function : List.of(
+                new ELFunctionDefinition("", "raise_exception", ChatTemplate.class, "raiseException", String.class),
+                new ELFunctionDefinition("", "strftime_now", ChatTemplate.class, "strftimeNow", String.class))) {
+            jinja.getGlobalContext().registerFunction(function);
+            // also a name, as in Python, so that a template may ask whether it "is defined" (Llama 3.2's does)
+            jinja.getGlobalContext().put(function.getLocalName(), function);
+        }
         return jinja;
+    }
+
+    /** strftime_now(format): Hugging Face's datetime.now().strftime(format), the local time. */
+    public static String strftimeNow(String format) {
+        return Strftime.format(LocalDateTime.now(), format);
     }
 
     /** raise_exception(message): the template's own refusal, reported with its message. */

@@ -10,7 +10,8 @@ import rdu.tokenizer.HfTokenizer;
 
 /**
  * A conversation with an instruct checkpoint: the messages so far, written by its chat template and encoded by its
- * tokenizer. Each question gives the whole conversation as the prompt (the model keeps no state between turns).
+ * tokenizer. Each question gives the whole conversation as the prompt, as the template writes it (a generator's
+ * {@code Session} keeps the KV cache of what the prompts share).
  */
 public final class Conversation {
 

@@ -16,6 +16,7 @@ import rdu.chip.Chip;
 import rdu.chip.ChipFile;
 import rdu.generate.Generation;
 import rdu.generate.Generator;
+import rdu.generate.Session;
 import rdu.generate.TokenListener;
 import rdu.model.Checkpoint;
 import rdu.report.TimingSummary;
@@ -28,6 +29,9 @@ import rdu.timing.TimingEngine;
 @Command(name = "chat", mixinStandardHelpOptions = true,
         description = {"Talks with an instruct model through its chat template: every line read from stdin is a user"
                 + " message, and the model's answer, which sees the whole conversation so far, goes to stdout.",
+                "The KV cache stays between turns: each turn prefills only what the conversation's new rendering does"
+                        + " not share with it; a conversation longer than the model's context ends the chat with an"
+                        + " error.",
                 "/exit or the end of the input ends the chat; figures for each answer go to stderr."})
 final class ChatCommand implements Callable<Integer> {
 
@@ -63,6 +67,7 @@ final class ChatCommand implements Callable<Integer> {
             var generator = new Generator(checkpoint, Generator.Setup.of(chip, options).withSockets(chipOptions.sockets)
                     .withPrefillChunk(chunk).withStopTokens(conversation.stopTokens()));
             TimingEngine engine = generator.timingEngine();
+            Session session = generator.session();
             err.printf("chat with %s on %s; %s or the end of the input ends it%n", modelPath, chip.name(), EXIT);
             var in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
             boolean terminal = System.console() != null && System.console().isTerminal();
@@ -81,7 +86,7 @@ final class ChatCommand implements Callable<Integer> {
                 }
                 Conversation.Prompt prompt = conversation.ask(line);
                 var summary = new TimingSummary(chip.name(), 1, chip.hbmBandwidth(), engine.weightBytesPerStep(), 0);
-                Generation answer = generator.generate(prompt.ids(), maxTokens, sampler, new TokenListener() {
+                Generation answer = session.generate(prompt.ids(), maxTokens, sampler, new TokenListener() {
                     @Override
                     public void onToken(int index, int token, float[] logits, byte[] text) {
                         out.write(text, 0, text.length);
@@ -101,9 +106,10 @@ final class ChatCommand implements Callable<Integer> {
                     }
                 });
                 conversation.answer(new String(answer.text(), StandardCharsets.UTF_8));
-                err.printf(Locale.ROOT, "turn %d: prompt %d tokens (the conversation so far), answer %d tokens,"
-                                + " stopped: %s; modeled %s: %.1f tokens/s, first token after %.3f ms%n", ++turn,
-                        prompt.ids().length, answer.generatedIds().length,
+                err.printf(Locale.ROOT, "turn %d: prompt %d tokens (the conversation so far), %d prefilled (the rest"
+                                + " from the KV cache), answer %d tokens, stopped: %s; modeled %s: %.1f tokens/s,"
+                                + " first token after %.3f ms%n", ++turn,
+                        prompt.ids().length, answer.prefilledPositions(), answer.generatedIds().length,
                         answer.stopReason().words(), chip.name(),
                         summary.tokensPerSecond(), summary.timeToFirstTokenMs());
             }

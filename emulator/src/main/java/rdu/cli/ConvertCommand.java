@@ -14,8 +14,10 @@ import rdu.tensor.DType;
                 + " tokenizer.json) with every tensor in one dtype, which rdu generate and rdu bench run.",
                 "Reads: a llama2.c legacy (version 0) .bin of F32 weights with tokenizer.bin or one tok*.bin beside it"
                         + " (wq/wk rows are reordered to Hugging Face's RoPE layout, the tokenizer becomes"
-                        + " tokenizer.json); a Hugging Face LlamaForCausalLM directory or .safetensors file (one file or"
-                        + " shards) of F32, BF16 or F16 tensors, whose config.json and tokenizer files are carried over.",
+                        + " tokenizer.json); a Hugging Face directory or .safetensors file (one file or shards) of F32,"
+                        + " BF16 or F16 tensors, of any family rdu generate runs, whose tensors keep their names and"
+                        + " shapes and whose config.json (its torch_dtype set to the new dtype), generation_config.json"
+                        + " and tokenizer files are carried over.",
                 "Narrowing rounds to nearest, ties to even. The output is written into a hidden directory beside it"
                         + " and renamed only when complete: a failed conversion leaves nothing at OUT."})
 final class ConvertCommand implements Runnable {

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
@@ -24,12 +25,10 @@ import java.util.Map;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import rdu.family.Family;
 import rdu.llama2c.Llama2cCheckpoint;
 import rdu.model.Checkpoint;
 import rdu.model.CheckpointException;
 import rdu.model.CheckpointFiles;
-import rdu.model.LayerWeights;
 import rdu.model.ModelConfig;
 import rdu.model.ModelWeights;
 import rdu.rope.RopeLayout;
@@ -40,9 +39,11 @@ import rdu.tensor.Tensor;
 import rdu.tokenizer.Llama2cTokenizerJson;
 
 /**
- * Converts a checkpoint the loader reads (a llama2.c .bin, a Hugging Face safetensors checkpoint) to a Hugging Face
- * model directory of one dtype: model.safetensors, config.json, the tokenizer files. llama2.c's wq/wk rows are
- * reordered from its interleaved RoPE pairs to Hugging Face's halves, as transformers' converter does. Everything is
+ * Converts a checkpoint the loader reads (a llama2.c .bin, a Hugging Face safetensors checkpoint of any family) to a
+ * Hugging Face model directory of one dtype: model.safetensors, config.json, the tokenizer files. A Hugging Face
+ * checkpoint keeps its tensors' names and shapes and its config (only the dtype changes); a llama2.c one becomes a
+ * Llama, its wq/wk rows reordered from interleaved RoPE pairs to Hugging Face's halves, as transformers' converter
+ * does. Everything is
  * written into a hidden directory beside the output and renamed to it only when complete, so a failed conversion
  * leaves nothing at the output path.
  */
@@ -53,7 +54,8 @@ public final class Converter {
 
     /** Files of a Hugging Face directory copied as they are (config.json is rewritten for the new dtype). */
     static final List<String> COPIED = List.of("generation_config.json", "tokenizer.json", "tokenizer_config.json",
-            "special_tokens_map.json", "tokenizer.model", "added_tokens.json", "chat_template.jinja");
+            "special_tokens_map.json", "tokenizer.model", "added_tokens.json", "vocab.json", "merges.txt",
+            "chat_template.jinja");
 
     private static final int CHUNK_BYTES = 1 << 20;
     private static final ValueLayout.OfFloat F32_LE = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
@@ -86,20 +88,19 @@ public final class Converter {
         }
         Path out = request.out().toAbsolutePath().normalize();
         checkOutput(out, request.force());
-        try (Checkpoint checkpoint = Checkpoint.open(request.source())) {
-            List<Tensor> sources = checkpoint.weights().all();
-            for (Tensor t : sources) {
-                if (!DTYPES.contains(t.dtype())) {
-                    throw new CheckpointException(request.source(), "tensor " + CheckpointFiles.quoted(t.name())
-                            + " dtype", "F32, BF16 or F16 (what rdu convert reads)", t.dtype().toString());
+        // the checkpoint is opened (and so validated) as rdu generate opens it; a Hugging Face one's tensors are then
+        // written from its files, as they are there (a family's loader may split, transpose or rename them)
+        try (Checkpoint checkpoint = Checkpoint.open(request.source()); Arena arena = Arena.ofConfined()) {
+            boolean llama2c = checkpoint.config().architecture().equals(Llama2cCheckpoint.ARCHITECTURE);
+            List<Named> tensors = llama2c ? llama2cTensors(checkpoint.config(), checkpoint.weights())
+                    : SafeTensorsDirectory.open(request.source(), arena).values().stream()
+                            .map(t -> new Named(t.name(), t, 0)).toList();
+            for (Named n : tensors) {
+                if (!DTYPES.contains(n.tensor().dtype())) {
+                    throw new CheckpointException(request.source(), "tensor " + CheckpointFiles.quoted(n.name())
+                            + " dtype", "F32, BF16 or F16 (what rdu convert reads)", n.tensor().dtype().toString());
                 }
             }
-            if (!checkpoint.config().family().equals(Family.LLAMA)) {
-                throw new ConversionException(request.source() + ": rdu convert writes Llama checkpoints (Llama's"
-                        + " tensors, no biases); this " + checkpoint.config().architecture()
-                        + " checkpoint has others");
-            }
-            boolean llama2c = checkpoint.config().architecture().equals(Llama2cCheckpoint.ARCHITECTURE);
             deleteLeftovers(out);
             // created like any directory (not createTempDirectory's owner-only mode): it becomes the output as it is
             Path temporary = Files.createDirectory(sibling(out, "partial"));
@@ -109,8 +110,7 @@ public final class Converter {
                 } else {
                     writeHfFiles(request.source(), request.dtype(), temporary);
                 }
-                List<SafeTensorsWriter.Entry> entries = entries(checkpoint.config(), checkpoint.weights(),
-                        request.dtype(), listener);
+                List<SafeTensorsWriter.Entry> entries = entries(tensors, request.dtype(), listener);
                 Path weights = temporary.resolve(SafeTensorsDirectory.SINGLE_FILE);
                 SafeTensorsWriter.write(weights, Map.of("format", "pt"), entries);
                 try (FileChannel channel = FileChannel.open(weights, StandardOpenOption.WRITE)) {
@@ -271,44 +271,52 @@ public final class Converter {
         };
     }
 
-    /** The Hugging Face tensors of {@code weights}, converted to {@code dtype} as they are written. */
-    private static List<SafeTensorsWriter.Entry> entries(ModelConfig config, ModelWeights weights, DType dtype,
-            Listener listener) {
+    /**
+     * A tensor to write under its Hugging Face name; {@code permutedHeadDim} > 0 for llama2.c's wq and wk, whose rows
+     * go from interleaved RoPE pairs to halves, per head of that size.
+     */
+    private record Named(String name, Tensor tensor, int permutedHeadDim) {
+    }
+
+    /** A llama2.c model's tensors under the names transformers gives a Llama's. */
+    private static List<Named> llama2cTensors(ModelConfig config, ModelWeights weights) {
         boolean interleaved = weights.ropeLayout() == RopeLayout.INTERLEAVED;
-        List<Tensor> tensors = new ArrayList<>();
-        List<String> names = new ArrayList<>();
-        tensors.add(weights.embedding());
-        names.add("model.embed_tokens.weight");
+        List<Named> tensors = new ArrayList<>();
+        tensors.add(new Named("model.embed_tokens.weight", weights.embedding(), 0));
         for (int l = 0; l < weights.layers().size(); l++) {
-            LayerWeights w = weights.layers().get(l);
             String p = "model.layers." + l + ".";
-            tensors.addAll(w.tensors()); // a Llama layer's, in the order of the names below
-            names.addAll(List.of(p + "input_layernorm.weight", p + "self_attn.q_proj.weight",
+            List<String> names = List.of(p + "input_layernorm.weight", p + "self_attn.q_proj.weight",
                     p + "self_attn.k_proj.weight", p + "self_attn.v_proj.weight", p + "self_attn.o_proj.weight",
                     p + "post_attention_layernorm.weight", p + "mlp.gate_proj.weight", p + "mlp.up_proj.weight",
-                    p + "mlp.down_proj.weight"));
+                    p + "mlp.down_proj.weight");
+            List<Tensor> layer = weights.layers().get(l).tensors(); // a Llama layer's, in the order of the names
+            for (int i = 0; i < names.size(); i++) {
+                String name = names.get(i);
+                boolean permuted = interleaved && (name.endsWith("q_proj.weight") || name.endsWith("k_proj.weight"));
+                tensors.add(new Named(name, layer.get(i), permuted ? config.headDim() : 0));
+            }
         }
-        tensors.add(weights.finalNorm().weight());
-        names.add("model.norm.weight");
+        tensors.add(new Named("model.norm.weight", weights.finalNorm().weight(), 0));
         if (!config.tiedEmbeddings()) {
-            tensors.add(weights.classifier().weight());
-            names.add("lm_head.weight");
+            tensors.add(new Named("lm_head.weight", weights.classifier().weight(), 0));
         }
+        return tensors;
+    }
+
+    /** The tensors' entries, converted to {@code dtype} as they are written. */
+    private static List<SafeTensorsWriter.Entry> entries(List<Named> tensors, DType dtype, Listener listener) {
         long total = 0;
-        for (Tensor t : tensors) {
-            total += t.elementCount() * dtype.bytes();
+        for (Named n : tensors) {
+            total += n.tensor().elementCount() * dtype.bytes();
         }
         long[] done = {0};
         long totalBytes = total;
         List<SafeTensorsWriter.Entry> entries = new ArrayList<>();
-        for (int i = 0; i < tensors.size(); i++) {
-            Tensor t = tensors.get(i);
-            String name = names.get(i);
-            boolean permuted = interleaved && (name.endsWith("q_proj.weight") || name.endsWith("k_proj.weight"));
-            entries.add(new SafeTensorsWriter.Entry(name, dtype, t.shape(), stream -> {
-                writeConverted(t, permuted ? config.headDim() : 0, dtype, stream, written -> {
+        for (Named n : tensors) {
+            entries.add(new SafeTensorsWriter.Entry(n.name(), dtype, n.tensor().shape(), stream -> {
+                writeConverted(n.tensor(), n.permutedHeadDim(), dtype, stream, written -> {
                     done[0] += written;
-                    listener.update(done[0], totalBytes, name);
+                    listener.update(done[0], totalBytes, n.name());
                 });
             }));
         }

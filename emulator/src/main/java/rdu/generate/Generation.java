@@ -10,9 +10,15 @@ import rdu.speculative.SpeculationStats;
  * @param hostNanos   wall-clock time the host spent in those steps
  * @param timingNanos the part of hostNanos spent in the timing model
  * @param speculation the acceptance figures of a speculative run; null for plain decoding
+ * @param reusedPositions prompt positions already in the KV cache (a conversation's earlier turns), not prefilled
  */
 public record Generation(int[] promptIds, int[] generatedIds, byte[] text, StopReason stopReason, int steps,
-                         long hostNanos, long timingNanos, SpeculationStats speculation) {
+                         long hostNanos, long timingNanos, SpeculationStats speculation, int reusedPositions) {
+
+    /** Prompt positions the request prefilled. */
+    public int prefilledPositions() {
+        return promptIds.length - reusedPositions;
+    }
 
     /** Host time of the timing model relative to the functional work it times. */
     public double timingOverhead() {

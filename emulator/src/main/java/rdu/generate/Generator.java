@@ -210,6 +210,32 @@ public final class Generator {
      * greedily (the tokens of plain greedy decoding), above 0 by speculative sampling, seeded by the sampler's seed.
      */
     public Generation generate(int[] promptIds, int maxTokens, Sampler sampler, TokenListener listener) {
+        requireRequest(promptIds, maxTokens);
+        // the positions this run can reach, not the model's whole context (which may be billions): the host KV cache
+        // holds only these, and the generated ids grow as they come, however large maxTokens is
+        int positions = reachable(checkpoint.config(), promptIds.length, maxTokens);
+        ChipModel target = new ChipModel(executor(schedules, checkpoint, positions, request(promptIds, maxTokens)),
+                checkpoint.config().vocabSize(), positions, setup.prefillChunk(), false, promptIds.length);
+        return run(promptIds, maxTokens, decoder(target, promptIds, maxTokens, sampler), listener, 0);
+    }
+
+    /**
+     * A session for a conversation: requests on one KV cache that holds the model's whole context, each prefilling
+     * only what its prompt does not share with the cache. Plain decoding only.
+     */
+    public Session session() {
+        if (setup.speculation() != null) {
+            throw new GenerationException("a conversation's session decodes plainly; this generator speculates");
+        }
+        int positions = checkpoint.config().maxPositions();
+        var model = new ChipModel(executor(schedules, checkpoint, positions, "a conversation of up to " + positions
+                + " positions (max_position_embeddings)"), checkpoint.config().vocabSize(), positions,
+                setup.prefillChunk(), false, 0);
+        return new Session(this, model);
+    }
+
+    /** A request the model can take: one token at least, within the context, and a max tokens of 0 or more. */
+    void requireRequest(int[] promptIds, int maxTokens) {
         ModelConfig config = checkpoint.config();
         if (promptIds.length == 0) {
             throw new GenerationException("the prompt must have at least one token (BOS)");
@@ -221,17 +247,18 @@ public final class Generator {
         if (maxTokens < 0) {
             throw new GenerationException("max tokens must be >= 0, found " + maxTokens);
         }
-        // the positions this run can reach, not the model's whole context (which may be billions): the host KV cache
-        // holds only these, and the generated ids grow as they come, however large maxTokens is
-        int positions = reachable(config, promptIds.length, maxTokens);
-        ChipModel target = new ChipModel(executor(schedules, checkpoint, positions, promptIds, maxTokens), config.vocabSize(),
-                positions, setup.prefillChunk(), false, promptIds.length);
-        Decoder decoder = decoder(target, promptIds, maxTokens, sampler);
+    }
 
+    /**
+     * Runs a request through the step loop, streaming its text to {@code listener}.
+     *
+     * @param reused prompt positions the decoder's model already held in its KV cache (not prefilled)
+     */
+    Generation run(int[] promptIds, int maxTokens, Decoder decoder, TokenListener listener, int reused) {
         StreamingDecoder text = checkpoint.tokenizer().streamAfter(promptIds);
         var bytes = new ByteArrayOutputStream();
         listener.onStart(promptIds);
-        StepLoop.Outcome outcome = StepLoop.run(promptIds, maxTokens, config.maxPositions(),
+        StepLoop.Outcome outcome = StepLoop.run(promptIds, maxTokens, checkpoint.config().maxPositions(),
                 stopTokens(), decoder, engine == null ? null
                         : new StepLoop.Timing(engine, draftEngine, setup.options().offloadSteps(),
                                 setup.timing() == Timing.TRACED),
@@ -258,7 +285,7 @@ public final class Generator {
         listener.onEnd(rest);
         return new Generation(promptIds, outcome.generated(), bytes.toByteArray(), outcome.stopReason(),
                 outcome.steps(), outcome.hostNanos(), outcome.timingNanos(),
-                decoder instanceof SpeculativeDecoder s ? s.stats() : null);
+                decoder instanceof SpeculativeDecoder s ? s.stats() : null, reused);
     }
 
     /**
@@ -272,7 +299,7 @@ public final class Generator {
             throw new GenerationException("scoring needs 1 to " + checkpoint.config().maxPositions()
                     + " (max_position_embeddings) tokens, found " + positions);
         }
-        var model = new ChipModel(executor(schedules, checkpoint, positions, ids, 0),
+        var model = new ChipModel(executor(schedules, checkpoint, positions, "scoring " + positions + " tokens"),
                 checkpoint.config().vocabSize(), positions, 1, false, 0);
         float[][] rows = model.forward(ids, 0);
         rows[positions - 1] = rows[positions - 1].clone(); // the executor's buffer, overwritten by the next pass
@@ -290,15 +317,18 @@ public final class Generator {
         return (int) Math.min(config.maxPositions(), (long) prompt + maxTokens);
     }
 
-    private FunctionalExecutor executor(List<Schedule> socketSchedules, Checkpoint model, int positions,
-                                        int[] promptIds, int maxTokens) {
+    /** @param what the run the executor's positions are for, to name in an error */
+    private FunctionalExecutor executor(List<Schedule> socketSchedules, Checkpoint model, int positions, String what) {
         try {
             return new FunctionalExecutor(socketSchedules, model.weights().ropeLayout(), model.config().vocabSize(),
                     positions);
         } catch (IllegalArgumentException e) {
-            throw new GenerationException("a prompt of " + promptIds.length + " tokens and " + maxTokens
-                    + " max tokens: " + e.getMessage());
+            throw new GenerationException(what + ": " + e.getMessage());
         }
+    }
+
+    private static String request(int[] promptIds, int maxTokens) {
+        return "a prompt of " + promptIds.length + " tokens and " + maxTokens + " max tokens";
     }
 
     private Decoder decoder(ChipModel target, int[] promptIds, int maxTokens, Sampler sampler) {
@@ -316,7 +346,7 @@ public final class Generator {
         } else {
             Checkpoint model = speculation.draft() != null ? speculation.draft() : checkpoint;
             int positions = reachable(model.config(), promptIds.length, maxTokens);
-            draft = new ChipModel(executor(draftSchedules, model, positions, promptIds, maxTokens),
+            draft = new ChipModel(executor(draftSchedules, model, positions, request(promptIds, maxTokens)),
                     target.vocabSize(), positions, setup.prefillChunk(), true, promptIds.length);
             drafter = new DraftModelDrafter(draft, sampler.temperature(), random.split());
         }

@@ -19,7 +19,7 @@ public final class ChipModel implements LanguageModel {
     private final int positions;
     private final int chunk;
     private final boolean draft;
-    private final int promptLength;
+    private int promptLength;
     private final List<Pass> passes = new ArrayList<>();
     private int cached;
 
@@ -63,6 +63,19 @@ public final class ChipModel implements LanguageModel {
             throw new IllegalArgumentException("rollback to " + length + " positions with " + cached + " cached");
         }
         cached = length;
+    }
+
+    /**
+     * Starts the next request of a conversation on this cache: its first {@code keep} positions hold what the new
+     * prompt starts with, so only the rest of the prompt's {@code promptLength} positions is prefilled.
+     */
+    public void nextRequest(int keep, int promptLength) {
+        if (keep >= promptLength) {
+            throw new IllegalArgumentException("a request keeps " + keep + " cached positions of a " + promptLength
+                    + "-token prompt: its last position must be fed to give the next token's logits");
+        }
+        rollback(keep);
+        this.promptLength = promptLength;
     }
 
     /** One row of logits per token (rows of the last chunk are the executor's, valid until the next pass). */

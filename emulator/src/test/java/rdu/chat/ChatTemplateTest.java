@@ -3,13 +3,17 @@ package rdu.chat;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.LocalDate;
+import java.time.format.DateTimeFormatter;
 import java.util.List;
+import java.util.Locale;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import rdu.model.CheckpointException;
@@ -54,6 +58,48 @@ class ChatTemplateTest {
             + "{% set role = message['role'] %}{% endif %}{{ '<start_of_turn>' + role + '\\n' + message['content'] |"
             + " trim + '<end_of_turn>\\n' }}{% endfor %}{% if add_generation_prompt %}{{'<start_of_turn>model\\n'}}"
             + "{% endif %}";
+
+    /** Llama-3.2-1B-Instruct's template without the branches that write tools and tool calls. */
+    static final String LLAMA32 = """
+            {{- bos_token }}
+            {%- if not date_string is defined %}
+                {%- if strftime_now is defined %}
+                    {%- set date_string = strftime_now("%d %b %Y") %}
+                {%- else %}
+                    {%- set date_string = "26 Jul 2024" %}
+                {%- endif %}
+            {%- endif %}
+            {%- if not tools is defined %}
+                {%- set tools = none %}
+            {%- endif %}
+
+            {#- This block extracts the system message, so we can slot it into the right place. #}
+            {%- if messages[0]['role'] == 'system' %}
+                {%- set system_message = messages[0]['content']|trim %}
+                {%- set messages = messages[1:] %}
+            {%- else %}
+                {%- set system_message = "" %}
+            {%- endif %}
+
+            {#- System message #}
+            {{- "<|start_header_id|>system<|end_header_id|>\\n\\n" }}
+            {%- if tools is not none %}
+                {{- "Environment: ipython\\n" }}
+            {%- endif %}
+            {{- "Cutting Knowledge Date: December 2023\\n" }}
+            {{- "Today Date: " + date_string + "\\n\\n" }}
+            {{- system_message }}
+            {{- "<|eot_id|>" }}
+
+            {%- for message in messages %}
+                {%- if not (message.role == 'ipython' or message.role == 'tool' or 'tool_calls' in message) %}
+                    {{- '<|start_header_id|>' + message['role'] + '<|end_header_id|>\\n\\n'+ message['content'] | trim + '<|eot_id|>' }}
+                {%- endif %}
+            {%- endfor %}
+            {%- if add_generation_prompt %}
+                {{- '<|start_header_id|>assistant<|end_header_id|>\\n\\n' }}
+            {%- endif %}
+            """;
 
     static final ObjectMapper JSON = new ObjectMapper();
 
@@ -116,11 +162,43 @@ class ChatTemplateTest {
                 + "{%- if m['role'] == 'system' %}{%- set ns.system = true %}{%- endif %}{%- endfor %}"
                 + "{{- ns.system }}{% for key in messages[0] %}|{{ key }}{% endfor %}|{{ messages[0] | tojson }}\n",
                 null, null);
-        assertEquals("true|role|content|{\"role\":\"system\",\"content\":\"S\"}",
+        assertEquals("True|role|content|{\"role\":\"system\",\"content\":\"S\"}",
                 t.render(List.of(Message.system("S"), Message.user("Hi")), false),
                 "one newline at the end of the source is dropped");
-        assertEquals("false|role|content|{\"role\":\"user\",\"content\":\"Hi\"}",
+        assertEquals("False|role|content|{\"role\":\"user\",\"content\":\"Hi\"}",
                 t.render(List.of(Message.user("Hi")), false));
+    }
+
+    /**
+     * Python's str() of the value, as Jinja2 prints it: True, False and None for the literals, a flag and a name bound
+     * to None, nothing for an undefined name; and a message is printed, never rendered again as a template.
+     */
+    @Test
+    void booleansAndNonePrintAsPythonPrintsThem() throws IOException {
+        ChatTemplate t = write("{{ true }} {{ false }} {{ none }} {{ True }} {{ None }} {{ add_generation_prompt }}"
+                + " {{ 1 == 2 }} [{{ undefined_name }}{{ bos_token }}]|{% set x = none %}{{ x }}"
+                + "|{% for y in [none, 1] %}{{ y }},{% endfor %} {{ messages[0].content }}", null, null);
+        assertEquals("True False None True None True False []|None|None,1, {{ 1 + 1 }}",
+                t.render(List.of(Message.user("{{ 1 + 1 }}")), true));
+    }
+
+    /**
+     * Llama 3.2 Instruct's template (without its tool-calling branches) dates the system prompt with strftime_now
+     * when it is defined, as Hugging Face defines it, and with its training date otherwise.
+     */
+    @Test
+    void llama32DatesItsSystemPromptWithStrftimeNow() throws IOException {
+        ChatTemplate t = write(LLAMA32, "<|begin_of_text|>", "<|eot_id|>");
+        var python = DateTimeFormatter.ofPattern("dd MMM yyyy", Locale.US); // %d %b %Y in the C locale
+        String before = LocalDate.now().format(python);
+        String prompt = t.render(List.of(Message.system("Be brief."), Message.user("Hi")), true);
+        String after = LocalDate.now().format(python);
+        String expected = "<|begin_of_text|><|start_header_id|>system<|end_header_id|>\n\nCutting Knowledge Date:"
+                + " December 2023\nToday Date: %s\n\nBe brief.<|eot_id|><|start_header_id|>user<|end_header_id|>"
+                + "\n\nHi<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\n";
+        assertTrue(prompt.equals(expected.formatted(before)) || prompt.equals(expected.formatted(after)), prompt);
+        assertEquals(LocalDate.now().toString(), write("{{ strftime_now('%Y-%m-%d') }}", null, null)
+                .render(List.of(), false), "%Y-%m-%d is ISO's date (the test fails in the second of midnight)");
     }
 
     @Test

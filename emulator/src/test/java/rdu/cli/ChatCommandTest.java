@@ -9,9 +9,12 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import rdu.chat.ChatModel;
@@ -56,6 +59,59 @@ class ChatCommandTest {
                     promptLengths(run.stderr()), run.stderr());
         }
         assertTrue(run.stderr().contains("turn 2: prompt") && !run.stderr().contains("turn 3"), run.stderr());
+    }
+
+    /**
+     * The second turn prefills only the prompt's positions past the longest common prefix with what the cache holds
+     * (the first prompt and its answer but the last token, never fed, as the turn stops at max tokens), and answers as
+     * {@code generate} does from a fresh prefill of the same ids.
+     */
+    @Test
+    void theSecondTurnPrefillsOnlyWhatTheCacheLacksAndAnswersAsAFreshPrefill() throws IOException {
+        Path model = ChatModel.withTemplate(dir, ChatModel.TEMPLATE, "</s>");
+        Run run = chat("Once upon a time\nThe dog\n", "--model", model.toString(), "--system", "Tell stories.",
+                "--max-tokens", "10");
+        assertEquals(0, run.exitCode(), run.stderr());
+        assertTrue(run.stderr().contains("turn 1: prompt") && run.stderr().contains("stopped: max tokens"),
+                "the first answer must stop at max tokens: " + run.stderr());
+        List<String> answers = run.stdout().lines().toList();
+        String first = "<s>system: Tell stories.\n<s>user: Once upon a time\n<s>assistant:";
+        String second = first + " " + answers.get(0).strip() + "\n</s><s>user: The dog\n<s>assistant:";
+        try (HfTokenizer tokenizer = HfTokenizer.open(model.resolve("tokenizer.json"), 512)) {
+            int[] firstIds = tokenizer.encodeAsIs(first);
+            int[] secondIds = tokenizer.encodeAsIs(second);
+            Run firstFresh = fresh(model, firstIds);
+            Run secondFresh = fresh(model, secondIds);
+            assertEquals(answers.get(1), secondFresh.stdout().lines().findFirst().orElseThrow());
+
+            int[] generated = idsLine(firstFresh.stdout());
+            int[] cached = IntStream.concat(IntStream.of(firstIds), IntStream.of(generated).limit(generated.length - 1))
+                    .toArray();
+            int common = 0;
+            while (common < cached.length && cached[common] == secondIds[common]) {
+                common++;
+            }
+            assertEquals(List.of(firstIds.length, secondIds.length - common), prefilled(run.stderr()), run.stderr());
+        }
+    }
+
+    private static Run fresh(Path model, int[] ids) {
+        Run run = rdu("generate", "--model", model.toString(), "--no-echo", "--max-tokens", "10", "--prompt-ids",
+                IntStream.of(ids).mapToObj(String::valueOf).collect(Collectors.joining(",")));
+        assertEquals(0, run.exitCode(), run.stderr());
+        return run;
+    }
+
+    private static int[] idsLine(String stdout) {
+        String line = stdout.lines().filter(l -> l.startsWith("generated ids: ")).findFirst().orElseThrow();
+        return Arrays.stream(line.substring("generated ids: ".length()).split(",")).mapToInt(Integer::parseInt)
+                .toArray();
+    }
+
+    private static List<Integer> prefilled(String stderr) {
+        Matcher m = Pattern.compile("turn \\d+: prompt \\d+ tokens \\(the conversation so far\\), (\\d+) prefilled")
+                .matcher(stderr);
+        return m.results().map(r -> Integer.parseInt(r.group(1))).toList();
     }
 
     @Test

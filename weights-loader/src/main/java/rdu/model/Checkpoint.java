@@ -6,7 +6,6 @@ import java.nio.file.Path;
 import java.util.Map;
 import rdu.llama2c.Llama2cCheckpoint;
 import rdu.safetensors.SafeTensorsDirectory;
-import rdu.safetensors.SafeTensorsFile;
 import rdu.tensor.Tensor;
 import rdu.tokenizer.HfTokenizer;
 import rdu.tokenizer.Llama2cTokenizer;
@@ -56,8 +55,7 @@ public record Checkpoint(Path source, ModelConfig config, ModelWeights weights, 
         Path tokenizerJson = dir.resolve("tokenizer.json");
         Arena arena = Arena.ofShared(); // shared: kernels read the weights from many threads
         try {
-            Map<String, Tensor> tensors = Files.isDirectory(source) ? SafeTensorsDirectory.openAll(source, arena)
-                    : SafeTensorsFile.open(source, arena).tensors();
+            Map<String, Tensor> tensors = SafeTensorsDirectory.open(source, arena);
             ModelWeights weights = HfWeights.assemble(tensors, config, source, arena);
             // without tokenizer.json the model still runs on prompts given as token ids
             Tokenizer tokenizer = Files.exists(tokenizerJson) ? HfTokenizer.open(tokenizerJson, config.vocabSize())

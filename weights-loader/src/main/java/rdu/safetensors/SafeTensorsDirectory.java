@@ -22,6 +22,11 @@ public final class SafeTensorsDirectory {
     private SafeTensorsDirectory() {
     }
 
+    /** Every tensor of a model directory's weights or of one .safetensors file, mapped into {@code arena}. */
+    public static Map<String, Tensor> open(Path source, Arena arena) {
+        return Files.isDirectory(source) ? openAll(source, arena) : SafeTensorsFile.open(source, arena).tensors();
+    }
+
     /** Every tensor of the directory's weights, mapped into {@code arena}, in file and header order. */
     public static Map<String, Tensor> openAll(Path dir, Arena arena) {
         Path index = dir.resolve(INDEX_FILE);
