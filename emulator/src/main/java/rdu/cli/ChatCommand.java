@@ -57,9 +57,9 @@ final class ChatCommand implements Callable<Integer> {
         try (Checkpoint checkpoint = Checkpoint.open(modelPath)) {
             Conversation conversation = Conversation.start(checkpoint, system.text);
             ScheduleOptions options = chipOptions.schedule.options(chip);
-            if (checkpoint.config().family().moe() == null) {
-                ScheduleMixin.noteRoutingUnused(options, checkpoint.config().architecture() + " is a dense model");
-            }
+            ScheduleMixin.noteRoutingUnused(options, checkpoint.config().family().moe() == null
+                    ? checkpoint.config().architecture() + " is a dense model"
+                    : "the checkpoint's router chooses the experts each pass streams");
             var generator = new Generator(checkpoint, Generator.Setup.of(chip, options).withSockets(chipOptions.sockets)
                     .withPrefillChunk(chunk).withStopTokens(conversation.stopTokens()));
             TimingEngine engine = generator.timingEngine();

@@ -185,9 +185,9 @@ final class GenerateCommand implements Callable<Integer> {
             throw new Rdu.UsageException(e.getMessage());
         }
         ScheduleOptions options = chipOptions.schedule.options(chip);
-        if (checkpoint.config().family().moe() == null) {
-            ScheduleMixin.noteRoutingUnused(options, checkpoint.config().architecture() + " is a dense model");
-        }
+        ScheduleMixin.noteRoutingUnused(options, checkpoint.config().family().moe() == null
+                ? checkpoint.config().architecture() + " is a dense model"
+                : "the checkpoint's router chooses the experts each pass streams");
         var generator = new Generator(checkpoint, Generator.Setup.of(chip, options)
                 .withTiming(trace == null ? Generator.Timing.ON : Generator.Timing.TRACED).withSockets(chipOptions.sockets)
                 .withPrefillChunk(chunk).withSpeculation(speculation).withStopTokens(input.stopTokens()));
