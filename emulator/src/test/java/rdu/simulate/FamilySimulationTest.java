@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.TreeSet;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import rdu.chip.Chip;
@@ -121,17 +122,60 @@ class FamilySimulationTest {
         }
     }
 
-    @Test
-    void aMixtureOfExpertsFamilyWhoseExpertsTimingCannotReadIsRefusedNamingTheFile() throws Exception {
+    /** A Qwen2-MoE config: 4 layers, MoE on every second one (1 and 3), 4 experts of 32, top 2, a shared one of 64. */
+    private Path qwen2Moe(String extra) throws Exception {
         Path config = dir.resolve("config.json");
         Files.writeString(config, """
                 {"architectures": ["Qwen2MoeForCausalLM"], "hidden_size": 64, "intermediate_size": 128,
-                 "num_hidden_layers": 2, "num_attention_heads": 4, "vocab_size": 100,
+                 "num_hidden_layers": 4, "num_attention_heads": 4, "num_key_value_heads": 2, "vocab_size": 100,
                  "max_position_embeddings": 64, "num_experts": 4, "num_experts_per_tok": 2,
-                 "moe_intermediate_size": 32, "shared_expert_intermediate_size": 64}
-                """);
-        var e = assertThrows(CheckpointException.class, () -> Simulation.read(config));
-        assertTrue(e.getMessage().startsWith(config.toString()) && e.getMessage().contains("Qwen2MoeForCausalLM"),
+                 "moe_intermediate_size": 32, "shared_expert_intermediate_size": 64, "decoder_sparse_step": 2%s}
+                """.formatted(extra));
+        return config;
+    }
+
+    @Test
+    void qwen2MoeIsTimedWithItsGatedSharedExpertAsAnOperatorAndItsRoutedExpertsByTheFormula() throws Exception {
+        Path config = qwen2Moe("");
+        long bf16 = DType.BF16.bytes();
+        for (int sockets : new int[] {1, 2}) {
+            Simulation run = Simulation.of(config.toString(), SN40L, sockets, ScheduleOptions.defaults(), DType.BF16,
+                    10, 4, false, false);
+            var target = run.compile().target();
+            List<Node> nodes = target.calls().stream().flatMap(c -> c.nodes().stream()).toList();
+            List<Integer> sharedLayers = new ArrayList<>();
+            for (Node node : nodes) {
+                if (node.op() instanceof Op.SharedExpert x) {
+                    sharedLayers.add(node.layer());
+                    // its gate, up and down (a 1/N slice of the width) and its [1, hidden] sigmoid gate, whole
+                    assertEquals((3L * 64 / sockets * 64 + 64) * bf16,
+                            CostModel.of(x, target.config(), 1, 10).weightBytes(), "shared expert on " + sockets);
+                }
+                if (node.op() instanceof Op.Experts x) {
+                    // uniform routing: B tokens touch E * (1 - (1 - k/E)^B) of the E experts, each 3 * width * hidden
+                    for (int batch : new int[] {1, 4}) {
+                        double touched = 4 * (1 - Math.pow(1 - 2 / 4.0, batch));
+                        assertEquals(Math.round(touched * 3 * (32 / sockets) * 64 * bf16),
+                                CostModel.of(x, target.config(), batch, 10).weightBytes(),
+                                "experts at batch " + batch + " on " + sockets);
+                    }
+                }
+            }
+            assertEquals(List.of(1, 3), sharedLayers, "MoE layers every decoder_sparse_step (2) layers");
+            assertEquals(3 * 4, nodes.stream().filter(n -> n.op() instanceof Op.BiasAdd).count(), "q/k/v biases");
+            List<String> names = new ArrayList<>();
+            run.run(true, step -> step.timings().forEach(t -> t.slices().forEach(s -> names.add(s.name()))));
+            assertTrue(names.stream().anyMatch(n -> n.startsWith("SharedExpert mlp.shared_expert.gate_proj")),
+                    "the shared expert's trace name, among " + new TreeSet<>(names));
+        }
+    }
+
+    @Test
+    void qwen2MoeDenseLayersOtherThanBySparseStepAreRefusedNamingTheFileAndField() throws Exception {
+        Path config = qwen2Moe(", \"mlp_only_layers\": [0]");
+        var e = assertThrows(CheckpointException.class, () -> Simulation.of(config.toString(), SN40L, 1,
+                ScheduleOptions.defaults(), DType.BF16, 10, 4, false, false));
+        assertTrue(e.getMessage().startsWith(config.toString()) && e.getMessage().contains("mlp_only_layers"),
                 e.getMessage());
     }
 }
