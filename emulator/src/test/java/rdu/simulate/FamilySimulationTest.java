@@ -178,4 +178,28 @@ class FamilySimulationTest {
         assertTrue(e.getMessage().startsWith(config.toString()) && e.getMessage().contains("mlp_only_layers"),
                 e.getMessage());
     }
+    @Test
+    void qwen2MistralAndMixtralCatalogEntriesAreTimedByTheirFamilies() {
+        for (int sockets : new int[] {1, 2}) {
+            // Qwen2.5-0.5B: biases on q, k and v in each of its 24 layers
+            List<Op> qwen = ops(run("qwen2.5-0.5b", sockets, 100, 4));
+            assertEquals(3 * 24, qwen.stream().filter(op -> op instanceof Op.BiasAdd).count(), "Qwen2.5 biases");
+            // Mistral 7B v0.1: every layer attends to a 4096-position window, 8 KV heads of 128
+            int position = 8000;
+            Simulation mistral = run("mistral-7b", sockets, position, 4);
+            ModelConfig shard = TensorParallel.shardConfig(mistral.model(), sockets);
+            long bytesPerPosition = 2L * (8 / sockets) * 128 * CostModel.ACTIVATION_BYTES;
+            for (Op op : ops(mistral)) {
+                if (op instanceof Op.Attention) {
+                    assertEquals(4096 * bytesPerPosition, CostModel.of(op, shard, 1, position).kvReadBytes(),
+                            "Mistral's window on " + sockets);
+                }
+            }
+            // Mixtral 8x7B: read by its family (a sparse MLP in every layer), its experts timed in every layer
+            Simulation mixtral = run("mixtral-8x7b", 2 * sockets, 100, 4); // 93 GB: two sockets at least
+            assertTrue(mixtral.model().family().moe() != null, "Mixtral's family");
+            List<Node> nodes = mixtral.compile().target().calls().stream().flatMap(c -> c.nodes().stream()).toList();
+            assertEquals(32, nodes.stream().filter(n -> n.op() instanceof Op.Experts).count());
+        }
+    }
 }
