@@ -51,6 +51,7 @@ final class ChatCommand implements Callable<Integer> {
         Sampler sampler = decoding.sampler();
         Chip chip = ChipFile.load(chipOptions.chip.name);
         int chunk = chipOptions.prefill.chunk(chip);
+        int sockets = chipOptions.sockets.count();
         Path modelPath = model.locate();
         PrintStream out = System.out;
         PrintStream err = System.err;
@@ -60,7 +61,7 @@ final class ChatCommand implements Callable<Integer> {
             ScheduleMixin.noteRoutingUnused(options, checkpoint.config().family().moe() == null
                     ? checkpoint.config().architecture() + " is a dense model"
                     : "the checkpoint's router chooses the experts each pass streams");
-            var generator = new Generator(checkpoint, Generator.Setup.of(chip, options).withSockets(chipOptions.sockets)
+            var generator = new Generator(checkpoint, Generator.Setup.of(chip, options).withSockets(sockets)
                     .withPrefillChunk(chunk).withStopTokens(conversation.stopTokens()));
             TimingEngine engine = generator.timingEngine();
             err.printf("chat with %s on %s; %s or the end of the input ends it%n", modelPath, chip.name(), EXIT);
