@@ -5,7 +5,8 @@ usage: scripts/reference-families --out DIR [--case NAME ...] [--list]  (it runs
 For each case this writes, into DIR/<case>/:
   config.json        a Hugging Face config (real field names, `architectures`)
   model.safetensors  F32 weights under the architecture's Hugging Face tensor names
-  reference.json     prompt ids, greedy tokens and the logits of every processed position
+  reference.json     prompt ids, greedy tokens and the logits of every processed position (MoE cases: and the
+                     experts each position chose in each layer, "routes")
 
 The reference is this file's own implementation of each architecture, written from its published definition and
 the Hugging Face config semantics (transformers is not used: only Debian's python3-torch and python3-numpy). A family
@@ -834,12 +835,14 @@ def float_list(row):  # shortest repr that reads back as the same float32
     return "[" + ", ".join(str(v) for v in row.numpy()) + "]"
 
 
-def reference_json(case, architecture, prompt, tokens, rows):
+def reference_json(case, architecture, prompt, tokens, rows, routes):
     fields = [("case", json.dumps(case.name)), ("architecture", json.dumps(architecture)),
               ("description", json.dumps(case.description)), ("prompt_ids", json.dumps(prompt)),
               ("tokens", json.dumps(tokens)),
               ("logits", "[\n  " + ",\n  ".join(float_list(r) for r in rows) + "]"),
               ("semantics", json.dumps(SEMANTICS))]
+    if routes:  # MoE: per layer, the experts each processed position chose, as the logits are ordered
+        fields.append(("routes", json.dumps({str(l): [list(c) for c in r] for l, r in sorted(routes.items())})))
     return "{" + ",\n ".join(f'"{k}": {v}' for k, v in fields) + "}\n"
 
 
@@ -895,7 +898,7 @@ def generate(case, out_dir):
             f.write(json.dumps(cfg, indent=2) + "\n")
         write_safetensors(os.path.join(directory, "model.safetensors"), weights)
         with open(os.path.join(directory, "reference.json"), "w") as f:
-            f.write(reference_json(case, family.architecture, prompt, tokens, rows))
+            f.write(reference_json(case, family.architecture, prompt, tokens, rows, trace.routes))
     return Outcome(case.name, failures, table, summary)
 
 

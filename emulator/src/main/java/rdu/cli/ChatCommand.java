@@ -55,16 +55,17 @@ final class ChatCommand implements Callable<Integer> {
         Sampler sampler = decoding.sampler();
         Chip chip = ChipFile.load(chipOptions.chip.name);
         int chunk = chipOptions.prefill.chunk(chip);
+        int sockets = chipOptions.sockets.count();
         Path modelPath = model.locate();
         PrintStream out = System.out;
         PrintStream err = System.err;
         try (Checkpoint checkpoint = Checkpoint.open(modelPath)) {
             Conversation conversation = Conversation.start(checkpoint, system.text);
             ScheduleOptions options = chipOptions.schedule.options(chip);
-            if (checkpoint.config().family().moe() == null) {
-                ScheduleMixin.noteRoutingUnused(options, checkpoint.config().architecture() + " is a dense model");
-            }
-            var generator = new Generator(checkpoint, Generator.Setup.of(chip, options).withSockets(chipOptions.sockets)
+            ScheduleMixin.noteRoutingUnused(options, checkpoint.config().family().moe() == null
+                    ? checkpoint.config().architecture() + " is a dense model"
+                    : "the checkpoint's router chooses the experts each pass streams");
+            var generator = new Generator(checkpoint, Generator.Setup.of(chip, options).withSockets(sockets)
                     .withPrefillChunk(chunk).withStopTokens(conversation.stopTokens()));
             TimingEngine engine = generator.timingEngine();
             Session session = generator.session();

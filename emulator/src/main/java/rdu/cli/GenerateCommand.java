@@ -129,11 +129,12 @@ final class GenerateCommand implements Callable<Integer> {
         }
         Chip chip = ChipFile.load(chipOptions.chip.name);
         int chunk = chipOptions.prefill.chunk(chip);
+        int sockets = chipOptions.sockets.count();
         Path modelPath = model.locate();
         try (Checkpoint checkpoint = Checkpoint.open(modelPath);
              Checkpoint draft = draftPath == null ? null : Checkpoint.open(ModelLocator.locate(draftPath))) {
             Input input = input(checkpoint); // before the output files: a refused prompt leaves none
-            try (ChromeTrace trace = traceOptions.open(chip.name(), chipOptions.sockets, runSteps(checkpoint, input.ids().length));
+            try (ChromeTrace trace = traceOptions.open(chip.name(), sockets, runSteps(checkpoint, input.ids().length));
                  TimingCsv csv = csvFile == null ? null : new TimingCsv(csvFile)) {
                 run(checkpoint, draft, input, chip, chunk, k, sampler, trace, csv);
             }
@@ -185,11 +186,12 @@ final class GenerateCommand implements Callable<Integer> {
             throw new Rdu.UsageException(e.getMessage());
         }
         ScheduleOptions options = chipOptions.schedule.options(chip);
-        if (checkpoint.config().family().moe() == null) {
-            ScheduleMixin.noteRoutingUnused(options, checkpoint.config().architecture() + " is a dense model");
-        }
+        ScheduleMixin.noteRoutingUnused(options, checkpoint.config().family().moe() == null
+                ? checkpoint.config().architecture() + " is a dense model"
+                : "the checkpoint's router chooses the experts each pass streams");
         var generator = new Generator(checkpoint, Generator.Setup.of(chip, options)
-                .withTiming(trace == null ? Generator.Timing.ON : Generator.Timing.TRACED).withSockets(chipOptions.sockets)
+                .withTiming(trace == null ? Generator.Timing.ON : Generator.Timing.TRACED)
+                .withSockets(chipOptions.sockets.count())
                 .withPrefillChunk(chunk).withSpeculation(speculation).withStopTokens(input.stopTokens()));
         TimingEngine engine = generator.timingEngine();
         var summary = new TimingSummary(chip.name(), 1, chip.hbmBandwidth(), engine.weightBytesPerStep(),

@@ -35,8 +35,9 @@ final class ScheduleMixin {
                     + " probability proportional to 1/i^S, S in (0, " + (int) ExpertRouting.MAX_EXPONENT + "]). Skew"
                     + " lets a batch share the popular experts, so fewer experts stream; with --expert-parallel the"
                     + " popular experts sit together on the first socket, which then does more than its share.",
-                    "It changes modeled time only, never tokens (Mixture-of-Experts models run timing-only); dense"
-                            + " models ignore it."})
+                    "It changes the modeled time of timing-only runs (rdu simulate) only, never tokens: a run on a"
+                            + " checkpoint's weights streams the experts its router chose, and dense models have"
+                            + " none."})
     String expertRouting;
 
     /**
@@ -66,7 +67,7 @@ final class ScheduleMixin {
                 .withExpertRouting(routing);
     }
 
-    /** Says on stderr that a run's --expert-routing has no effect, because {@code why} (a dense model). */
+    /** Says on stderr that a run's --expert-routing has no effect, because {@code why} (a dense model, a router). */
     static void noteRoutingUnused(ScheduleOptions o, String why) {
         if (!o.expertRouting().isUniform()) {
             System.err.println("rdu: note: --expert-routing " + o.expertRouting() + " has no effect: " + why);

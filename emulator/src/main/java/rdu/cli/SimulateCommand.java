@@ -54,8 +54,9 @@ final class SimulateCommand implements Callable<Integer> {
     @Mixin
     ChipNameMixin chipName;
 
-    @Option(names = "--sockets", defaultValue = "1", description = "Sockets the model is split over by tensor"
-            + " parallelism (default: ${DEFAULT-VALUE}).")
+    @Mixin
+    SocketsMixin socketsOption;
+
     int sockets;
 
     @Option(names = "--batch", defaultValue = "1", description = "Samples decoded together (default: ${DEFAULT-VALUE}).")
@@ -124,9 +125,9 @@ final class SimulateCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         context = contextOption != null ? contextOption : promptTokens > 0 ? 0 : DEFAULT_CONTEXT;
-        if (sockets < 1 || batch < 1 || context < 0 || tokens < 1 || promptTokens < 0) {
-            throw new Rdu.UsageException("--sockets, --batch and --tokens must be >= 1, --context and --prompt-tokens"
-                    + " >= 0");
+        sockets = socketsOption.count();
+        if (batch < 1 || context < 0 || tokens < 1 || promptTokens < 0) {
+            throw new Rdu.UsageException("--batch and --tokens must be >= 1, --context and --prompt-tokens >= 0");
         }
         if (traceOptions.file != null) {
             OutputFile.requireWritable("--trace", traceOptions.file);

@@ -4,6 +4,8 @@ import rdu.activation.ActivationFunction;
 import rdu.graph.Op;
 import rdu.mla.MlaConfig;
 import rdu.model.ModelConfig;
+import java.util.List;
+import rdu.moe.ChosenExperts;
 import rdu.moe.ExpertLoad;
 import rdu.moe.ExpertRouting;
 import rdu.tensor.Tensor;
@@ -44,11 +46,13 @@ import rdu.tensor.Tensor;
  * <li>Sample: elementwise R*vocab; reduction log vocab
  * <li>Router [E, w], top k: weight E*w*wb; flops 2*E*w*R; elementwise R*E*log E (top-k selection);
  *     transcendental R*E (softmax); reduction log w; activation R*E*ab
- * <li>Experts [held, 3i, w] of E, top k, routed as the op's {@link ExpertRouting} says: D = experts the busiest
- *     socket touches when R token rows are routed and P = the token-expert pairs it computes
- *     ({@link ExpertRouting#busiestSocket}; uniform: P = max(D, R*k*held/E)); weight D*3i*w*wb (only touched
- *     experts stream); flops P*2*3i*w; elementwise P*(3i + w) (SwiGLU, then scale and sum the outputs);
- *     transcendental P*i (SiLU); reduction log w + log i; activation R*w*ab
+ * <li>Experts [held, 3i, w] of E, top k: D = the experts the busiest socket touches and P = the token-expert pairs
+ *     it computes. In a pass over a checkpoint's weights, D is the experts its router really chose for any of the R
+ *     rows ({@link ChosenExperts}; every socket holds a slice of every expert) and P = R*k; in a timing-only run
+ *     they are expected as the op's {@link ExpertRouting} says ({@link ExpertRouting#busiestSocket}; uniform: P =
+ *     max(D, R*k*held/E)). Weight: the D touched experts' bytes, D*3i*w*wb (only they stream); flops P*2*3i*w;
+ *     elementwise P*(3i + w) (SwiGLU, then scale and sum the outputs); transcendental P*i (SiLU); reduction
+ *     log w + log i; activation R*w*ab
  * <li>SharedExpert of width i, with its [1, w] gate: weight (3*i*w + w)*wb; flops R*2*(3*i*w + w); elementwise
  *     R*(i*(e + 1) + 2w) (its activation as Glu's, then scale and add its output); transcendental R*(i + 1) (the
  *     activation and the gate's sigmoid); reduction log w + log i; activation R*w*ab
@@ -78,8 +82,20 @@ public final class CostModel {
         return of(op, config, batch, position, 1);
     }
 
-    /** The work of {@code op} in one pass over {@code positions} positions from {@code position}. */
+    /**
+     * The work of {@code op} in one pass over {@code positions} positions from {@code position}, routed experts as
+     * expected (timing-only runs).
+     */
     public static Cost of(Op op, ModelConfig config, int batch, int position, int positions) {
+        return of(op, config, batch, position, positions, null);
+    }
+
+    /**
+     * The work of {@code op} in one pass over {@code positions} positions from {@code position}; an {@link Op.Experts}
+     * streams the experts {@code chosenExperts} lists, those its router chose in the pass (null: the expected ones).
+     */
+    public static Cost of(Op op, ModelConfig config, int batch, int position, int positions,
+                          List<Integer> chosenExperts) {
         if (batch < 1) {
             throw new IllegalArgumentException("batch must be >= 1, found " + batch);
         }
@@ -180,14 +196,21 @@ public final class CostModel {
                         rows * experts * ab, rows * experts * ceilLog2(experts), rows * experts, ceilLog2(n), 2);
             }
             case Op.Experts x -> {
-                long held = x.stacked().dim(0);
                 long n = x.stacked().dim(2);
                 long inter = x.inter();
-                ExpertLoad load = x.routing().busiestSocket(x.experts(), x.topK(), Math.toIntExact(rows), (int) held);
-                double pairs = load.pairs();
-                long expertBytes = 3 * inter * n * x.stacked().dtype().bytes();
-                yield cost(pairs * 2 * 3 * inter * n, Math.round(load.experts() * expertBytes), 0, 0, rows * n * ab,
-                        pairs * (3 * inter + n), pairs * inter, ceilLog2(n) + ceilLog2(inter), 2);
+                double pairs;
+                long weightBytes;
+                if (chosenExperts == null) {
+                    ExpertLoad load = x.routing().busiestSocket(x.experts(), x.topK(), Math.toIntExact(rows),
+                            (int) x.stacked().dim(0));
+                    pairs = load.pairs();
+                    weightBytes = Math.round(load.experts() * 3 * inter * n * x.stacked().dtype().bytes());
+                } else {
+                    pairs = (double) rows * x.topK();
+                    weightBytes = chosenBytes(x, chosenExperts);
+                }
+                yield cost(pairs * 2 * 3 * inter * n, weightBytes, 0, 0, rows * n * ab, pairs * (3 * inter + n),
+                        pairs * inter, ceilLog2(n) + ceilLog2(inter), 2);
             }
             case Op.SharedExpert x -> {
                 long n = x.gate().dim(1);
@@ -213,6 +236,21 @@ public final class CostModel {
                         (double) (sockets - 1) * rows * n / sockets, 0, 0, PCU_PASS_STAGES);
             }
         };
+    }
+
+    /** This socket's bytes of the experts a router chose: their gate, up and down (slices, when split). */
+    private static long chosenBytes(Op.Experts x, List<Integer> chosen) {
+        if (x.weights().size() != x.experts()) {
+            throw new IllegalArgumentException("chosen experts need the weights of all " + x.experts()
+                    + " experts on the socket, found " + x.weights().size());
+        }
+        long bytes = 0;
+        for (int e : chosen) {
+            for (Tensor t : x.weights().get(e).tensors()) {
+                bytes += t.byteSize();
+            }
+        }
+        return bytes;
     }
 
     private static Cost cost(double flops, long weightBytes, long kvReadBytes, long kvWriteBytes,

@@ -2,10 +2,13 @@ package rdu.executor;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import rdu.graph.Activation;
 import rdu.graph.Node;
 import rdu.graph.Op;
+import rdu.moe.ChosenExperts;
 import rdu.rope.RopeLayout;
 import rdu.schedule.Schedule;
 
@@ -24,6 +27,8 @@ public final class FunctionalExecutor {
     private final int vocabSize;
     /** Gathered logits, one row per position of the widest pass so far. */
     private float[][] logits;
+    /** The experts the last pass's routers chose, for the timing of that pass. */
+    private ChosenExperts chosen = ChosenExperts.NONE;
 
     /**
      * @param schedules one per socket, of the same structure (socket s's tensor-parallel shard)
@@ -64,6 +69,7 @@ public final class FunctionalExecutor {
             socket.reserve(n);
         }
         List<Node> plan = nodes.getFirst();
+        Map<Integer, List<Integer>> routed = null; // a dense model's pass allocates no map
         for (int i = 0; i < plan.size(); i++) {
             switch (plan.get(i).op()) {
                 case Op.AllReduce r -> allReduce(r.buffer(), n);
@@ -79,8 +85,22 @@ public final class FunctionalExecutor {
                     }
                 }
             }
+            if (plan.get(i).op() instanceof Op.Router) {
+                // every socket holds the whole router and routes alike
+                routed = routed == null ? new HashMap<>() : routed;
+                routed.put(plan.get(i).layer(), sockets.getFirst().chosenExperts(n));
+            }
         }
+        chosen = routed == null ? ChosenExperts.NONE : new ChosenExperts(routed);
         return Arrays.copyOf(logits, n);
+    }
+
+    /**
+     * The experts each Mixture-of-Experts layer's router chose for any token of the last pass ({@link
+     * ChosenExperts#NONE} for a dense model): the experts whose weights that pass read.
+     */
+    public ChosenExperts chosenExperts() {
+        return chosen;
     }
 
     /** Every socket's rows of {@code a} become the sum of all of them, added in socket order. */

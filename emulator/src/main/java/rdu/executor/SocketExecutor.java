@@ -5,6 +5,7 @@ import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeSet;
 import rdu.activation.Residual;
 import rdu.activation.SoftCap;
 import rdu.attention.Attention;
@@ -171,6 +172,17 @@ final class SocketExecutor {
         for (int i = 0; i < n; i++) {
             Router.route(scores[i], r.topK(), r.normalizeTopK(), chosen[i], routeWeights[i]);
         }
+    }
+
+    /** The distinct experts the last router chose for any of the pass's first {@code n} rows, in increasing order. */
+    List<Integer> chosenExperts(int n) {
+        var distinct = new TreeSet<Integer>();
+        for (int i = 0; i < n; i++) {
+            for (int e : chosen[i]) {
+                distinct.add(e);
+            }
+        }
+        return List.copyOf(distinct);
     }
 
     /**

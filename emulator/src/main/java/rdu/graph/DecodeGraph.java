@@ -214,14 +214,17 @@ public record DecodeGraph(ModelConfig config, List<Node> nodes) {
     }
 
     /**
-     * Router, then the routed experts into XB2; then the shared expert, whose down projection writes XB (free once
-     * its gate and up have read it) so that a residual add can sum it into XB2. The shared expert's SwiGlu is costed
-     * at the dense MLP's width, HB's size (Llama 4: twice the shared expert's), a few element-wise operations.
+     * Router, then the routed experts into XB2; then the shared expert. One behind a sigmoid gate (Qwen2-MoE) is one
+     * operator adding into XB2, as on a checkpoint's weights; an ungated one's down projection writes XB (free once
+     * its gate and up have read it) so that a residual add can sum it into XB2. The ungated shared expert's SwiGlu is
+     * costed at the dense MLP's width, HB's size (Llama 4: twice the shared expert's), a few element-wise operations.
      */
     private static List<Op> moeMlp(Family family, LayerWeights w, RoutedExperts experts) {
         List<Op> ops = new ArrayList<>(List.of(new Op.Router(experts.router(), experts.topK(), false),
                 new Op.Experts(experts.experts(), List.of(), experts.count(), experts.topK(), ExpertRouting.UNIFORM)));
-        if (w.mlp() != null) {
+        if (experts.sharedGate() != null) {
+            ops.add(new Op.SharedExpert(w.mlp(), experts.sharedGate()));
+        } else if (w.mlp() != null) {
             ops.addAll(mlp(family, w.mlp(), Activation.XB));
             ops.add(new Op.Residual(Activation.XB2, Activation.XB));
         }

@@ -140,9 +140,10 @@ public sealed interface Op {
      * {@code stacked} is [held, 3 * inter, hidden]: the gate, up and (transposed) down matrices of the experts this
      * socket holds, out of the {@code experts} the router picks {@code topK} from, as the timing model streams them;
      * {@code weights} are the held experts' tensors in a run on real weights (empty in a timing-only run), of which a
-     * pass reads only the experts its rows chose. Only the experts the batch routes to stream from memory; how many,
-     * the timing model takes from {@code routing} (the run's {@link rdu.schedule.ScheduleOptions#expertRouting}, set
-     * when the schedule is compiled).
+     * pass reads only the experts its rows chose. Only the experts the batch routes to stream from memory: in a run
+     * on real weights, those the router chose in the pass ({@link rdu.moe.ChosenExperts}); in a timing-only run, as
+     * many as {@code routing} expects (the run's {@link rdu.schedule.ScheduleOptions#expertRouting}, set when the
+     * schedule is compiled).
      */
     record Experts(Tensor stacked, List<Mlp> weights, int experts, int topK, ExpertRouting routing) implements Op {
 

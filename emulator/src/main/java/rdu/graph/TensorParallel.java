@@ -116,7 +116,7 @@ public final class TensorParallel {
     /**
      * One socket's shard of a model with Mixture-of-Experts layers ({@code moe}; null for a dense model), as shapes
      * without data. Each socket holds the router whole (every socket routes every sample) and a 1/N slice of the
-     * shared expert's width, like a dense MLP. Routed experts are split one of two ways:
+     * shared expert's width, like a dense MLP, and its sigmoid gate whole, if it has one. Routed experts are split one of two ways:
      * <ul>
      * <li>tensor parallelism (the default): every socket holds 1/N of every expert's width, so each touched expert
      *     streams a slice on every socket;
@@ -228,6 +228,9 @@ public final class TensorParallel {
             List<Tensor> all = new ArrayList<>(weights.tensors());
             if (routed != null) {
                 all.addAll(List.of(routed.router(), routed.experts()));
+                if (routed.sharedGate() != null) {
+                    all.add(routed.sharedGate());
+                }
             }
             if (latent != null) {
                 all.addAll(List.of(latent.qA(), latent.qNorm(), latent.qB(), latent.kvA(), latent.kvNorm(),
@@ -274,7 +277,8 @@ public final class TensorParallel {
             String heldTag = expertParallel ? " [" + held + " of " + e + " experts]" : tag;
             routed = new RoutedExperts(Tensor.describe(p + "mlp.router.weight", dtype, e, h),
                     Tensor.describe(p + "mlp.experts.gate_up_down" + heldTag, dtype, held, 3L * width, h),
-                    e, moe.expertsPerToken());
+                    e, moe.expertsPerToken(),
+                    moe.sharedExpertGate() ? Tensor.describe(p + "mlp.shared_expert_gate.weight", dtype, 1, h) : null);
         }
         return new Layer(weights, routed, latent);
     }

@@ -5,9 +5,9 @@ import java.util.Arrays;
 /**
  * How a router spreads tokens over the E experts of a Mixture-of-Experts layer, for the timing model: the experts a
  * batch touches set the expert bytes a step streams. Tokens route independently of each other, each to its top k of
- * the E experts. Only modeled time depends on this: a timing-only run has no router scores to route by, and a run on
- * a checkpoint's weights (Mixtral, Qwen2-MoE), whose router chooses for real, is timed by this model too (a decode
- * step touches k experts either way).
+ * the E experts. Only modeled time depends on this, and only in a timing-only run, which has no router scores to
+ * route by: a run on a checkpoint's weights (Mixtral, Qwen2-MoE) streams the experts its router really chose in each
+ * pass ({@link ChosenExperts}).
  * <ul>
  * <li>uniform ({@link #UNIFORM}, zipfExponent 0): every expert equally likely. One token misses a given expert with
  *     probability 1 - k/E, so B tokens touch <pre>D(B) = E * (1 - (1 - k/E)^B)</pre> distinct experts in

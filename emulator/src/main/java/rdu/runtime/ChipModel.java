@@ -10,7 +10,7 @@ import rdu.timing.Pass;
 /**
  * A model running for real on the emulated chip, as the decoders and the speculative algorithms see it: passes over
  * new positions, at most {@code chunk} positions each, through the functional executor, logged for the timing
- * engine. Rolling back only moves the end of the cache: later passes overwrite the forgotten positions.
+ * engine with the experts their routers chose. Rolling back only moves the end of the cache: later passes overwrite the forgotten positions.
  */
 public final class ChipModel implements LanguageModel {
 
@@ -115,7 +115,7 @@ public final class ChipModel implements LanguageModel {
             int width = Math.min(chunk, to - at);
             int position = startPos + at - from;
             float[][] out = executor.forward(Arrays.copyOfRange(tokens, at, at + width), position);
-            passes.add(new Pass(phase(position, width), position, width));
+            passes.add(new Pass(phase(position, width), position, width, executor.chosenExperts()));
             cached = position + width;
             boolean lastChunk = at + width == to;
             for (int i = 0; rows != null && i < width; i++) {

@@ -15,7 +15,6 @@ import rdu.memory.CapacityException;
 import rdu.memory.MemoryTier;
 import rdu.memory.SocketMemory;
 import rdu.mla.MlaConfig;
-import rdu.model.CheckpointException;
 import rdu.model.CheckpointFiles;
 import rdu.model.HfConfig;
 import rdu.model.ModelConfig;
@@ -161,24 +160,17 @@ public record Simulation(ModelConfig model, Chip chip, int sockets, ScheduleOpti
     }
 
     /**
-     * The shapes and family of a config.json. The Llama-like architectures ({@link HfConfig#LLAMA_LIKE}) are read by
-     * Llama's shape, as the catalog's published figures were timed; any other one the functional path runs is read
-     * by its family's file, so that its own operators are timed (norms, biases, soft-caps, windows, its MLP).
+     * The shapes and family of a config.json. An architecture the functional path runs is read by its family's file,
+     * so that its own operators are timed (biases, norms, soft-caps, windows, its MLP, a Qwen2-MoE shared expert's
+     * gate); the timing-only ones ({@link HfConfig#LLAMA_LIKE} but those) by Llama's shape, their Mixture-of-Experts
+     * and latent attention parts being read by {@link MoeConfig} and {@link MlaConfig}, as for every architecture.
      */
     public static ModelConfig read(Path configJson) {
         Set<String> timed = new TreeSet<>(HfConfig.LLAMA_LIKE);
         timed.addAll(Families.supported());
         String architecture = HfConfig.architecture(configJson, CheckpointFiles.readJsonObject(configJson), timed);
-        if (HfConfig.LLAMA_LIKE.contains(architecture)) {
-            return HfConfig.read(configJson, HfConfig.LLAMA_LIKE);
-        }
-        ModelConfig c = Families.read(configJson);
-        if (c.family().moe() != null) {
-            // rdu.moe.MoeConfig reads the experts of the Llama-like MoE architectures only
-            throw new CheckpointException(configJson, architecture + " is not supported by timing-only runs: its"
-                    + " Mixture-of-Experts layers are read from checkpoints only (rdu generate)");
-        }
-        return c;
+        return Families.supported().contains(architecture) ? Families.read(configJson)
+                : HfConfig.read(configJson, HfConfig.LLAMA_LIKE);
     }
 
     /** The Mixture-of-Experts part of a catalog model or config.json, or null for a dense model. */

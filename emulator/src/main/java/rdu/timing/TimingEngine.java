@@ -550,14 +550,18 @@ public final class TimingEngine {
         return (products + elementwise + tail) / chip.clockHz() * 1e9;
     }
 
-    /** The node's cost in {@code pass}: worked out once for a decode step, but attention's grows with the position. */
+    /**
+     * The node's cost in {@code pass}: worked out once for a decode step, but attention's grows with the position,
+     * every cost with the positions of a pass, and the experts' with those the pass's router chose.
+     */
     private Cost cost(Node node, Pass pass) {
         return cost(operators.get(node), node, pass);
     }
 
     private Cost cost(Operator operator, Node node, Pass pass) {
-        return pass.positions() == 1 && !(node.op() instanceof Op.Attention) ? operator.cost()
-                : CostModel.of(node.op(), config, batch, pass.position(), pass.positions());
+        List<Integer> chosen = node.op() instanceof Op.Experts ? pass.chosen().of(node.layer()) : null;
+        return pass.positions() == 1 && !(node.op() instanceof Op.Attention) && chosen == null ? operator.cost()
+                : CostModel.of(node.op(), config, batch, pass.position(), pass.positions(), chosen);
     }
 
     private static String opName(Node node) {

@@ -161,6 +161,7 @@ class GenerateCommandTest {
             {"--spec", "ngram:x"}, {"--spec", "ngram", "--spec-k", "0"}, {"--spec-k", "2"},
             {"--spec", "ngram", "--draft", model}, {"--acceptance-out", "x.txt"}, {"--prefill-chunk", "0"},
             {"--spec", "ngram", "--spec-k", "600"}, {"--spec", "ngram", "--temperature", "0.8", "--top-p", "0.9"},
+            {"--sockets", "0"},
         };
         String[] expected = {
             "ngram:N needs N >= 1 (tokens to match), found 0",
@@ -175,6 +176,7 @@ class GenerateCommandTest {
             "--prefill-chunk must be at least 1 position, found 0",
             "--spec-k 600 is beyond the target's context of 512 positions",
             "it does not combine with --top-k or --top-p",
+            "--sockets must be at least 1, found 0",
         };
         for (int i = 0; i < cases.length; i++) {
             String[] args = new String[cases[i].length + 3];

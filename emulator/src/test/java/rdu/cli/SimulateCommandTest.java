@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -302,6 +303,7 @@ class SimulateCommandTest {
             {"--model", "llama-3.1-8b", "--draft", "llama-3.2-1b", "--acceptance", profile.toString()},
             {"--model", "llama-3.1-8b", "--draft", "qwen2.5-0.5b", "--acceptance", "0.5"},
             {"--model", "llama-3.1-70b", "--sockets", "3", "--draft", "llama-3.1-70b", "--acceptance", "0.5"},
+            {"--model", "llama-3.1-8b", "--sockets", "0"},
         };
         String[] expected = {
             "--context 0 + --prompt-tokens 5000 + --tokens 4 positions exceed llama-2-7b's context of 4096",
@@ -314,6 +316,7 @@ class SimulateCommandTest {
             profile + ": line 4: expected a probability in [0, 1], found \"abc\"",
             "qwen2.5-0.5b cannot draft for this target: its special tokens (BOS 151643",
             "target and draft (weights + KV caches for batch 1) do not fit in the HBM of socket 0: needs",
+            "--sockets must be at least 1, found 0",
         };
         for (int i = 0; i < cases.length; i++) {
             String[] args = new String[cases[i].length + 1];
@@ -326,5 +329,27 @@ class SimulateCommandTest {
             assertTrue(last.startsWith("rdu: error: ") && last.contains(expected[i])
                     && !run.stderr().contains("\tat "), String.join(" ", args) + ": " + run.stderr());
         }
+    }
+
+    @Test
+    void socketsIsOneOptionWithOneHelpTextInSimulateAndGenerate() {
+        String simulate = optionHelp(GenerateCommandTest.rdu("simulate", "--help").stdout(), "--sockets=N");
+        assertTrue(simulate.contains("Split the model over N sockets"), simulate);
+        assertEquals(simulate, optionHelp(GenerateCommandTest.rdu("generate", "--help").stdout(), "--sockets=N"));
+        assertEquals(simulate, optionHelp(GenerateCommandTest.rdu("chat", "--help").stdout(), "--sockets=N"));
+    }
+
+    /** The help of {@code option}: its line and the wrapped lines of its description that follow. */
+    private static String optionHelp(String help, String option) {
+        List<String> lines = help.lines().toList();
+        int first = 0;
+        while (!lines.get(first).trim().startsWith(option)) {
+            first++;
+        }
+        int end = first + 1;
+        while (end < lines.size() && !lines.get(end).trim().startsWith("-")) {
+            end++;
+        }
+        return String.join("\n", lines.subList(first, end));
     }
 }

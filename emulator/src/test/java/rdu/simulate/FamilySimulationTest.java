@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.TreeSet;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import rdu.chip.Chip;
@@ -121,17 +122,84 @@ class FamilySimulationTest {
         }
     }
 
-    @Test
-    void aMixtureOfExpertsFamilyWhoseExpertsTimingCannotReadIsRefusedNamingTheFile() throws Exception {
+    /** A Qwen2-MoE config: 4 layers, MoE on every second one (1 and 3), 4 experts of 32, top 2, a shared one of 64. */
+    private Path qwen2Moe(String extra) throws Exception {
         Path config = dir.resolve("config.json");
         Files.writeString(config, """
                 {"architectures": ["Qwen2MoeForCausalLM"], "hidden_size": 64, "intermediate_size": 128,
-                 "num_hidden_layers": 2, "num_attention_heads": 4, "vocab_size": 100,
+                 "num_hidden_layers": 4, "num_attention_heads": 4, "num_key_value_heads": 2, "vocab_size": 100,
                  "max_position_embeddings": 64, "num_experts": 4, "num_experts_per_tok": 2,
-                 "moe_intermediate_size": 32, "shared_expert_intermediate_size": 64}
-                """);
-        var e = assertThrows(CheckpointException.class, () -> Simulation.read(config));
-        assertTrue(e.getMessage().startsWith(config.toString()) && e.getMessage().contains("Qwen2MoeForCausalLM"),
+                 "moe_intermediate_size": 32, "shared_expert_intermediate_size": 64, "decoder_sparse_step": 2%s}
+                """.formatted(extra));
+        return config;
+    }
+
+    @Test
+    void qwen2MoeIsTimedWithItsGatedSharedExpertAsAnOperatorAndItsRoutedExpertsByTheFormula() throws Exception {
+        Path config = qwen2Moe("");
+        long bf16 = DType.BF16.bytes();
+        for (int sockets : new int[] {1, 2}) {
+            Simulation run = Simulation.of(config.toString(), SN40L, sockets, ScheduleOptions.defaults(), DType.BF16,
+                    10, 4, false, false);
+            var target = run.compile().target();
+            List<Node> nodes = target.calls().stream().flatMap(c -> c.nodes().stream()).toList();
+            List<Integer> sharedLayers = new ArrayList<>();
+            for (Node node : nodes) {
+                if (node.op() instanceof Op.SharedExpert x) {
+                    sharedLayers.add(node.layer());
+                    // its gate, up and down (a 1/N slice of the width) and its [1, hidden] sigmoid gate, whole
+                    assertEquals((3L * 64 / sockets * 64 + 64) * bf16,
+                            CostModel.of(x, target.config(), 1, 10).weightBytes(), "shared expert on " + sockets);
+                }
+                if (node.op() instanceof Op.Experts x) {
+                    // uniform routing: B tokens touch E * (1 - (1 - k/E)^B) of the E experts, each 3 * width * hidden
+                    for (int batch : new int[] {1, 4}) {
+                        double touched = 4 * (1 - Math.pow(1 - 2 / 4.0, batch));
+                        assertEquals(Math.round(touched * 3 * (32 / sockets) * 64 * bf16),
+                                CostModel.of(x, target.config(), batch, 10).weightBytes(),
+                                "experts at batch " + batch + " on " + sockets);
+                    }
+                }
+            }
+            assertEquals(List.of(1, 3), sharedLayers, "MoE layers every decoder_sparse_step (2) layers");
+            assertEquals(3 * 4, nodes.stream().filter(n -> n.op() instanceof Op.BiasAdd).count(), "q/k/v biases");
+            List<String> names = new ArrayList<>();
+            run.run(true, step -> step.timings().forEach(t -> t.slices().forEach(s -> names.add(s.name()))));
+            assertTrue(names.stream().anyMatch(n -> n.startsWith("SharedExpert mlp.shared_expert.gate_proj")),
+                    "the shared expert's trace name, among " + new TreeSet<>(names));
+        }
+    }
+
+    @Test
+    void qwen2MoeDenseLayersOtherThanBySparseStepAreRefusedNamingTheFileAndField() throws Exception {
+        Path config = qwen2Moe(", \"mlp_only_layers\": [0]");
+        var e = assertThrows(CheckpointException.class, () -> Simulation.of(config.toString(), SN40L, 1,
+                ScheduleOptions.defaults(), DType.BF16, 10, 4, false, false));
+        assertTrue(e.getMessage().startsWith(config.toString()) && e.getMessage().contains("mlp_only_layers"),
                 e.getMessage());
+    }
+    @Test
+    void qwen2MistralAndMixtralCatalogEntriesAreTimedByTheirFamilies() {
+        for (int sockets : new int[] {1, 2}) {
+            // Qwen2.5-0.5B: biases on q, k and v in each of its 24 layers
+            List<Op> qwen = ops(run("qwen2.5-0.5b", sockets, 100, 4));
+            assertEquals(3 * 24, qwen.stream().filter(op -> op instanceof Op.BiasAdd).count(), "Qwen2.5 biases");
+            // Mistral 7B v0.1: every layer attends to a 4096-position window, 8 KV heads of 128
+            int position = 8000;
+            Simulation mistral = run("mistral-7b", sockets, position, 4);
+            ModelConfig shard = TensorParallel.shardConfig(mistral.model(), sockets);
+            long bytesPerPosition = 2L * (8 / sockets) * 128 * CostModel.ACTIVATION_BYTES;
+            for (Op op : ops(mistral)) {
+                if (op instanceof Op.Attention) {
+                    assertEquals(4096 * bytesPerPosition, CostModel.of(op, shard, 1, position).kvReadBytes(),
+                            "Mistral's window on " + sockets);
+                }
+            }
+            // Mixtral 8x7B: read by its family (a sparse MLP in every layer), its experts timed in every layer
+            Simulation mixtral = run("mixtral-8x7b", 2 * sockets, 100, 4); // 93 GB: two sockets at least
+            assertTrue(mixtral.model().family().moe() != null, "Mixtral's family");
+            List<Node> nodes = mixtral.compile().target().calls().stream().flatMap(c -> c.nodes().stream()).toList();
+            assertEquals(32, nodes.stream().filter(n -> n.op() instanceof Op.Experts).count());
+        }
     }
 }

@@ -20,8 +20,9 @@ public final class HfConfig {
 
     public static final String LLAMA = "LlamaForCausalLM";
     /**
-     * Decoders with Llama's attention and RMSNorm structure, accepted where only shapes matter (timing-only runs).
-     * Qwen2's small q/k/v biases are not modeled. For the Mixture-of-Experts ones (Mixtral, gpt-oss, Llama 4,
+     * Decoders with Llama's attention and RMSNorm structure, readable by Llama's fields where only shapes matter (rdu
+     * simulate reads those with a family, {@link Families}, by their family instead, Qwen2's q/k/v biases and Mistral's
+     * windows included). For the Mixture-of-Experts ones (Mixtral, gpt-oss, Llama 4,
      * DeepSeek V3) this reads the attention and dense sizes only; the emulator's rdu.moe.MoeConfig reads their
      * experts, and rdu.mla.MlaConfig DeepSeek V3's latent attention sizes (its head_dim is theirs, not this one).
      */
