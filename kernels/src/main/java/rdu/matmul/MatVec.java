@@ -235,8 +235,7 @@ public final class MatVec {
                                    int outOffset) {
         int cols = x[0].length;
         float[] block = new float[4 * cols];
-        float[] stored = new float[16 * Simd.FLOAT.length()];
-        float[] sums = new float[16];
+        float[] lanes = Simd.lanes();
         int[] rows = new int[4];
         for (int r = 0; r < count; r += 4) {
             for (int k = 0; k < 4; k++) {
@@ -245,7 +244,7 @@ public final class MatVec {
             }
             for (int j = 0; j < n; j += 4) {
                 tile(block, cols, x[j], x[Math.min(j + 1, n - 1)], x[Math.min(j + 2, n - 1)],
-                        x[Math.min(j + 3, n - 1)], stored, sums, rows, out[j], out[Math.min(j + 1, n - 1)],
+                        x[Math.min(j + 3, n - 1)], lanes, rows, out[j], out[Math.min(j + 1, n - 1)],
                         out[Math.min(j + 2, n - 1)], out[Math.min(j + 3, n - 1)]);
             }
         }
@@ -284,11 +283,10 @@ public final class MatVec {
 
     /**
      * Four rows of {@code block} (at 0, cols, 2 cols, 3 cols) times four vectors: sixteen accumulators, a{row}{vector},
-     * held in registers, then summed sixteen at once ({@link Simd#sums}, into {@code sums} through {@code stored}).
-     * Results go to out{vector}[rows[row]].
+     * held in registers. Results go to out{vector}[rows[row]].
      */
-    private static void tile(float[] block, int cols, float[] x0, float[] x1, float[] x2, float[] x3, float[] stored,
-                             float[] sums, int[] rows, float[] out0, float[] out1, float[] out2, float[] out3) {
+    private static void tile(float[] block, int cols, float[] x0, float[] x1, float[] x2, float[] x3, float[] lanes,
+                             int[] rows, float[] out0, float[] out1, float[] out2, float[] out3) {
         int bound = Simd.FLOAT.loopBound(cols);
         FloatVector a00 = FloatVector.zero(Simd.FLOAT);
         FloatVector a01 = a00, a02 = a00, a03 = a00;
@@ -321,36 +319,27 @@ public final class MatVec {
             a23 = w2.fma(v, a23);
             a33 = w3.fma(v, a33);
         }
-        // accumulator 4 * vector + row
-        int l = Simd.FLOAT.length();
-        a00.intoArray(stored, 0);
-        a10.intoArray(stored, l);
-        a20.intoArray(stored, 2 * l);
-        a30.intoArray(stored, 3 * l);
-        a01.intoArray(stored, 4 * l);
-        a11.intoArray(stored, 5 * l);
-        a21.intoArray(stored, 6 * l);
-        a31.intoArray(stored, 7 * l);
-        a02.intoArray(stored, 8 * l);
-        a12.intoArray(stored, 9 * l);
-        a22.intoArray(stored, 10 * l);
-        a32.intoArray(stored, 11 * l);
-        a03.intoArray(stored, 12 * l);
-        a13.intoArray(stored, 13 * l);
-        a23.intoArray(stored, 14 * l);
-        a33.intoArray(stored, 15 * l);
-        Simd.sums(stored, 16, sums);
-        for (int row = 0; row < 4; row++) {
-            out0[rows[row]] = finish(block, row * cols, x0, sums[row]);
-            out1[rows[row]] = finish(block, row * cols, x1, sums[4 + row]);
-            out2[rows[row]] = finish(block, row * cols, x2, sums[8 + row]);
-            out3[rows[row]] = finish(block, row * cols, x3, sums[12 + row]);
-        }
+        out0[rows[0]] = finish(block, 0, x0, a00, lanes);
+        out0[rows[1]] = finish(block, cols, x0, a10, lanes);
+        out0[rows[2]] = finish(block, 2 * cols, x0, a20, lanes);
+        out0[rows[3]] = finish(block, 3 * cols, x0, a30, lanes);
+        out1[rows[0]] = finish(block, 0, x1, a01, lanes);
+        out1[rows[1]] = finish(block, cols, x1, a11, lanes);
+        out1[rows[2]] = finish(block, 2 * cols, x1, a21, lanes);
+        out1[rows[3]] = finish(block, 3 * cols, x1, a31, lanes);
+        out2[rows[0]] = finish(block, 0, x2, a02, lanes);
+        out2[rows[1]] = finish(block, cols, x2, a12, lanes);
+        out2[rows[2]] = finish(block, 2 * cols, x2, a22, lanes);
+        out2[rows[3]] = finish(block, 3 * cols, x2, a32, lanes);
+        out3[rows[0]] = finish(block, 0, x3, a03, lanes);
+        out3[rows[1]] = finish(block, cols, x3, a13, lanes);
+        out3[rows[2]] = finish(block, 2 * cols, x3, a23, lanes);
+        out3[rows[3]] = finish(block, 3 * cols, x3, a33, lanes);
     }
 
-    /** A row of a block's result from its summed lanes: the columns past the last full vector added in order. */
-    private static float finish(float[] block, int rowOffset, float[] x, float laneSum) {
-        float s = laneSum;
+    /** {@link #finish(DType, MemorySegment, long, float[], FloatVector, float[])} for a row widened into a block. */
+    private static float finish(float[] block, int rowOffset, float[] x, FloatVector acc, float[] lanes) {
+        float s = Simd.sum(acc, lanes);
         for (int i = Simd.FLOAT.loopBound(x.length); i < x.length; i++) {
             s += block[rowOffset + i] * x[i];
         }

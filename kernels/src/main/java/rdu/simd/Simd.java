@@ -3,7 +3,6 @@ package rdu.simd;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
-import java.util.stream.IntStream;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
@@ -29,8 +28,6 @@ public final class Simd {
     private static final VectorSpecies<Short> HALF =
             VectorSpecies.of(short.class, VectorShape.forBitSize(FLOAT.vectorBitSize() / 2));
     private static final VectorSpecies<Integer> INT = VectorSpecies.of(int.class, FLOAT.vectorShape());
-    /** Where lane i of vector k + i sits relative to lane i of vector k, for {@link #sums}' gathers. */
-    private static final int[] COLUMN = IntStream.range(0, FLOAT.length()).map(i -> i * FLOAT.length()).toArray();
 
     private static final ValueLayout.OfFloat F32_LE = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfShort I16_LE = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
@@ -121,31 +118,6 @@ public final class Simd {
             s += lanes[i];
         }
         return s;
-    }
-
-    /**
-     * into[k] = {@link #sum} of the k-th of {@code count} vectors stored one after another in {@code stored} (vector k
-     * at k * FLOAT.length()), with the same bits. The lanes of FLOAT.length() vectors at a time are gathered column
-     * by column and added as vectors in lane order: a vector add per lane instead of a dependent scalar add per lane
-     * and vector, which made the sums cost as much as the FMAs in a multi-position pass.
-     */
-    public static void sums(float[] stored, int count, float[] into) {
-        int length = FLOAT.length();
-        int full = count - count % length;
-        for (int k = 0; k < full; k += length) {
-            FloatVector s = FloatVector.zero(FLOAT);
-            for (int lane = 0; lane < length; lane++) {
-                s = s.add(FloatVector.fromArray(FLOAT, stored, k * length + lane, COLUMN, 0));
-            }
-            s.intoArray(into, k);
-        }
-        for (int k = full; k < count; k++) {
-            float s = 0;
-            for (int lane = 0; lane < length; lane++) {
-                s += stored[k * length + lane];
-            }
-            into[k] = s;
-        }
     }
 
     /** A buffer for {@link #sum(FloatVector, float[])}. */

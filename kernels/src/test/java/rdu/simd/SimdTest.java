@@ -104,28 +104,6 @@ class SimdTest {
     }
 
     @Test
-    void sumsOfManyVectorsHaveTheBitsOfEachVectorsInOrderSum() {
-        int length = Simd.FLOAT.length();
-        Random random = new Random(5);
-        for (int count : new int[] {1, length - 1, length, 16, 2 * length + 3}) {
-            float[] stored = new float[count * length];
-            for (int i = 0; i < stored.length; i++) {
-                // magnitudes from 1e-3 to 1e8 and both signs: any other order of adds rounds differently
-                stored[i] = (float) ((random.nextBoolean() ? 1 : -1) * Math.pow(10, random.nextInt(12) - 3)
-                        * random.nextFloat());
-            }
-            stored[0] = -0.0f; // a lone -0.0 lane: in-order from 0 gives +0.0, not -0.0
-            float[] sums = new float[count];
-            Simd.sums(stored, count, sums);
-            for (int k = 0; k < count; k++) {
-                float expected = Simd.sum(FloatVector.fromArray(Simd.FLOAT, stored, k * length), Simd.lanes());
-                assertEquals(Float.floatToRawIntBits(expected), Float.floatToRawIntBits(sums[k]),
-                        count + " vectors: sum of vector " + k);
-            }
-        }
-    }
-
-    @Test
     void dotMatchesDoubleReferenceOnOddSizes() {
         Random random = new Random(2);
         for (int n : new int[] {0, 1, 7, 33, 67, 173, 1003}) {
