@@ -19,7 +19,7 @@ import rdu.reproduce.Sensitivity;
 /** {@code rdu reproduce}: the emulator against the published SN40L results, as a report with plots. */
 @Command(name = "reproduce", mixinStandardHelpOptions = true,
         description = {"Runs the emulator on every comparable published SN40L result and writes DIR/report.md"
-                + " (published vs emulated, error, configuration, calibration, % of the roofline per catalog model)"
+                + " (published vs emulated, error, configuration, calibration, %% of the roofline per catalog model)"
                 + " with PNG plots; --sensitivity adds which rows each unpublished chip parameter moves, --cross-check"
                 + " how the calibration fitted on one half of the rows predicts the other."})
 final class ReproduceCommand implements Callable<Integer> {

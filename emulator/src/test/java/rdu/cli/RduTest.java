@@ -4,7 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
 import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.nio.file.AccessDeniedException;
@@ -37,6 +40,30 @@ class RduTest {
     /** Standard error without the JVM's own warning about the incubating Vector API. */
     static List<String> errorLines(SeparateJvm run) {
         return run.stderr().lines().filter(line -> !line.startsWith("WARNING: Using incubator modules")).toList();
+    }
+
+    /** Every command's and subcommand's usage text, the way --help renders it. */
+    private static void renderHelp(CommandLine cli, StringBuilder into) {
+        into.append(cli.getUsageMessage());
+        for (CommandLine sub : cli.getSubcommands().values()) {
+            renderHelp(sub, into);
+        }
+    }
+
+    @Test
+    void everyCommandsHelpRendersWithoutAPicocliWarning() {
+        // picocli warns on stderr when a description is not a valid format string (a lone %), and prints it raw
+        PrintStream saved = System.err;
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        StringBuilder help = new StringBuilder();
+        try {
+            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+            renderHelp(Rdu.commandLine(), help);
+        } finally {
+            System.setErr(saved);
+        }
+        assertEquals("", err.toString(StandardCharsets.UTF_8));
+        assertTrue(help.toString().contains("% of the roofline"), "the reproduce help shows its percent sign");
     }
 
     @Test
