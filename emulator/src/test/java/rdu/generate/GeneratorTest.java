@@ -93,15 +93,6 @@ class GeneratorTest {
     }
 
     @Test
-    void aRunReachingMorePositionsThanTheHostKvCacheHoldsIsRefusedBeforeItsFirstStep() throws IOException {
-        Path huge = storiesWithTwoBillionPositions();
-        // kv dim 32: 2^31 positions of one layer's keys are more floats than one Java array holds
-        var e = assertThrows(GenerationException.class, () -> generate(huge, "Once upon a time", Integer.MAX_VALUE));
-        assertTrue(e.getMessage().contains("max tokens") && e.getMessage().contains("largest Java array"),
-                e.getMessage());
-    }
-
-    @Test
     void aCheckpointWhoseWeightsAreNaNIsRefusedAtItsFirstSampledStep() throws IOException {
         Path broken = copyOfStories(dir.resolve("nan"));
         writeNaNWeights(broken.resolve("model.safetensors"));

@@ -1,10 +1,13 @@
 package rdu.attention;
 
+import java.util.Arrays;
+
 /**
  * The KV memory: keys and values of every layer at every position written so far. Mutable, like the hardware memory
  * it stands for. Each layer's keys (and values) are held in pages of {@link #PAGE_POSITIONS} positions, [position in
  * page, kvDim], allocated when a position in them is first written: the memory held follows the positions reached,
- * not the context length, and a page never moves once written (no copies as the cache fills).
+ * not the context length, and a page never moves once written (no copies as the cache fills). The table of a layer's
+ * pages grows the same way, so a context of billions of positions costs nothing until they are reached.
  */
 public final class KvCache {
 
@@ -30,9 +33,8 @@ public final class KvCache {
         this.layers = layers;
         this.maxPositions = maxPositions;
         this.kvDim = kvDim;
-        int pages = (maxPositions + PAGE_POSITIONS - 1) >> PAGE_SHIFT;
-        this.keys = new float[layers][pages][];
-        this.values = new float[layers][pages][];
+        this.keys = new float[layers][0][];
+        this.values = new float[layers][0][];
     }
 
     public int kvDim() {
@@ -47,6 +49,12 @@ public final class KvCache {
                     + k.length + " and " + v.length);
         }
         int page = pos >> PAGE_SHIFT;
+        if (page >= keys[layer].length) {
+            int pages = (int) (((long) maxPositions + PAGE_POSITIONS - 1) >> PAGE_SHIFT);
+            int grown = Math.min(pages, Math.max(page + 1, 2 * keys[layer].length));
+            keys[layer] = Arrays.copyOf(keys[layer], grown);
+            values[layer] = Arrays.copyOf(values[layer], grown);
+        }
         if (keys[layer][page] == null) {
             keys[layer][page] = new float[PAGE_POSITIONS * kvDim];
             values[layer][page] = new float[PAGE_POSITIONS * kvDim];

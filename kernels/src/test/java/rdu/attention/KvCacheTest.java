@@ -71,4 +71,16 @@ class KvCacheTest {
         assertSame(first, cache.keys(0)[0], "filling later pages must not move the first");
         assertArrayEquals(vector(kvDim, 0, 1), keyOf(cache, 0, 0));
     }
+
+    @Test
+    void aContextOfBillionsOfPositionsHoldsOnlyThePagesWritten() {
+        int kvDim = 8;
+        KvCache cache = new KvCache(1, Integer.MAX_VALUE, kvDim);
+        int far = 10_000_000;
+        cache.store(0, 0, vector(kvDim, 0, 1), vector(kvDim, 0, -1));
+        cache.store(0, far, vector(kvDim, far, 1), vector(kvDim, far, -1));
+        assertArrayEquals(vector(kvDim, 0, 1), keyOf(cache, 0, 0));
+        assertArrayEquals(vector(kvDim, far, -1), valueOf(cache, 0, far));
+        assertEquals(2L * 2 * KvCache.PAGE_POSITIONS * kvDim, cache.floatsHeld(), "two pages of keys and of values");
+    }
 }
