@@ -67,6 +67,18 @@ class RduTest {
     }
 
     @Test
+    void aRunNamingACommandBuildsThatCommandAloneAndAnyOtherRunBuildsThemAll() {
+        assertEquals(List.of("generate", "help"),
+                List.copyOf(Rdu.commandLine(new String[] {"generate", "--max-tokens", "2"}).getSubcommands().keySet()));
+        List<String> all = List.copyOf(Rdu.commandLine().getSubcommands().keySet());
+        assertEquals(8, all.size(), all.toString());
+        for (String[] args : List.of(new String[0], new String[] {"--help"}, new String[] {"help", "simulate"},
+                new String[] {"generat"})) {
+            assertEquals(all, List.copyOf(Rdu.commandLine(args).getSubcommands().keySet()), String.join(" ", args));
+        }
+    }
+
+    @Test
     void nonAsciiArgumentsUnderAnAsciiLocaleAreRefusedInsteadOfReadAsQuestionMarks() throws Exception {
         var run = rdu("C", "generate", "--model", STORIES, "--prompt", EMOJI, "--max-tokens", "2");
         assertEquals(1, run.exitCode(), run.stderr());
