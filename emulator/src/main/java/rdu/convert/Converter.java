@@ -43,9 +43,8 @@ import rdu.tokenizer.Llama2cTokenizerJson;
  * Hugging Face model directory of one dtype: model.safetensors, config.json, the tokenizer files. A Hugging Face
  * checkpoint keeps its tensors' names and shapes and its config (only the dtype changes); a llama2.c one becomes a
  * Llama, its wq/wk rows reordered from interleaved RoPE pairs to Hugging Face's halves, as transformers' converter
- * does. Everything is
- * written into a hidden directory beside the output and renamed to it only when complete, so a failed conversion
- * leaves nothing at the output path.
+ * does. Everything is written into a hidden directory beside the output and renamed to it only when complete, so a
+ * failed conversion leaves nothing at the output path.
  */
 public final class Converter {
 

@@ -1,10 +1,10 @@
 package rdu.cost;
 
+import java.util.List;
 import rdu.activation.ActivationFunction;
 import rdu.graph.Op;
 import rdu.mla.MlaConfig;
 import rdu.model.ModelConfig;
-import java.util.List;
 import rdu.moe.ChosenExperts;
 import rdu.moe.ExpertLoad;
 import rdu.moe.ExpertRouting;

@@ -10,7 +10,8 @@ import rdu.timing.Pass;
 /**
  * A model running for real on the emulated chip, as the decoders and the speculative algorithms see it: passes over
  * new positions, at most {@code chunk} positions each, through the functional executor, logged for the timing
- * engine with the experts their routers chose. Rolling back only moves the end of the cache: later passes overwrite the forgotten positions.
+ * engine with the experts their routers chose. Rolling back only moves the end of the cache: later passes overwrite
+ * the forgotten positions.
  */
 public final class ChipModel implements LanguageModel {
 

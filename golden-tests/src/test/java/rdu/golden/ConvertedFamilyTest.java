@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.stream.IntStream;
@@ -40,6 +41,16 @@ class ConvertedFamilyTest {
         }
     }
 
+    /** A reference case's checkpoint, its reference, and the original model's run over it. */
+    record Source(Path original, FamilyReferenceTest.Reference reference, Run run) {
+
+        static Source of(String name) throws IOException, InterruptedException {
+            Path original = FamilyReferenceTest.references().resolve(name);
+            var reference = FamilyReferenceTest.Reference.read(original.resolve("reference.json"));
+            return new Source(original, reference, Run.of(original, reference));
+        }
+    }
+
     private static Generator generator(Checkpoint checkpoint) {
         return new Generator(checkpoint, Generator.Setup.of(ChipFile.load(ChipFile.DEFAULT), ScheduleOptions.defaults())
                 .withTiming(Generator.Timing.OFF));
@@ -54,10 +65,9 @@ class ConvertedFamilyTest {
     @ParameterizedTest(name = "{0}")
     @FieldSource("rdu.golden.FamilyReferenceTest#CASES")
     void toItsOwnDtypeACheckpointGivesTheSameLogitsBitForBit(String name) throws Exception {
-        Path original = FamilyReferenceTest.references().resolve(name);
-        var reference = FamilyReferenceTest.Reference.read(original.resolve("reference.json"));
-        Run source = Run.of(original, reference);
-        Run f32 = Run.of(converted(original, name, DType.F32), reference);
+        Source c = Source.of(name);
+        Run source = c.run();
+        Run f32 = Run.of(converted(c.original(), name, DType.F32), c.reference());
         assertArrayEquals(source.tokens(), f32.tokens(), name + ": greedy tokens");
         for (int i = 0; i < source.logits().length; i++) {
             int position = i;
@@ -68,15 +78,14 @@ class ConvertedFamilyTest {
     @ParameterizedTest(name = "{0}")
     @FieldSource("rdu.golden.FamilyReferenceTest#CASES")
     void narrowedACheckpointStaysWithinTheRoundingOfItsWeights(String name) throws Exception {
-        Path original = FamilyReferenceTest.references().resolve(name);
-        var reference = FamilyReferenceTest.Reference.read(original.resolve("reference.json"));
-        Run source = Run.of(original, reference);
-        try (Checkpoint checkpoint = Checkpoint.open(original)) {
+        Source c = Source.of(name);
+        Run source = c.run();
+        try (Checkpoint checkpoint = Checkpoint.open(c.original())) {
             Generator generator = generator(checkpoint);
             for (DType dtype : new DType[] {DType.BF16, DType.F16}) {
                 String what = name + " converted to " + dtype;
                 double tolerance = tolerance(dtype, source.logits());
-                Run narrow = Run.of(converted(original, name, dtype), reference);
+                Run narrow = Run.of(converted(c.original(), name, dtype), c.reference());
                 for (int i = 0; i < source.logits().length; i++) {
                     for (int j = 0; j < source.logits()[i].length; j++) {
                         assertEquals(source.logits()[i][j], narrow.logits()[i][j], tolerance,
@@ -84,7 +93,7 @@ class ConvertedFamilyTest {
                     }
                 }
                 // the original's logits where the narrowed model chose each token: its best, up to a near tie
-                int[] prompt = reference.prompt();
+                int[] prompt = c.reference().prompt();
                 int[] fed = IntStream.concat(IntStream.of(prompt),
                         IntStream.of(narrow.tokens()).limit(narrow.tokens().length - 1)).toArray();
                 float[][] originals = generator.score(fed);
