@@ -50,7 +50,7 @@ public final class Attention {
         int length = pos + 1 - start;
         HostPool.Body body = (first, end) -> {
             float[] att = new float[length];
-            float[] lanes = Simd.lanes();
+            float[] lanes = Simd.lanes(1);
             for (int h = first; h < end; h++) {
                 int qo = h * headDim;
                 int kvo = (h / group) * headDim;

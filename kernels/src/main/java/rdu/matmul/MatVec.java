@@ -117,12 +117,14 @@ public final class MatVec {
     // The three loops below differ only in the load. Rows go in groups of four; in the last group the
     // missing rows repeat the final row, whose result is the same each time, so no separate tail loop.
     // Each group meets every vector while its rows are in cache; a vector's chains start from zero each time.
+    // The accumulators are stored into lanes here, not passed on: a vector passed to a call is boxed (Simd.sum).
 
     private static void rowsF32(MemorySegment w, long stride, long firstRow, int count, float[][] x, int n,
                                 float[][] out, int outOffset) {
         int cols = x[0].length;
         int bound = Simd.FLOAT.loopBound(cols);
-        float[] lanes = Simd.lanes();
+        int step = Simd.FLOAT.length();
+        float[] lanes = Simd.lanes(4);
         for (int r = 0; r < count; r += 4) {
             int i1 = Math.min(r + 1, count - 1);
             int i2 = Math.min(r + 2, count - 1);
@@ -137,18 +139,22 @@ public final class MatVec {
                 FloatVector s1 = s0;
                 FloatVector s2 = s0;
                 FloatVector s3 = s0;
-                for (int i = 0; i < bound; i += Simd.FLOAT.length()) {
+                for (int i = 0; i < bound; i += step) {
                     FloatVector xv = FloatVector.fromArray(Simd.FLOAT, xj, i);
                     s0 = Simd.loadF32(w, 4 * (b0 + i)).fma(xv, s0);
                     s1 = Simd.loadF32(w, 4 * (b1 + i)).fma(xv, s1);
                     s2 = Simd.loadF32(w, 4 * (b2 + i)).fma(xv, s2);
                     s3 = Simd.loadF32(w, 4 * (b3 + i)).fma(xv, s3);
                 }
+                s0.intoArray(lanes, 0);
+                s1.intoArray(lanes, step);
+                s2.intoArray(lanes, 2 * step);
+                s3.intoArray(lanes, 3 * step);
                 float[] oj = out[j];
-                oj[outOffset + r] = finish(DType.F32, w, b0, xj, s0, lanes);
-                oj[outOffset + i1] = finish(DType.F32, w, b1, xj, s1, lanes);
-                oj[outOffset + i2] = finish(DType.F32, w, b2, xj, s2, lanes);
-                oj[outOffset + i3] = finish(DType.F32, w, b3, xj, s3, lanes);
+                oj[outOffset + r] = finish(DType.F32, w, b0, xj, lanes, 0);
+                oj[outOffset + i1] = finish(DType.F32, w, b1, xj, lanes, step);
+                oj[outOffset + i2] = finish(DType.F32, w, b2, xj, lanes, 2 * step);
+                oj[outOffset + i3] = finish(DType.F32, w, b3, xj, lanes, 3 * step);
             }
         }
     }
@@ -157,7 +163,8 @@ public final class MatVec {
                                 float[][] out, int outOffset) {
         int cols = x[0].length;
         int bound = Simd.FLOAT.loopBound(cols);
-        float[] lanes = Simd.lanes();
+        int step = Simd.FLOAT.length();
+        float[] lanes = Simd.lanes(4);
         for (int r = 0; r < count; r += 4) {
             int i1 = Math.min(r + 1, count - 1);
             int i2 = Math.min(r + 2, count - 1);
@@ -172,18 +179,22 @@ public final class MatVec {
                 FloatVector s1 = s0;
                 FloatVector s2 = s0;
                 FloatVector s3 = s0;
-                for (int i = 0; i < bound; i += Simd.FLOAT.length()) {
+                for (int i = 0; i < bound; i += step) {
                     FloatVector xv = FloatVector.fromArray(Simd.FLOAT, xj, i);
                     s0 = Simd.loadBf16(w, 2 * (b0 + i)).fma(xv, s0);
                     s1 = Simd.loadBf16(w, 2 * (b1 + i)).fma(xv, s1);
                     s2 = Simd.loadBf16(w, 2 * (b2 + i)).fma(xv, s2);
                     s3 = Simd.loadBf16(w, 2 * (b3 + i)).fma(xv, s3);
                 }
+                s0.intoArray(lanes, 0);
+                s1.intoArray(lanes, step);
+                s2.intoArray(lanes, 2 * step);
+                s3.intoArray(lanes, 3 * step);
                 float[] oj = out[j];
-                oj[outOffset + r] = finish(DType.BF16, w, b0, xj, s0, lanes);
-                oj[outOffset + i1] = finish(DType.BF16, w, b1, xj, s1, lanes);
-                oj[outOffset + i2] = finish(DType.BF16, w, b2, xj, s2, lanes);
-                oj[outOffset + i3] = finish(DType.BF16, w, b3, xj, s3, lanes);
+                oj[outOffset + r] = finish(DType.BF16, w, b0, xj, lanes, 0);
+                oj[outOffset + i1] = finish(DType.BF16, w, b1, xj, lanes, step);
+                oj[outOffset + i2] = finish(DType.BF16, w, b2, xj, lanes, 2 * step);
+                oj[outOffset + i3] = finish(DType.BF16, w, b3, xj, lanes, 3 * step);
             }
         }
     }
@@ -192,7 +203,8 @@ public final class MatVec {
                                 float[][] out, int outOffset) {
         int cols = x[0].length;
         int bound = Simd.FLOAT.loopBound(cols);
-        float[] lanes = Simd.lanes();
+        int step = Simd.FLOAT.length();
+        float[] lanes = Simd.lanes(4);
         for (int r = 0; r < count; r += 4) {
             int i1 = Math.min(r + 1, count - 1);
             int i2 = Math.min(r + 2, count - 1);
@@ -207,18 +219,22 @@ public final class MatVec {
                 FloatVector s1 = s0;
                 FloatVector s2 = s0;
                 FloatVector s3 = s0;
-                for (int i = 0; i < bound; i += Simd.FLOAT.length()) {
+                for (int i = 0; i < bound; i += step) {
                     FloatVector xv = FloatVector.fromArray(Simd.FLOAT, xj, i);
                     s0 = Simd.loadF16(w, 2 * (b0 + i)).fma(xv, s0);
                     s1 = Simd.loadF16(w, 2 * (b1 + i)).fma(xv, s1);
                     s2 = Simd.loadF16(w, 2 * (b2 + i)).fma(xv, s2);
                     s3 = Simd.loadF16(w, 2 * (b3 + i)).fma(xv, s3);
                 }
+                s0.intoArray(lanes, 0);
+                s1.intoArray(lanes, step);
+                s2.intoArray(lanes, 2 * step);
+                s3.intoArray(lanes, 3 * step);
                 float[] oj = out[j];
-                oj[outOffset + r] = finish(DType.F16, w, b0, xj, s0, lanes);
-                oj[outOffset + i1] = finish(DType.F16, w, b1, xj, s1, lanes);
-                oj[outOffset + i2] = finish(DType.F16, w, b2, xj, s2, lanes);
-                oj[outOffset + i3] = finish(DType.F16, w, b3, xj, s3, lanes);
+                oj[outOffset + r] = finish(DType.F16, w, b0, xj, lanes, 0);
+                oj[outOffset + i1] = finish(DType.F16, w, b1, xj, lanes, step);
+                oj[outOffset + i2] = finish(DType.F16, w, b2, xj, lanes, 2 * step);
+                oj[outOffset + i3] = finish(DType.F16, w, b3, xj, lanes, 3 * step);
             }
         }
     }
@@ -235,7 +251,7 @@ public final class MatVec {
                                    int outOffset) {
         int cols = x[0].length;
         float[] block = new float[4 * cols];
-        float[] lanes = Simd.lanes();
+        float[] lanes = Simd.lanes(16);
         int[] rows = new int[4];
         for (int r = 0; r < count; r += 4) {
             for (int k = 0; k < 4; k++) {
@@ -283,17 +299,19 @@ public final class MatVec {
 
     /**
      * Four rows of {@code block} (at 0, cols, 2 cols, 3 cols) times four vectors: sixteen accumulators, a{row}{vector},
-     * held in registers. Results go to out{vector}[rows[row]].
+     * held in registers, then stored into {@code lanes} (sixteen vectors' room) for their sums. Results go to
+     * out{vector}[rows[row]].
      */
     private static void tile(float[] block, int cols, float[] x0, float[] x1, float[] x2, float[] x3, float[] lanes,
                              int[] rows, float[] out0, float[] out1, float[] out2, float[] out3) {
         int bound = Simd.FLOAT.loopBound(cols);
+        int step = Simd.FLOAT.length();
         FloatVector a00 = FloatVector.zero(Simd.FLOAT);
         FloatVector a01 = a00, a02 = a00, a03 = a00;
         FloatVector a10 = a00, a11 = a00, a12 = a00, a13 = a00;
         FloatVector a20 = a00, a21 = a00, a22 = a00, a23 = a00;
         FloatVector a30 = a00, a31 = a00, a32 = a00, a33 = a00;
-        for (int i = 0; i < bound; i += Simd.FLOAT.length()) {
+        for (int i = 0; i < bound; i += step) {
             FloatVector w0 = FloatVector.fromArray(Simd.FLOAT, block, i);
             FloatVector w1 = FloatVector.fromArray(Simd.FLOAT, block, cols + i);
             FloatVector w2 = FloatVector.fromArray(Simd.FLOAT, block, 2 * cols + i);
@@ -319,36 +337,52 @@ public final class MatVec {
             a23 = w2.fma(v, a23);
             a33 = w3.fma(v, a33);
         }
-        out0[rows[0]] = finish(block, 0, x0, a00, lanes);
-        out0[rows[1]] = finish(block, cols, x0, a10, lanes);
-        out0[rows[2]] = finish(block, 2 * cols, x0, a20, lanes);
-        out0[rows[3]] = finish(block, 3 * cols, x0, a30, lanes);
-        out1[rows[0]] = finish(block, 0, x1, a01, lanes);
-        out1[rows[1]] = finish(block, cols, x1, a11, lanes);
-        out1[rows[2]] = finish(block, 2 * cols, x1, a21, lanes);
-        out1[rows[3]] = finish(block, 3 * cols, x1, a31, lanes);
-        out2[rows[0]] = finish(block, 0, x2, a02, lanes);
-        out2[rows[1]] = finish(block, cols, x2, a12, lanes);
-        out2[rows[2]] = finish(block, 2 * cols, x2, a22, lanes);
-        out2[rows[3]] = finish(block, 3 * cols, x2, a32, lanes);
-        out3[rows[0]] = finish(block, 0, x3, a03, lanes);
-        out3[rows[1]] = finish(block, cols, x3, a13, lanes);
-        out3[rows[2]] = finish(block, 2 * cols, x3, a23, lanes);
-        out3[rows[3]] = finish(block, 3 * cols, x3, a33, lanes);
+        a00.intoArray(lanes, 0);
+        a10.intoArray(lanes, step);
+        a20.intoArray(lanes, 2 * step);
+        a30.intoArray(lanes, 3 * step);
+        a01.intoArray(lanes, 4 * step);
+        a11.intoArray(lanes, 5 * step);
+        a21.intoArray(lanes, 6 * step);
+        a31.intoArray(lanes, 7 * step);
+        a02.intoArray(lanes, 8 * step);
+        a12.intoArray(lanes, 9 * step);
+        a22.intoArray(lanes, 10 * step);
+        a32.intoArray(lanes, 11 * step);
+        a03.intoArray(lanes, 12 * step);
+        a13.intoArray(lanes, 13 * step);
+        a23.intoArray(lanes, 14 * step);
+        a33.intoArray(lanes, 15 * step);
+        out0[rows[0]] = finish(block, 0, x0, lanes, 0);
+        out0[rows[1]] = finish(block, cols, x0, lanes, step);
+        out0[rows[2]] = finish(block, 2 * cols, x0, lanes, 2 * step);
+        out0[rows[3]] = finish(block, 3 * cols, x0, lanes, 3 * step);
+        out1[rows[0]] = finish(block, 0, x1, lanes, 4 * step);
+        out1[rows[1]] = finish(block, cols, x1, lanes, 5 * step);
+        out1[rows[2]] = finish(block, 2 * cols, x1, lanes, 6 * step);
+        out1[rows[3]] = finish(block, 3 * cols, x1, lanes, 7 * step);
+        out2[rows[0]] = finish(block, 0, x2, lanes, 8 * step);
+        out2[rows[1]] = finish(block, cols, x2, lanes, 9 * step);
+        out2[rows[2]] = finish(block, 2 * cols, x2, lanes, 10 * step);
+        out2[rows[3]] = finish(block, 3 * cols, x2, lanes, 11 * step);
+        out3[rows[0]] = finish(block, 0, x3, lanes, 12 * step);
+        out3[rows[1]] = finish(block, cols, x3, lanes, 13 * step);
+        out3[rows[2]] = finish(block, 2 * cols, x3, lanes, 14 * step);
+        out3[rows[3]] = finish(block, 3 * cols, x3, lanes, 15 * step);
     }
 
-    /** {@link #finish(DType, MemorySegment, long, float[], FloatVector, float[])} for a row widened into a block. */
-    private static float finish(float[] block, int rowOffset, float[] x, FloatVector acc, float[] lanes) {
-        float s = Simd.sum(acc, lanes);
+    /** {@link #finish(DType, MemorySegment, long, float[], float[], int)} for a row widened into a block. */
+    private static float finish(float[] block, int rowOffset, float[] x, float[] lanes, int lanesOffset) {
+        float s = Simd.sum(lanes, lanesOffset);
         for (int i = Simd.FLOAT.loopBound(x.length); i < x.length; i++) {
             s += block[rowOffset + i] * x[i];
         }
         return s;
     }
 
-    /** A row's result: its lanes summed in order, then the columns past the last full vector. */
-    private static float finish(DType dtype, MemorySegment w, long rowBase, float[] x, FloatVector acc, float[] lanes) {
-        float s = Simd.sum(acc, lanes);
+    /** A row's result: its accumulator's lanes, stored at lanesOffset, summed in order; then the columns past them. */
+    private static float finish(DType dtype, MemorySegment w, long rowBase, float[] x, float[] lanes, int lanesOffset) {
+        float s = Simd.sum(lanes, lanesOffset);
         for (int i = Simd.FLOAT.loopBound(x.length); i < x.length; i++) {
             s += Simd.get(dtype, w, rowBase + i) * x[i];
         }

@@ -35,8 +35,9 @@ public final class LayerNorm {
         for (; j < bound; j += step) {
             sum = sum.add(FloatVector.fromArray(Simd.FLOAT, x, j));
         }
-        float[] lanes = Simd.lanes();
-        float total = Simd.sum(sum, lanes); // in lane order: the same bits compiled or interpreted
+        float[] lanes = Simd.lanes(1);
+        sum.intoArray(lanes, 0);
+        float total = Simd.sum(lanes, 0); // in lane order: the same bits compiled or interpreted
         for (; j < n; j++) {
             total += x[j];
         }
@@ -46,7 +47,8 @@ public final class LayerNorm {
             FloatVector d = FloatVector.fromArray(Simd.FLOAT, x, j).sub(mean);
             squares = d.fma(d, squares);
         }
-        float variance = Simd.sum(squares, lanes);
+        squares.intoArray(lanes, 0);
+        float variance = Simd.sum(lanes, 0);
         for (; j < n; j++) {
             float d = x[j] - mean;
             variance += d * d;

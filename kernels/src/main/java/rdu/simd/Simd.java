@@ -105,29 +105,30 @@ public final class Simd {
     }
 
     /**
-     * Sum of the lanes in lane order. Unlike reduceLanes, whose order the API leaves open, this gives the
-     * same bits in the interpreter, in compiled code and on every host, so a dot product never depends on
-     * which path or batch computed it. {@code lanes} (at least FLOAT.length() floats) is overwritten: the JIT does
-     * not scalar-replace a vector's toArray(), so a caller summing many vectors passes one buffer for all of them
-     * (a new array per matrix row made decode allocate ~7 MB per token, and the young generation grow with it).
+     * Sum in lane order of the FLOAT.length() lanes a vector stored at lanes[offset...] ({@code intoArray}). Unlike
+     * reduceLanes, whose order the API leaves open, this gives the same bits in the interpreter, in compiled code and
+     * on every host, so a dot product never depends on which path or batch computed it. Callers store their vectors
+     * themselves and pass the array: a vector handed to a method the JIT does not inline is boxed, an object and an
+     * array per call (a 4x4 matrix tile's sixteen sums allocated 2 GB/s in prefill once the JIT stopped inlining the
+     * method they were passed to), and a buffer reused for many vectors, as the JIT does not scalar-replace a
+     * vector's toArray() (a new array per matrix row made decode allocate ~7 MB per token).
      */
-    public static float sum(FloatVector v, float[] lanes) {
-        v.intoArray(lanes, 0); // one vector store; lane(i) with a variable i costs a shuffle per lane
+    public static float sum(float[] lanes, int offset) {
         float s = 0;
-        for (int i = 0; i < v.length(); i++) {
-            s += lanes[i];
+        for (int i = 0; i < FLOAT.length(); i++) {
+            s += lanes[offset + i];
         }
         return s;
     }
 
-    /** A buffer for {@link #sum(FloatVector, float[])}. */
-    public static float[] lanes() {
-        return new float[FLOAT.length()];
+    /** A buffer for {@link #sum(float[], int)}: room for {@code vectors} vectors' lanes. */
+    public static float[] lanes(int vectors) {
+        return new float[vectors * FLOAT.length()];
     }
 
     /** Dot product of a[aOffset..aOffset+n) and b[bOffset..bOffset+n), four accumulators to hide FMA latency. */
     public static float dot(float[] a, int aOffset, float[] b, int bOffset, int n) {
-        return dot(a, aOffset, b, bOffset, n, lanes());
+        return dot(a, aOffset, b, bOffset, n, lanes(1));
     }
 
     /** As {@link #dot(float[], int, float[], int, int)}, summing lanes in {@code lanes} (see {@link #sum}). */
@@ -158,7 +159,8 @@ public final class Simd {
         for (int bound = FLOAT.loopBound(n); i < bound; i += step) {
             s0 = FloatVector.fromArray(FLOAT, a, aOffset + i).fma(FloatVector.fromArray(FLOAT, b, bOffset + i), s0);
         }
-        s = sum(s0.add(s1).add(s2.add(s3)), lanes);
+        s0.add(s1).add(s2.add(s3)).intoArray(lanes, 0); // one vector store; lane(i) with a variable i costs a shuffle
+        s = sum(lanes, 0);
         for (; i < n; i++) {
             s += a[aOffset + i] * b[bOffset + i];
         }

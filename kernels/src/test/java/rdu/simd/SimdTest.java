@@ -9,6 +9,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
+import java.util.Arrays;
 import java.util.Random;
 
 import jdk.incubator.vector.FloatVector;
@@ -100,7 +101,11 @@ class SimdTest {
         for (float f : v) {
             sequential += f;
         }
-        assertEquals(sequential, Simd.sum(FloatVector.fromArray(Simd.FLOAT, v, 0), Simd.lanes()));
+        // stored as the second of two vectors, after one of NaNs: the sum reads only its own lanes
+        float[] lanes = Simd.lanes(2);
+        Arrays.fill(lanes, Float.NaN);
+        FloatVector.fromArray(Simd.FLOAT, v, 0).intoArray(lanes, Simd.FLOAT.length());
+        assertEquals(sequential, Simd.sum(lanes, Simd.FLOAT.length()));
     }
 
     @Test
