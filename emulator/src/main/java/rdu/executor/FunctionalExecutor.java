@@ -8,6 +8,7 @@ import java.util.Map;
 import rdu.graph.Activation;
 import rdu.graph.Node;
 import rdu.graph.Op;
+import rdu.graph.Part;
 import rdu.moe.ChosenExperts;
 import rdu.rope.RopeLayout;
 import rdu.schedule.Schedule;
@@ -25,7 +26,7 @@ public final class FunctionalExecutor {
     private final List<SocketExecutor> sockets = new ArrayList<>();
     private final int positions;
     private final int vocabSize;
-    /** Gathered logits, one row per position of the widest pass so far. */
+    /** Gathered logits: row i for the pass's i-th row of logits (of its last logitRows positions). */
     private float[][] logits;
     /** The experts the last pass's routers chose, for the timing of that pass. */
     private ChosenExperts chosen = ChosenExperts.NONE;
@@ -53,6 +54,17 @@ public final class FunctionalExecutor {
      *         buffers, overwritten by the next pass: copy what must outlive it.
      */
     public float[][] forward(int[] tokens, int startPos) {
+        return forward(tokens, startPos, tokens.length);
+    }
+
+    /**
+     * As {@link #forward(int[], int)}, with logits for the last {@code logitRows} tokens only (0 to all of them): the
+     * final norm and the classifier skip the other rows, as a prefill needs only its last position's logits and the
+     * classifier is the largest matrix of a small model. Those rows' logits have the same bits as in a whole pass.
+     *
+     * @return logitRows rows: row i scores the token that follows tokens[n - logitRows + i]
+     */
+    public float[][] forward(int[] tokens, int startPos, int logitRows) {
         int n = tokens.length;
         if (n == 0) {
             throw new IllegalArgumentException("a forward pass needs at least one token, found none");
@@ -62,8 +74,12 @@ public final class FunctionalExecutor {
                     : "positions " + startPos + " to " + ((long) startPos + n - 1))
                     + " outside the " + positions + " positions of this run");
         }
-        if (n > logits.length) {
-            logits = new float[n][vocabSize];
+        if (logitRows < 0 || logitRows > n) {
+            throw new IllegalArgumentException("logits asked for the last " + logitRows + " of a pass's " + n
+                    + " positions, expected 0 to " + n);
+        }
+        if (logitRows > logits.length) {
+            logits = new float[logitRows][vocabSize];
         }
         for (SocketExecutor socket : sockets) {
             socket.reserve(n);
@@ -71,17 +87,23 @@ public final class FunctionalExecutor {
         List<Node> plan = nodes.getFirst();
         Map<Integer, List<Integer>> routed = null; // a dense model's pass allocates no map
         for (int i = 0; i < plan.size(); i++) {
+            // the classifier and sampling run on the rows whose logits are returned, every other part on all rows
+            Part part = plan.get(i).part();
+            int from = part == Part.CLASSIFIER || part == Part.SAMPLING ? n - logitRows : 0;
+            if (from == n) {
+                continue;
+            }
             switch (plan.get(i).op()) {
-                case Op.AllReduce r -> allReduce(r.buffer(), n);
-                case Op.AllGather g -> gather(g.buffer(), n);
+                case Op.AllReduce r -> allReduce(r.buffer(), from, n);
+                case Op.AllGather g -> gather(g.buffer(), from, n);
                 case Op.Sample s -> {
                     if (sockets.size() == 1) {
-                        gather(Activation.LOGITS, n);
+                        gather(Activation.LOGITS, from, n);
                     }
                 }
                 default -> {
                     for (int s = 0; s < sockets.size(); s++) {
-                        sockets.get(s).execute(nodes.get(s).get(i).op(), tokens, startPos, n);
+                        sockets.get(s).execute(nodes.get(s).get(i).op(), tokens, startPos, from, n);
                     }
                 }
             }
@@ -92,7 +114,7 @@ public final class FunctionalExecutor {
             }
         }
         chosen = routed == null ? ChosenExperts.NONE : new ChosenExperts(routed);
-        return Arrays.copyOf(logits, n);
+        return Arrays.copyOf(logits, logitRows);
     }
 
     /**
@@ -103,9 +125,9 @@ public final class FunctionalExecutor {
         return chosen;
     }
 
-    /** Every socket's rows of {@code a} become the sum of all of them, added in socket order. */
-    private void allReduce(Activation a, int n) {
-        for (int row = 0; row < n; row++) {
+    /** Every socket's rows [from, n) of {@code a} become the sum of all of them, added in socket order. */
+    private void allReduce(Activation a, int from, int n) {
+        for (int row = from; row < n; row++) {
             float[] sum = sockets.getFirst().buffer(a)[row]; // summed in place: no allocation per layer and pass
             for (int s = 1; s < sockets.size(); s++) {
                 float[] part = sockets.get(s).buffer(a)[row];
@@ -119,18 +141,19 @@ public final class FunctionalExecutor {
         }
     }
 
-    /** The sockets' blocks of {@code a}, one after another, into the gathered logits, row by row. */
-    private void gather(Activation a, int n) {
-        for (int row = 0; row < n; row++) {
+    /** The sockets' blocks of {@code a}, one after another, rows [from, n) into gathered rows [0, n - from). */
+    private void gather(Activation a, int from, int n) {
+        for (int row = from; row < n; row++) {
             int offset = 0;
             for (SocketExecutor socket : sockets) {
                 float[] block = socket.buffer(a)[row];
-                System.arraycopy(block, 0, logits[row], offset, block.length);
+                System.arraycopy(block, 0, logits[row - from], offset, block.length);
                 offset += block.length;
             }
             if (offset != vocabSize) {
+                int failed = row;
                 throw new IllegalStateException("gathered " + offset + " logits, expected " + vocabSize
-                        + ": " + Arrays.toString(sockets.stream().map(s -> s.buffer(a)[0].length).toArray()));
+                        + ": " + Arrays.toString(sockets.stream().map(s -> s.buffer(a)[failed].length).toArray()));
             }
         }
     }

@@ -60,11 +60,14 @@ final class SocketExecutor {
                 : new Rope(family.rotaryDims(config.headDim()), config.ropeTheta(), config.ropeScaling(), ropeLayout);
     }
 
-    /** Makes room for a pass over n positions: buffers grow to the widest pass and stay, so passes allocate nothing. */
+    /**
+     * Makes room for a pass over n positions: buffers grow to the widest pass and stay, so passes allocate nothing.
+     * The rows of LOGITS, the widest buffer, are made when first written: a prefill writes only its last row's.
+     */
     void reserve(int n) {
         if (n > rows) {
             for (Activation a : Activation.values()) {
-                buffers.put(a, new float[n][a.size(config)]);
+                buffers.put(a, a == Activation.LOGITS ? new float[n][] : new float[n][a.size(config)]);
             }
             rows = n;
         }
@@ -75,85 +78,107 @@ final class SocketExecutor {
         return buffers.get(a);
     }
 
+    /** Rows [from, n) of buffer {@code a}, made if missing (see {@link #reserve}): the buffer itself when from is 0. */
+    private float[][] rows(Activation a, int from, int n) {
+        float[][] buffer = buffer(a);
+        for (int i = from; i < n; i++) {
+            if (buffer[i] == null) {
+                buffer[i] = new float[a.size(config)];
+            }
+        }
+        return from == 0 ? buffer : Arrays.copyOfRange(buffer, from, n);
+    }
+
+    private static int everyRow(Op op, int from, int n) {
+        if (from != 0) {
+            throw new IllegalArgumentException(op.getClass().getSimpleName()
+                    + " runs on every row of a pass, asked for rows " + from + " to " + n);
+        }
+        return n;
+    }
+
     /**
-     * Runs one operator that stays within the socket over the pass's n positions: tokens[i] at position startPos + i.
-     * Attention of row i covers cache positions 0..startPos + i: the pass's KvWrite has stored every row before.
+     * Runs one operator that stays within the socket over rows [from, n) of a pass of n positions: tokens[i] at
+     * position startPos + i. Attention of row i covers cache positions 0..startPos + i: the pass's KvWrite has stored
+     * every row before. Only the classifier's operators start past row 0 (rows whose logits nobody reads); routing
+     * and experts run on every row.
      */
-    void execute(Op op, int[] tokens, int startPos, int n) {
+    void execute(Op op, int[] tokens, int startPos, int from, int n) {
         switch (op) {
             case Op.Embed e -> {
                 Tensor table = memory.read(e.table());
-                for (int i = 0; i < n; i++) {
+                for (int i = from; i < n; i++) {
                     Embedding.lookup(table, tokens[i], buffer(Activation.X)[i], e.scale());
                 }
             }
             case Op.PositionEmbed p -> {
                 Tensor table = memory.read(p.table());
-                for (int i = 0; i < n; i++) {
+                for (int i = from; i < n; i++) {
                     Embedding.add(table, startPos + i, buffer(Activation.X)[i]);
                 }
             }
             case Op.RmsNorm r -> {
                 Tensor weight = memory.read(r.weight());
-                for (int i = 0; i < n; i++) {
+                for (int i = from; i < n; i++) {
                     RmsNorm.apply(buffer(r.out())[i], buffer(r.in())[i], weight, r.eps(), r.onePlusWeight());
                 }
             }
             case Op.LayerNorm r -> {
                 Tensor weight = memory.read(r.weight());
                 Tensor bias = memory.read(r.bias());
-                for (int i = 0; i < n; i++) {
+                for (int i = from; i < n; i++) {
                     LayerNorm.apply(buffer(r.out())[i], buffer(r.in())[i], weight, bias, r.eps());
                 }
             }
-            case Op.MatVec m -> MatVec.apply(memory.read(m.weight()), buffer(m.in()), n, buffer(m.out()));
+            case Op.MatVec m ->
+                    MatVec.apply(memory.read(m.weight()), rows(m.in(), from, n), n - from, rows(m.out(), from, n));
             case Op.BiasAdd b -> {
                 Tensor bias = memory.read(b.bias());
-                for (int i = 0; i < n; i++) {
+                for (int i = from; i < n; i++) {
                     Bias.add(buffer(b.target())[i], bias);
                 }
             }
             case Op.Rope r -> {
-                for (int i = 0; i < n; i++) {
+                for (int i = from; i < n; i++) {
                     rope.rotate(buffer(r.target())[i], 0, r.heads(), config.headDim(), startPos + i);
                 }
             }
             case Op.KvWrite w -> {
-                for (int i = 0; i < n; i++) {
+                for (int i = from; i < n; i++) {
                     kvCache.store(w.layer(), startPos + i, buffer(Activation.K)[i], buffer(Activation.V)[i]);
                 }
             }
             case Op.Attention a when a.latent() != null -> throw new UnsupportedOperationException(
                     "Multi-head Latent Attention models run in timing-only mode (rdu simulate)");
             case Op.Attention a -> {
-                for (int i = 0; i < n; i++) {
+                for (int i = from; i < n; i++) {
                     Attention.apply(buffer(Activation.ATTN)[i], buffer(Activation.Q)[i], kvCache, a.layer(),
                             startPos + i, config.numHeads(), config.numKvHeads(), config.headDim(), a.scores());
                 }
             }
             case Op.Glu g -> {
-                for (int i = 0; i < n; i++) {
+                for (int i = from; i < n; i++) {
                     g.function().gated(buffer(g.gate())[i], buffer(g.up())[i], g.gate().size(config));
                 }
             }
             case Op.Activate a -> {
-                for (int i = 0; i < n; i++) {
+                for (int i = from; i < n; i++) {
                     a.function().apply(buffer(a.target())[i], a.target().size(config));
                 }
             }
             case Op.SoftCap c -> {
-                for (int i = 0; i < n; i++) {
+                for (int i = from; i < n; i++) {
                     SoftCap.apply(buffer(c.target())[i], c.target().size(config), c.cap());
                 }
             }
             case Op.Residual r -> {
-                for (int i = 0; i < n; i++) {
+                for (int i = from; i < n; i++) {
                     Residual.add(buffer(r.into())[i], buffer(r.add())[i]);
                 }
             }
-            case Op.Router r -> route(r, n);
-            case Op.Experts x -> experts(x, n);
-            case Op.SharedExpert s -> sharedExpert(s, n);
+            case Op.Router r -> route(r, everyRow(op, from, n));
+            case Op.Experts x -> experts(x, everyRow(op, from, n));
+            case Op.SharedExpert s -> sharedExpert(s, everyRow(op, from, n));
             case Op.AllReduce r -> throw new IllegalStateException("collectives span sockets: FunctionalExecutor runs them");
             case Op.AllGather g -> throw new IllegalStateException("collectives span sockets: FunctionalExecutor runs them");
             case Op.Sample s -> throw new IllegalStateException("sampling spans sockets: FunctionalExecutor runs it");

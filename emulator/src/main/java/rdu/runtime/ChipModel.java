@@ -115,14 +115,18 @@ public final class ChipModel implements LanguageModel {
         for (int at = from; at < to; at += chunk) {
             int width = Math.min(chunk, to - at);
             int position = startPos + at - from;
-            float[][] out = executor.forward(Arrays.copyOfRange(tokens, at, at + width), position);
+            boolean lastChunk = at + width == to;
+            // without rows to fill, only the last chunk's last position needs logits
+            int logitRows = rows != null ? width : lastChunk ? 1 : 0;
+            float[][] out = executor.forward(Arrays.copyOfRange(tokens, at, at + width), position, logitRows);
             passes.add(new Pass(phase(position, width), position, width, executor.chosenExperts()));
             cached = position + width;
-            boolean lastChunk = at + width == to;
             for (int i = 0; rows != null && i < width; i++) {
                 rows[at - from + i] = lastChunk ? out[i] : out[i].clone(); // the next chunk reuses the rows
             }
-            last = out[width - 1];
+            if (logitRows > 0) {
+                last = out[logitRows - 1];
+            }
         }
         return last;
     }

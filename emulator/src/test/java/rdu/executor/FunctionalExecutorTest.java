@@ -124,6 +124,30 @@ class FunctionalExecutorTest {
         }
     }
 
+    @ParameterizedTest(name = "{0} socket(s)")
+    @ValueSource(ints = {1, 2})
+    void aPassAskedForItsLastRowsLogitsGivesThoseOfTokenByTokenStepsAndCachesEveryRow(int sockets) {
+        try (Checkpoint checkpoint = Checkpoint.open(stories())) {
+            int[] tokens = checkpoint.tokenizer().encode(PROMPT);
+            float[][] steps = stepByStep(checkpoint, sockets, tokens);
+            int split = tokens.length - 6;
+            for (int logitRows : new int[] {0, 1, 3}) {
+                FunctionalExecutor executor = executor(checkpoint, sockets, tokens.length);
+                float[][] rows = executor.forward(Arrays.copyOf(tokens, split), 0, logitRows);
+                assertEquals(logitRows, rows.length, "rows of logits returned");
+                float[][] expected = Arrays.copyOfRange(steps, split - logitRows, split);
+                assertSameLogits(expected, rows, "the last " + logitRows + " rows of a pass");
+                // the rest, one step at a time: attends to every position of the first pass, logits or not
+                float[][] after = new float[tokens.length - split][];
+                for (int pos = split; pos < tokens.length; pos++) {
+                    after[pos - split] = executor.forward(new int[] {tokens[pos]}, pos)[0].clone();
+                }
+                assertSameLogits(Arrays.copyOfRange(steps, split, tokens.length), after,
+                        "steps after a pass with " + logitRows + " rows of logits");
+            }
+        }
+    }
+
     @Test
     void passesBeyondTheRunsPositionsOrWithoutTokensAreRefused() {
         try (Checkpoint checkpoint = Checkpoint.open(stories())) {
@@ -135,6 +159,10 @@ class FunctionalExecutorTest {
             assertMessage("position 8 outside the 8 positions of this run",
                     () -> executor.forward(new int[] {1}, 8));
             assertMessage("a forward pass needs at least one token, found none", () -> executor.forward(new int[0], 0));
+            assertMessage("logits asked for the last 3 of a pass's 2 positions, expected 0 to 2",
+                    () -> executor.forward(new int[] {1, 2}, 0, 3));
+            assertMessage("logits asked for the last -1 of a pass's 2 positions, expected 0 to 2",
+                    () -> executor.forward(new int[] {1, 2}, 0, -1));
             assertEquals(4, executor.forward(new int[] {1, 2, 3, 4}, 4).length, "the last four positions still run");
         }
     }
