@@ -1,6 +1,7 @@
 package rdu.bench;
 
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -23,9 +24,13 @@ import rdu.schedule.ScheduleOptions;
  * @param checkpointBytes   size of the checkpoint's files on disk
  * @param timingOverheads   per measured run, host time in the timing model / host time in functional work
  * @param tokensPerStep     per measured run, generated tokens per step (1 but for speculation, which commits more)
+ * @param allocatedBytesPerToken heap bytes all threads allocated over the measured runs, per token generated (the KV
+ *                          cache's pages included); -1 where the JVM does not count them. A kernel whose vectors the
+ *                          JIT boxes shows here as kilobytes per token more
  */
 public record DecodeBench(Path model, double[] tokensPerSecond, long weightBytesPerToken, long peakRssBytes,
-                          long checkpointBytes, double[] timingOverheads, double[] tokensPerStep) {
+                          long checkpointBytes, double[] timingOverheads, double[] tokensPerStep,
+                          long allocatedBytesPerToken) {
 
     public double medianTimingOverhead() {
         return median(timingOverheads);
@@ -73,17 +78,32 @@ public record DecodeBench(Path model, double[] tokensPerSecond, long weightBytes
             double[] speeds = new double[runs];
             double[] overheads = new double[runs];
             double[] tokensPerStep = new double[runs];
+            long allocatedBefore = 0;
+            long generated = 0;
             for (int r = -warmups; r < runs; r++) {
+                if (r == 0) {
+                    allocatedBefore = allocatedBytes();
+                }
                 Generation g = generator.generate(bos, tokens, greedy, (index, token, logits, text) -> { });
                 if (r >= 0) {
+                    generated += g.generatedIds().length;
                     speeds[r] = g.hostTokensPerSecond();
                     overheads[r] = g.timingOverhead();
                     tokensPerStep[r] = (double) g.generatedIds().length / g.steps();
                 }
             }
+            long allocated = allocatedBytes();
             return new DecodeBench(model, speeds, generator.schedule().weightBytesPerStep(),
-                    peakRss(), filesBytes(checkpoint.source()), overheads, tokensPerStep);
+                    peakRss(), filesBytes(checkpoint.source()), overheads, tokensPerStep,
+                    allocated < 0 || allocatedBefore < 0 ? -1 : (allocated - allocatedBefore) / Math.max(1, generated));
         }
+    }
+
+    /** Heap bytes allocated so far by all live threads, or -1 where the JVM does not count them. */
+    private static long allocatedBytes() {
+        return ManagementFactory.getThreadMXBean() instanceof com.sun.management.ThreadMXBean threads
+                && threads.isThreadAllocatedMemorySupported() && threads.isThreadAllocatedMemoryEnabled()
+                ? threads.getTotalThreadAllocatedBytes() : -1;
     }
 
 

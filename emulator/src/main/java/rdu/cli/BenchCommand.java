@@ -96,6 +96,10 @@ final class BenchCommand {
             }
             System.out.printf(Locale.ROOT, "  weights streamed per token: %,d bytes -> %.2f GB/s at the median%n",
                     b.weightBytesPerToken(), b.bytesPerSecond() / 1e9);
+            if (b.allocatedBytesPerToken() >= 0) {
+                System.out.printf(Locale.ROOT, "  heap allocated per token: %,d bytes (measured runs, all threads)%n",
+                        b.allocatedBytesPerToken());
+            }
             System.out.printf(Locale.ROOT, "  checkpoint files: %,d bytes; peak RSS: %,d bytes (%+,.0f MB over the"
                     + " checkpoint)%n", b.checkpointBytes(), b.peakRssBytes(),
                     (b.peakRssBytes() - b.checkpointBytes()) / 1e6);
