@@ -18,8 +18,8 @@ import rdu.tensor.Tensor;
  * every load (164 MB allocated per token, 5x slower). Every row is summed in the same order whatever its neighbours
  * or chunking, so results never depend on how the rows were split.
  * <p>
- * A pass over several positions multiplies the same W by n vectors: each group of four rows is read from memory
- * once and dotted with every vector while it sits in cache. Each (row, vector) result is computed exactly as for
+ * A pass over several positions multiplies the same W by n vectors: each row, or group of four rows, is read from
+ * memory once and dotted with every vector while it sits in cache. Each (row, vector) result is computed exactly as for
  * that vector alone, so a pass gives the same bits as n single products.
  */
 public final class MatVec {
