@@ -81,6 +81,9 @@ public record DecodeBench(Path model, double[] tokensPerSecond, long weightBytes
             long allocatedBefore = 0;
             long generated = 0;
             for (int r = -warmups; r < runs; r++) {
+                // the last run's KV cache and buffers are garbage in the old generation, which a short run never
+                // collects: without this, peak RSS grew by a KV cache per run
+                System.gc();
                 if (r == 0) {
                     allocatedBefore = allocatedBytes();
                 }
