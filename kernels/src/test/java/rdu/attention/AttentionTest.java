@@ -160,7 +160,9 @@ class AttentionTest {
         assertTrue(e.getMessage().contains("position 4 outside [0, 4)"), e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> cache.store(2, 0, new float[8], new float[8]));
         assertThrows(IllegalArgumentException.class, () -> cache.store(0, 0, new float[7], new float[8]));
-        assertThrows(IllegalArgumentException.class, () -> new KvCache(1, 4, 1 << 26)); // a page over the largest array
+        // a page over the largest array
+        assertThrows(IllegalArgumentException.class,
+                () -> new KvCache(1, 4, Integer.MAX_VALUE / KvCache.PAGE_POSITIONS + 1));
         assertThrows(IllegalArgumentException.class, () -> new KvCache(0, 4, 8));
     }
 }
