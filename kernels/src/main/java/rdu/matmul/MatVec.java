@@ -18,16 +18,20 @@ import rdu.tensor.Tensor;
  * every load (164 MB allocated per token, 5x slower). Every row is summed in the same order whatever its neighbours
  * or chunking, so results never depend on how the rows were split.
  * <p>
- * A pass over several positions multiplies the same W by n vectors: each row, or group of four rows, is read from
- * memory once and dotted with every vector while it sits in cache. Each (row, vector) result is computed exactly as for
+ * A pass over several positions multiplies the same W by n vectors: each group of four rows is read from memory once,
+ * widened, and dotted with every vector while it sits in cache. Each (row, vector) result is computed exactly as for
  * that vector alone, so a pass gives the same bits as n single products.
  */
 public final class MatVec {
 
     /** Below this many weight-times-vector products a call runs on the calling thread: the pool costs more. */
     static final long PARALLEL_ELEMENTS = 1 << 18;
-    /** From this many vectors on, a pass multiplies tiles of four rows by four vectors ({@link #rowsOfPass}). */
-    static final int TILED_VECTORS = 4;
+    /**
+     * BF16 and F16 rows whose lane sums are done together, after all their products: a lane sum is a chain of
+     * dependent adds nearly as long as a 768-column row's chain of FMAs, and the sums of different rows overlap where
+     * a sum between two rows' products did not (isolated products of the 110M model, 2 threads: 3.7 vs 4.0 ms).
+     */
+    static final int SUMMED_TOGETHER = 16;
 
     private MatVec() {
     }
@@ -103,28 +107,27 @@ public final class MatVec {
 
     /** The serial kernel, without checks: rows [firstRow, firstRow + count) times x[0..n) into out[j][outOffset...]. */
     static void rows(Tensor w, long firstRow, int count, float[][] x, int n, float[][] out, int outOffset) {
-        if (n >= TILED_VECTORS) {
+        if (n > 1) {
             rowsOfPass(w, firstRow, count, x, n, out, outOffset);
             return;
         }
         // One loop per dtype: a shared loop with a dtype switch inside runs 5x slower once it has seen two dtypes.
         switch (w.dtype()) {
-            case F32 -> rowsF32(w.data(), w.rowStride(), firstRow, count, x, n, out, outOffset);
-            case BF16 -> rowsBf16(w.data(), w.rowStride(), firstRow, count, x, n, out, outOffset);
-            case F16 -> rowsF16(w.data(), w.rowStride(), firstRow, count, x, n, out, outOffset);
+            case F32 -> rowsF32(w.data(), w.rowStride(), firstRow, count, x[0], out[0], outOffset);
+            case BF16 -> rowsBf16(w.data(), w.rowStride(), firstRow, count, x[0], out[0], outOffset);
+            case F16 -> rowsF16(w.data(), w.rowStride(), firstRow, count, x[0], out[0], outOffset);
             default -> throw new IllegalArgumentException("matrix " + w + ": dtype " + w.dtype() + " not supported");
         }
     }
 
     // F32 rows go in groups of four; in the last group the missing rows repeat the final row, whose result is the
-    // same each time, so no separate tail loop. BF16 and F16 rows go one by one (see the class comment). A row or
-    // group meets every vector while it is in cache; a vector's chain starts from zero each time. Accumulators are
-    // stored into lanes here, not passed on: a vector passed to a call is boxed (Simd.sum).
+    // same each time, so no separate tail loop. BF16 and F16 rows go one by one (see the class comment), their lane
+    // sums SUMMED_TOGETHER rows at a time. A chain starts from zero for each row. Accumulators are stored into lanes
+    // here, not passed on: a vector passed to a call is boxed (Simd.sum).
 
-    private static void rowsF32(MemorySegment w, long stride, long firstRow, int count, float[][] x, int n,
-                                float[][] out, int outOffset) {
-        int cols = x[0].length;
-        int bound = Simd.FLOAT.loopBound(cols);
+    private static void rowsF32(MemorySegment w, long stride, long firstRow, int count, float[] x, float[] out,
+                                int outOffset) {
+        int bound = Simd.FLOAT.loopBound(x.length);
         int step = Simd.FLOAT.length();
         float[] lanes = Simd.lanes(4);
         for (int r = 0; r < count; r += 4) {
@@ -135,68 +138,66 @@ public final class MatVec {
             long b1 = (firstRow + i1) * stride;
             long b2 = (firstRow + i2) * stride;
             long b3 = (firstRow + i3) * stride;
-            for (int j = 0; j < n; j++) {
-                float[] xj = x[j];
-                FloatVector s0 = FloatVector.zero(Simd.FLOAT);
-                FloatVector s1 = s0;
-                FloatVector s2 = s0;
-                FloatVector s3 = s0;
+            FloatVector s0 = FloatVector.zero(Simd.FLOAT);
+            FloatVector s1 = s0;
+            FloatVector s2 = s0;
+            FloatVector s3 = s0;
+            for (int i = 0; i < bound; i += step) {
+                FloatVector xv = FloatVector.fromArray(Simd.FLOAT, x, i);
+                s0 = Simd.loadF32(w, 4 * (b0 + i)).fma(xv, s0);
+                s1 = Simd.loadF32(w, 4 * (b1 + i)).fma(xv, s1);
+                s2 = Simd.loadF32(w, 4 * (b2 + i)).fma(xv, s2);
+                s3 = Simd.loadF32(w, 4 * (b3 + i)).fma(xv, s3);
+            }
+            s0.intoArray(lanes, 0);
+            s1.intoArray(lanes, step);
+            s2.intoArray(lanes, 2 * step);
+            s3.intoArray(lanes, 3 * step);
+            out[outOffset + r] = finish(DType.F32, w, b0, x, lanes, 0);
+            out[outOffset + i1] = finish(DType.F32, w, b1, x, lanes, step);
+            out[outOffset + i2] = finish(DType.F32, w, b2, x, lanes, 2 * step);
+            out[outOffset + i3] = finish(DType.F32, w, b3, x, lanes, 3 * step);
+        }
+    }
+
+    private static void rowsBf16(MemorySegment w, long stride, long firstRow, int count, float[] x, float[] out,
+                                 int outOffset) {
+        int bound = Simd.FLOAT.loopBound(x.length);
+        int step = Simd.FLOAT.length();
+        float[] lanes = Simd.lanes(SUMMED_TOGETHER);
+        for (int block = 0; block < count; block += SUMMED_TOGETHER) {
+            int rows = Math.min(SUMMED_TOGETHER, count - block);
+            for (int r = 0; r < rows; r++) {
+                long base = (firstRow + block + r) * stride;
+                FloatVector acc = FloatVector.zero(Simd.FLOAT);
                 for (int i = 0; i < bound; i += step) {
-                    FloatVector xv = FloatVector.fromArray(Simd.FLOAT, xj, i);
-                    s0 = Simd.loadF32(w, 4 * (b0 + i)).fma(xv, s0);
-                    s1 = Simd.loadF32(w, 4 * (b1 + i)).fma(xv, s1);
-                    s2 = Simd.loadF32(w, 4 * (b2 + i)).fma(xv, s2);
-                    s3 = Simd.loadF32(w, 4 * (b3 + i)).fma(xv, s3);
+                    acc = Simd.loadBf16(w, 2 * (base + i)).fma(FloatVector.fromArray(Simd.FLOAT, x, i), acc);
                 }
-                s0.intoArray(lanes, 0);
-                s1.intoArray(lanes, step);
-                s2.intoArray(lanes, 2 * step);
-                s3.intoArray(lanes, 3 * step);
-                float[] oj = out[j];
-                oj[outOffset + r] = finish(DType.F32, w, b0, xj, lanes, 0);
-                oj[outOffset + i1] = finish(DType.F32, w, b1, xj, lanes, step);
-                oj[outOffset + i2] = finish(DType.F32, w, b2, xj, lanes, 2 * step);
-                oj[outOffset + i3] = finish(DType.F32, w, b3, xj, lanes, 3 * step);
+                acc.intoArray(lanes, r * step);
+            }
+            for (int r = 0; r < rows; r++) {
+                out[outOffset + block + r] = finish(DType.BF16, w, (firstRow + block + r) * stride, x, lanes, r * step);
             }
         }
     }
 
-    private static void rowsBf16(MemorySegment w, long stride, long firstRow, int count, float[][] x, int n,
-                                float[][] out, int outOffset) {
-        int cols = x[0].length;
-        int bound = Simd.FLOAT.loopBound(cols);
+    private static void rowsF16(MemorySegment w, long stride, long firstRow, int count, float[] x, float[] out,
+                                int outOffset) {
+        int bound = Simd.FLOAT.loopBound(x.length);
         int step = Simd.FLOAT.length();
-        float[] lanes = Simd.lanes(1);
-        for (int r = 0; r < count; r++) {
-            long base = (firstRow + r) * stride;
-            for (int j = 0; j < n; j++) {
-                float[] xj = x[j];
+        float[] lanes = Simd.lanes(SUMMED_TOGETHER);
+        for (int block = 0; block < count; block += SUMMED_TOGETHER) {
+            int rows = Math.min(SUMMED_TOGETHER, count - block);
+            for (int r = 0; r < rows; r++) {
+                long base = (firstRow + block + r) * stride;
                 FloatVector acc = FloatVector.zero(Simd.FLOAT);
                 for (int i = 0; i < bound; i += step) {
-                    acc = Simd.loadBf16(w, 2 * (base + i)).fma(FloatVector.fromArray(Simd.FLOAT, xj, i), acc);
+                    acc = Simd.loadF16(w, 2 * (base + i)).fma(FloatVector.fromArray(Simd.FLOAT, x, i), acc);
                 }
-                acc.intoArray(lanes, 0);
-                out[j][outOffset + r] = finish(DType.BF16, w, base, xj, lanes, 0);
+                acc.intoArray(lanes, r * step);
             }
-        }
-    }
-
-    private static void rowsF16(MemorySegment w, long stride, long firstRow, int count, float[][] x, int n,
-                                float[][] out, int outOffset) {
-        int cols = x[0].length;
-        int bound = Simd.FLOAT.loopBound(cols);
-        int step = Simd.FLOAT.length();
-        float[] lanes = Simd.lanes(1);
-        for (int r = 0; r < count; r++) {
-            long base = (firstRow + r) * stride;
-            for (int j = 0; j < n; j++) {
-                float[] xj = x[j];
-                FloatVector acc = FloatVector.zero(Simd.FLOAT);
-                for (int i = 0; i < bound; i += step) {
-                    acc = Simd.loadF16(w, 2 * (base + i)).fma(FloatVector.fromArray(Simd.FLOAT, xj, i), acc);
-                }
-                acc.intoArray(lanes, 0);
-                out[j][outOffset + r] = finish(DType.F16, w, base, xj, lanes, 0);
+            for (int r = 0; r < rows; r++) {
+                out[outOffset + block + r] = finish(DType.F16, w, (firstRow + block + r) * stride, x, lanes, r * step);
             }
         }
     }
@@ -207,7 +208,7 @@ public final class MatVec {
      * load serves four FMAs and each vector load four more (the one-vector loop needs a load per FMA, and BF16 or
      * F16 a widening too). Each (row, vector) accumulator meets the same FMAs in the same order as in the
      * one-vector loops, and ends the same way, so the bits are the same. Missing rows and vectors of the last
-     * tiles repeat the final one, as there.
+     * tiles repeat the final one, as there: two or three vectors fill a tile and still read the weights once.
      */
     private static void rowsOfPass(Tensor w, long firstRow, int count, float[][] x, int n, float[][] out,
                                    int outOffset) {

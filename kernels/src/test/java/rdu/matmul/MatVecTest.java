@@ -155,8 +155,10 @@ class MatVecTest {
     void passEqualsOneVectorAtATimeBitForBitForEveryDtypeAndOddShape() {
         Random random = new Random(7);
         for (DType dtype : DTYPES) {
-            for (int rows : new int[] {1, 3, 7, 13}) {
-                for (int cols : new int[] {1, 33, 37, 129}) {
+            // 35 rows: lane sums in blocks of SUMMED_TOGETHER and a part block; 24 and 49 columns: an odd number of
+            // whole vectors at 256 and 512 bits
+            for (int rows : new int[] {1, 3, 7, 13, 35}) {
+                for (int cols : new int[] {1, 24, 33, 37, 49, 129}) {
                     Tensor w = randomMatrix(random, dtype, rows, cols, 2);
                     for (int n = 1; n <= 9; n++) {
                         float[][] x = vectors(random, n, cols);
