@@ -1,7 +1,5 @@
 package rdu.attention;
 
-import java.util.Arrays;
-
 import jdk.incubator.vector.FloatVector;
 
 import rdu.activation.SoftCap;
@@ -17,6 +15,9 @@ public final class Attention {
 
     /** Below this many cached values read per call, the heads run on the calling thread: the pool costs more. */
     static final long PARALLEL_ELEMENTS = 1 << 16;
+
+    /** Positions whose dot products are stored before their lane sums are done ({@link Simd#dotLanes}). */
+    static final int SCORED_TOGETHER = 16;
 
     private Attention() {
     }
@@ -50,19 +51,17 @@ public final class Attention {
         int length = pos + 1 - start;
         HostPool.Body body = (first, end) -> {
             float[] att = new float[length];
-            float[] lanes = Simd.lanes(1);
+            float[] lanes = Simd.lanes(SCORED_TOGETHER);
             for (int h = first; h < end; h++) {
                 int qo = h * headDim;
                 int kvo = (h / group) * headDim;
-                for (int t = start; t <= pos; t++) {
-                    float score = Simd.dot(q, qo, keys[KvCache.page(t)], cache.offset(t) + kvo, headDim, lanes) / scale;
-                    att[t - start] = cap == 0 ? score : SoftCap.apply(score, cap);
+                scores(att, q, qo, keys, cache, start, pos, kvo, headDim, lanes);
+                for (int t = 0; t < length; t++) {
+                    float score = att[t] / scale;
+                    att[t] = cap == 0 ? score : SoftCap.apply(score, cap);
                 }
                 Softmax.apply(att, 0, length);
-                Arrays.fill(out, qo, qo + headDim, 0.0f);
-                for (int t = start; t <= pos; t++) {
-                    accumulate(out, qo, att[t - start], values[KvCache.page(t)], cache.offset(t) + kvo, headDim);
-                }
+                weightedSum(out, qo, att, values, cache, start, pos, kvo, headDim);
             }
         };
         // heads are independent: split between the cores once the cache is long enough to pay for the hand-off
@@ -73,16 +72,71 @@ public final class Attention {
         }
     }
 
-    /** out[o + i] += a * v[vo + i]: multiply then add, not FMA, to round exactly like run.c. */
-    private static void accumulate(float[] out, int o, float a, float[] v, int vo, int n) {
+    /** att[t - start] = q[qo...] . key_t[ko...] over headDim values, for t in [start, pos], as Simd.dot gives each. */
+    private static void scores(float[] att, float[] q, int qo, float[][] keys, KvCache cache, int start, int pos,
+                               int ko, int headDim, float[] lanes) {
+        if (headDim < Simd.FLOAT.length()) {
+            for (int t = start; t <= pos; t++) {
+                att[t - start] = Simd.dot(q, qo, keys[KvCache.page(t)], cache.offset(t) + ko, headDim, lanes);
+            }
+            return;
+        }
+        int step = Simd.FLOAT.length();
+        for (int block = start; block <= pos; block += SCORED_TOGETHER) {
+            int end = Math.min(pos + 1, block + SCORED_TOGETHER);
+            for (int t = block; t < end; t++) {
+                Simd.dotLanes(q, qo, keys[KvCache.page(t)], cache.offset(t) + ko, headDim, lanes, (t - block) * step);
+            }
+            for (int t = block; t < end; t++) {
+                att[t - start] = Simd.dotFinish(q, qo, keys[KvCache.page(t)], cache.offset(t) + ko, headDim, lanes,
+                        (t - block) * step);
+            }
+        }
+    }
+
+    /**
+     * out[o + i] = the sum over t in [start, pos] of att[t - start] * value_t[vo + i], for i < n: multiply then add, not
+     * FMA, to round exactly like run.c, and t ascending from 0, as run.c's loop over positions adds into out. The
+     * sums stay in registers across positions, four vectors of columns at a time, where storing and reloading
+     * out for every position made each addition wait for the previous one's store.
+     */
+    private static void weightedSum(float[] out, int o, float[] att, float[][] values, KvCache cache, int start,
+                                    int pos, int vo, int n) {
+        int step = Simd.FLOAT.length();
         int i = 0;
-        for (int bound = Simd.FLOAT.loopBound(n); i < bound; i += Simd.FLOAT.length()) {
-            FloatVector.fromArray(Simd.FLOAT, v, vo + i).mul(a)
-                    .add(FloatVector.fromArray(Simd.FLOAT, out, o + i))
-                    .intoArray(out, o + i);
+        for (; i + 4 * step <= n; i += 4 * step) {
+            FloatVector s0 = FloatVector.zero(Simd.FLOAT);
+            FloatVector s1 = s0;
+            FloatVector s2 = s0;
+            FloatVector s3 = s0;
+            for (int t = start; t <= pos; t++) {
+                float a = att[t - start];
+                float[] v = values[KvCache.page(t)];
+                int at = cache.offset(t) + vo + i;
+                s0 = FloatVector.fromArray(Simd.FLOAT, v, at).mul(a).add(s0);
+                s1 = FloatVector.fromArray(Simd.FLOAT, v, at + step).mul(a).add(s1);
+                s2 = FloatVector.fromArray(Simd.FLOAT, v, at + 2 * step).mul(a).add(s2);
+                s3 = FloatVector.fromArray(Simd.FLOAT, v, at + 3 * step).mul(a).add(s3);
+            }
+            s0.intoArray(out, o + i);
+            s1.intoArray(out, o + i + step);
+            s2.intoArray(out, o + i + 2 * step);
+            s3.intoArray(out, o + i + 3 * step);
+        }
+        for (; i + step <= n; i += step) {
+            FloatVector sum = FloatVector.zero(Simd.FLOAT);
+            for (int t = start; t <= pos; t++) {
+                sum = FloatVector.fromArray(Simd.FLOAT, values[KvCache.page(t)], cache.offset(t) + vo + i)
+                        .mul(att[t - start]).add(sum);
+            }
+            sum.intoArray(out, o + i);
         }
         for (; i < n; i++) {
-            out[o + i] += a * v[vo + i];
+            float sum = 0.0f;
+            for (int t = start; t <= pos; t++) {
+                sum += att[t - start] * values[KvCache.page(t)][cache.offset(t) + vo + i];
+            }
+            out[o + i] = sum;
         }
     }
 }

@@ -133,16 +133,26 @@ public final class Simd {
 
     /** As {@link #dot(float[], int, float[], int, int)}, summing lanes in {@code lanes} (see {@link #sum}). */
     public static float dot(float[] a, int aOffset, float[] b, int bOffset, int n, float[] lanes) {
-        int step = FLOAT.length();
-        int i = 0;
-        float s = 0;
-        if (n < step) {
+        if (n < FLOAT.length()) {
             // shorter than one register (small heads): a plain loop, no vector set-up and no lane sum of zeros
-            for (; i < n; i++) {
+            float s = 0;
+            for (int i = 0; i < n; i++) {
                 s += a[aOffset + i] * b[bOffset + i];
             }
             return s;
         }
+        dotLanes(a, aOffset, b, bOffset, n, lanes, 0);
+        return dotFinish(a, aOffset, b, bOffset, n, lanes, 0);
+    }
+
+    /**
+     * The vector part of {@link #dot} for n >= FLOAT.length(): its accumulators added into one vector, stored at
+     * lanes[lanesOffset...]; {@link #dotFinish} completes it. Many dot products stored before any is finished let
+     * their lane sums, each a chain of dependent adds, overlap.
+     */
+    public static void dotLanes(float[] a, int aOffset, float[] b, int bOffset, int n, float[] lanes, int lanesOffset) {
+        int step = FLOAT.length();
+        int i = 0;
         FloatVector s0 = FloatVector.zero(FLOAT);
         FloatVector s1 = s0;
         FloatVector s2 = s0;
@@ -159,9 +169,13 @@ public final class Simd {
         for (int bound = FLOAT.loopBound(n); i < bound; i += step) {
             s0 = FloatVector.fromArray(FLOAT, a, aOffset + i).fma(FloatVector.fromArray(FLOAT, b, bOffset + i), s0);
         }
-        s0.add(s1).add(s2.add(s3)).intoArray(lanes, 0); // one vector store; lane(i) with a variable i costs a shuffle
-        s = sum(lanes, 0);
-        for (; i < n; i++) {
+        s0.add(s1).add(s2.add(s3)).intoArray(lanes, lanesOffset); // one vector store; lane(i) with a variable i costs a shuffle
+    }
+
+    /** The dot product whose vector part {@link #dotLanes} stored at lanes[lanesOffset...]. */
+    public static float dotFinish(float[] a, int aOffset, float[] b, int bOffset, int n, float[] lanes, int lanesOffset) {
+        float s = sum(lanes, lanesOffset);
+        for (int i = FLOAT.loopBound(n); i < n; i++) {
             s += a[aOffset + i] * b[bOffset + i];
         }
         return s;
