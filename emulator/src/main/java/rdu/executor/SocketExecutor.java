@@ -150,12 +150,9 @@ final class SocketExecutor {
             }
             case Op.Attention a when a.latent() != null -> throw new UnsupportedOperationException(
                     "Multi-head Latent Attention models run in timing-only mode (rdu simulate)");
-            case Op.Attention a -> {
-                for (int i = from; i < n; i++) {
-                    Attention.apply(buffer(Activation.ATTN)[i], buffer(Activation.Q)[i], kvCache, a.layer(),
-                            startPos + i, config.numHeads(), config.numKvHeads(), config.headDim(), a.scores());
-                }
-            }
+            case Op.Attention a -> Attention.apply(rows(Activation.ATTN, from, n), rows(Activation.Q, from, n),
+                    n - from, kvCache, a.layer(), startPos + from, config.numHeads(), config.numKvHeads(),
+                    config.headDim(), a.scores());
             case Op.Glu g -> {
                 for (int i = from; i < n; i++) {
                     g.function().gated(buffer(g.gate())[i], buffer(g.up())[i], g.gate().size(config));

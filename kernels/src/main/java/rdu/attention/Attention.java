@@ -29,7 +29,23 @@ public final class Attention {
      */
     public static void apply(float[] out, float[] q, KvCache cache, int layer, int pos, int heads, int kvHeads,
             int headDim, Scores scores) {
-        cache.checkPosition(layer, pos);
+        apply(new float[][] {out}, new float[][] {q}, 1, cache, layer, pos, heads, kvHeads, headDim, scores);
+    }
+
+    /**
+     * The attention of n queries of a pass, q[i] at position firstPos + i into out[i], each as
+     * {@link #apply(float[], float[], KvCache, int, int, int, int, int, Scores)} gives it: one hand-off to the host
+     * pool for all of them, not one per position, split by heads so that both cores get every position's share.
+     */
+    public static void apply(float[][] out, float[][] q, int n, KvCache cache, int layer, int firstPos, int heads,
+            int kvHeads, int headDim, Scores scores) {
+        int lastPos = firstPos + n - 1;
+        if (n < 1 || n > out.length || n > q.length) {
+            throw new IllegalArgumentException("attention: " + n + " queries asked for, expected 1 to "
+                    + Math.min(out.length, q.length));
+        }
+        cache.checkPosition(layer, firstPos);
+        cache.checkPosition(layer, lastPos);
         if (heads <= 0 || kvHeads <= 0 || heads % kvHeads != 0) {
             throw new IllegalArgumentException("attention: heads " + heads + " must be a positive multiple of kv heads " + kvHeads);
         }
@@ -38,37 +54,46 @@ public final class Attention {
                     + " != cache kv dim " + cache.kvDim());
         }
         int dim = heads * headDim;
-        if (q.length < dim || out.length < dim) {
-            throw new IllegalArgumentException("attention: q and out need " + dim + " values, found " + q.length
-                    + " and " + out.length);
+        long cachedValues = 0;
+        for (int i = 0; i < n; i++) {
+            if (q[i].length < dim || out[i].length < dim) {
+                throw new IllegalArgumentException("attention: q and out need " + dim + " values, found "
+                        + q[i].length + " and " + out[i].length);
+            }
+            cachedValues += (long) (firstPos + i + 1 - scores.first(firstPos + i)) * dim;
         }
         float[][] keys = cache.keys(layer);
         float[][] values = cache.values(layer);
         int group = heads / kvHeads;
         float scale = scores.divisor();
         float cap = scores.softCap();
-        int start = scores.first(pos);
-        int length = pos + 1 - start;
+        int longest = lastPos + 1 - scores.first(lastPos);
+        // item h * n + i is head h of query i: a contiguous range of items is whole heads of every query
         HostPool.Body body = (first, end) -> {
-            float[] att = new float[length];
+            float[] att = new float[longest];
             float[] lanes = Simd.lanes(SCORED_TOGETHER);
-            for (int h = first; h < end; h++) {
+            for (int item = first; item < end; item++) {
+                int h = item / n;
+                int pos = firstPos + item % n;
+                float[] o = out[item % n];
+                int start = scores.first(pos);
+                int length = pos + 1 - start;
                 int qo = h * headDim;
                 int kvo = (h / group) * headDim;
-                scores(att, q, qo, keys, cache, start, pos, kvo, headDim, lanes);
+                scores(att, q[item % n], qo, keys, cache, start, pos, kvo, headDim, lanes);
                 for (int t = 0; t < length; t++) {
                     float score = att[t] / scale;
                     att[t] = cap == 0 ? score : SoftCap.apply(score, cap);
                 }
                 Softmax.apply(att, 0, length);
-                weightedSum(out, qo, att, values, cache, start, pos, kvo, headDim);
+                weightedSum(o, qo, att, values, cache, start, pos, kvo, headDim);
             }
         };
         // heads are independent: split between the cores once the cache is long enough to pay for the hand-off
-        if ((long) length * dim < PARALLEL_ELEMENTS) {
-            body.run(0, heads);
+        if (cachedValues < PARALLEL_ELEMENTS) {
+            body.run(0, heads * n);
         } else {
-            HostPool.parallelFor(heads, body);
+            HostPool.parallelFor(heads * n, body);
         }
     }
 

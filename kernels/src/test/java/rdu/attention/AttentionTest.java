@@ -101,6 +101,33 @@ class AttentionTest {
         }
     }
 
+    @Test
+    void aPassOfQueriesEqualsOneQueryAtATimeBitForBit() {
+        // 40 queries x 4 heads from position 23 on: without a window the pass takes the parallel path; a window of 9
+        // keeps it on the calling thread
+        Random random = new Random(19);
+        int heads = 4;
+        int kvHeads = 2;
+        int headDim = 33;
+        KvCache cache = new KvCache(1, 80, kvHeads * headDim);
+        fill(random, cache, 0, new float[80][], new float[80][], 1);
+        for (Scores scores : new Scores[] {Scores.standard(headDim), new Scores(3, 2, 9)}) {
+            int n = 40;
+            int firstPos = 23;
+            float[][] q = new float[n][];
+            float[][] pass = new float[n][heads * headDim];
+            for (int i = 0; i < n; i++) {
+                q[i] = TestTensors.randomFloats(random, heads * headDim);
+            }
+            Attention.apply(pass, q, n, cache, 0, firstPos, heads, kvHeads, headDim, scores);
+            for (int i = 0; i < n; i++) {
+                float[] single = new float[heads * headDim];
+                Attention.apply(single, q[i], cache, 0, firstPos + i, heads, kvHeads, headDim, scores);
+                assertArrayEquals(single, pass[i], scores + " query " + i);
+            }
+        }
+    }
+
     /** Scores divided, then capped, over the window's positions: the definition, in double. */
     private static double[] reference(float[] q, float[][] keys, float[][] values, int pos, int heads, int kvHeads,
             int headDim, Scores scores) {
