@@ -39,11 +39,11 @@ public final class Attention {
      */
     public static void apply(float[][] out, float[][] q, int n, KvCache cache, int layer, int firstPos, int heads,
             int kvHeads, int headDim, Scores scores) {
-        int lastPos = firstPos + n - 1;
         if (n < 1 || n > out.length || n > q.length) {
             throw new IllegalArgumentException("attention: " + n + " queries asked for, expected 1 to "
                     + Math.min(out.length, q.length));
         }
+        int lastPos = firstPos + n - 1;
         cache.checkPosition(layer, firstPos);
         cache.checkPosition(layer, lastPos);
         if (heads <= 0 || kvHeads <= 0 || heads % kvHeads != 0) {
@@ -74,19 +74,19 @@ public final class Attention {
             float[] lanes = Simd.lanes(SCORED_TOGETHER);
             for (int item = first; item < end; item++) {
                 int h = item / n;
-                int pos = firstPos + item % n;
-                float[] o = out[item % n];
+                int query = item % n;
+                int pos = firstPos + query;
                 int start = scores.first(pos);
                 int length = pos + 1 - start;
                 int qo = h * headDim;
                 int kvo = (h / group) * headDim;
-                scores(att, q[item % n], qo, keys, cache, start, pos, kvo, headDim, lanes);
+                scores(att, q[query], qo, keys, cache, start, pos, kvo, headDim, lanes);
                 for (int t = 0; t < length; t++) {
                     float score = att[t] / scale;
                     att[t] = cap == 0 ? score : SoftCap.apply(score, cap);
                 }
                 Softmax.apply(att, 0, length);
-                weightedSum(o, qo, att, values, cache, start, pos, kvo, headDim);
+                weightedSum(out[query], qo, att, values, cache, start, pos, kvo, headDim);
             }
         };
         // heads are independent: split between the cores once the cache is long enough to pay for the hand-off
