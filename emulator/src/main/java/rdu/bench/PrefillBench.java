@@ -60,8 +60,14 @@ public record PrefillBench(Path model, int positions, double[] passPositionsPerS
         }
     }
 
-    /** Host time of the request's first step, the prefill of {@code tokens} (and the sampling of one token). */
+    /**
+     * Host time of the request's first step, the prefill of {@code tokens} (and the sampling of one token), from a
+     * collected heap: the last run's KV cache and buffers are garbage in the old generation, which a short run never
+     * collects, so without the collection every run promoted its KV cache into the old generation's untouched pages
+     * (a young collection of 4-11 ms instead of under 1, and a process that grew by a KV cache per run).
+     */
     private static long prefillNanos(Generator generator, int[] tokens) {
+        System.gc();
         long[] nanos = new long[1];
         generator.generate(tokens, 1, new Sampler(0, 0, 1, 1), new TokenListener() {
             @Override
