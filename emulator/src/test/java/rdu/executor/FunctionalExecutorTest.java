@@ -104,6 +104,20 @@ class FunctionalExecutorTest {
         }
     }
 
+    /** A pass wide enough that its SwiGLU rows are split between the host's cores gives each row's bits all the same. */
+    @ParameterizedTest(name = "{0} socket(s)")
+    @ValueSource(ints = {1, 2})
+    void aPassWhoseRowsAreSplitBetweenCoresGivesTheLogitsOfTokenByTokenSteps(int sockets) {
+        try (Checkpoint checkpoint = Checkpoint.open(stories())) {
+            int[] tokens = checkpoint.tokenizer().encode((PROMPT + ". ").repeat(12));
+            long gatedValues = (long) tokens.length * checkpoint.config().intermediateSize() / sockets;
+            assertTrue(gatedValues >= SocketExecutor.PARALLEL_ELEMENTS, "the pass's SwiGLU must cover at least "
+                    + SocketExecutor.PARALLEL_ELEMENTS + " values to be split, found " + gatedValues);
+            assertSameLogits(stepByStep(checkpoint, sockets, tokens), inPasses(checkpoint, sockets, tokens,
+                    tokens.length), sockets + " socket(s), one pass of " + tokens.length);
+        }
+    }
+
     @Test
     void aPassAfterStepsAttendsToTheCachedPositionsAndAStepAfterAPassToThePass() {
         try (Checkpoint checkpoint = Checkpoint.open(stories())) {
