@@ -6,11 +6,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.stream.Stream;
+import org.HdrHistogram.Histogram;
 import rdu.chip.Chip;
 import rdu.generate.Generation;
 import rdu.generate.Generator;
 import rdu.generate.Speculation;
+import rdu.generate.TokenListener;
 import rdu.model.Checkpoint;
+import rdu.runtime.StepRecord;
 import rdu.sampling.Sampler;
 import rdu.schedule.ScheduleOptions;
 
@@ -27,10 +30,11 @@ import rdu.schedule.ScheduleOptions;
  * @param allocatedBytesPerToken heap bytes all threads allocated over the measured runs, per token generated (the KV
  *                          cache's pages included); -1 where the JVM does not count them. A kernel whose vectors the
  *                          JIT boxes shows here as kilobytes per token more
+ * @param stepTimes         how the host time of the measured runs' steps spreads
  */
 public record DecodeBench(Path model, double[] tokensPerSecond, long weightBytesPerToken, long peakRssBytes,
                           long checkpointBytes, double[] timingOverheads, double[] tokensPerStep,
-                          long allocatedBytesPerToken) {
+                          long allocatedBytesPerToken, StepTimes stepTimes) {
 
     public double medianTimingOverhead() {
         return median(timingOverheads);
@@ -80,6 +84,7 @@ public record DecodeBench(Path model, double[] tokensPerSecond, long weightBytes
             double[] tokensPerStep = new double[runs];
             long allocatedBefore = 0;
             long generated = 0;
+            var stepNanos = new Histogram(3);
             for (int r = -warmups; r < runs; r++) {
                 // the last run's KV cache and buffers are garbage in the old generation, which a short run never
                 // collects: without this, peak RSS grew by a KV cache per run
@@ -87,8 +92,20 @@ public record DecodeBench(Path model, double[] tokensPerSecond, long weightBytes
                 if (r == 0) {
                     allocatedBefore = allocatedBytes();
                 }
-                Generation g = generator.generate(bos, tokens, greedy, (index, token, logits, text) -> { });
-                if (r >= 0) {
+                boolean measured = r >= 0;
+                Generation g = generator.generate(bos, tokens, greedy, new TokenListener() {
+                    @Override
+                    public void onToken(int index, int token, float[] logits, byte[] text) {
+                    }
+
+                    @Override
+                    public void onStep(StepRecord step) {
+                        if (measured) {
+                            stepNanos.recordValue(step.hostNanos());
+                        }
+                    }
+                });
+                if (measured) {
                     generated += g.generatedIds().length;
                     speeds[r] = g.hostTokensPerSecond();
                     overheads[r] = g.timingOverhead();
@@ -98,7 +115,8 @@ public record DecodeBench(Path model, double[] tokensPerSecond, long weightBytes
             long allocated = allocatedBytes();
             return new DecodeBench(model, speeds, generator.schedule().weightBytesPerStep(),
                     peakRss(), filesBytes(checkpoint.source()), overheads, tokensPerStep,
-                    allocated < 0 || allocatedBefore < 0 ? -1 : (allocated - allocatedBefore) / Math.max(1, generated));
+                    allocated < 0 || allocatedBefore < 0 ? -1 : (allocated - allocatedBefore) / Math.max(1, generated),
+                    StepTimes.of(stepNanos));
         }
     }
 

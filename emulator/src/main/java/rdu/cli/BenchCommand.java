@@ -11,6 +11,7 @@ import picocli.CommandLine.Option;
 import rdu.bench.DecodeBench;
 import rdu.bench.MemoryBandwidth;
 import rdu.bench.PrefillBench;
+import rdu.bench.StepTimes;
 import rdu.bench.SyntheticCheckpoint;
 import rdu.chip.ChipFile;
 import rdu.generate.Generator;
@@ -96,6 +97,10 @@ final class BenchCommand {
             }
             System.out.printf(Locale.ROOT, "  weights streamed per token: %,d bytes -> %.2f GB/s at the median%n",
                     b.weightBytesPerToken(), b.bytesPerSecond() / 1e9);
+            StepTimes t = b.stepTimes();
+            System.out.printf(Locale.ROOT, "  host step time: p50 %.2f ms, p90 %.2f, p99 %.2f, max %.2f; %d of %d steps"
+                    + " over twice the median, %.1f%% of the time beyond it%n", t.p50Nanos() / 1e6, t.p90Nanos() / 1e6,
+                    t.p99Nanos() / 1e6, t.maxNanos() / 1e6, t.stalledSteps(), t.steps(), 100 * t.stalledShare());
             if (b.allocatedBytesPerToken() >= 0) {
                 System.out.printf(Locale.ROOT, "  heap allocated per token: %,d bytes (measured runs, all threads)%n",
                         b.allocatedBytesPerToken());
