@@ -5,8 +5,9 @@ import org.HdrHistogram.HistogramIterationValue;
 
 /**
  * How the host time of a run's steps spreads: percentiles, and how much of the time went to stalled steps. A shared
- * host's decode is mostly steady steps and a few stalled ones (another tenant, a kernel thread taking a core for tens
- * of milliseconds); the median tokens/s hides which of the two moved.
+ * host's decode is mostly steady steps and a few stalled ones (on the VM this project is measured on, reading the
+ * file-mapped weights stalls for tens of milliseconds about every half second); the median tokens/s hides which of
+ * the two moved.
  *
  * @param steps          steps recorded
  * @param p50Nanos       median step time
