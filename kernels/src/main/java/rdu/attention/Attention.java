@@ -16,9 +16,6 @@ public final class Attention {
     /** Below this many cached values read per call, the heads run on the calling thread: the pool costs more. */
     static final long PARALLEL_ELEMENTS = 1 << 16;
 
-    /** Positions whose dot products are stored before their lane sums are done ({@link Simd#dotLanes}). */
-    static final int SCORED_TOGETHER = 16;
-
     private Attention() {
     }
 
@@ -71,7 +68,7 @@ public final class Attention {
         // item h * n + i is head h of query i: a contiguous range of items is whole heads of every query
         HostPool.Body body = (first, end) -> {
             float[] att = new float[longest];
-            float[] lanes = Simd.lanes(SCORED_TOGETHER);
+            float[] lanes = Simd.lanes(1);
             for (int item = first; item < end; item++) {
                 int h = item / n;
                 int query = item % n;
@@ -80,7 +77,7 @@ public final class Attention {
                 int length = pos + 1 - start;
                 int qo = h * headDim;
                 int kvo = (h / group) * headDim;
-                scores(att, q[query], qo, keys, cache, start, pos, kvo, headDim, lanes);
+                scores(att, q[query], qo, keys, start, pos, kvo, headDim, lanes);
                 for (int t = 0; t < length; t++) {
                     float score = att[t] / scale;
                     att[t] = cap == 0 ? score : SoftCap.apply(score, cap);
@@ -97,26 +94,70 @@ public final class Attention {
         }
     }
 
-    /** att[t - start] = q[qo...] . key_t[ko...] over headDim values, for t in [start, pos], as Simd.dot gives each. */
-    private static void scores(float[] att, float[] q, int qo, float[][] keys, KvCache cache, int start, int pos,
-                               int ko, int headDim, float[] lanes) {
-        if (headDim < Simd.FLOAT.length()) {
+    /**
+     * att[t - start] = q[qo...] . key_t[ko...] over headDim values, for t in [start, pos], with Simd.dot's operations
+     * in Simd.dot's order for each, so the same bits. Keys are stored position-minor ({@link KvCache}), so a vector
+     * holds one dimension of a vector's width of consecutive positions: each of Simd.dot's lanes j (dimensions j,
+     * j + step, ...) is one FMA chain per accumulator over positions at once, the accumulators are combined as
+     * dotLanes combines them, and the lanes are summed one after the other as Simd.sum sums them, a vector add each
+     * instead of a scalar add per lane and position.
+     */
+    private static void scores(float[] att, float[] q, int qo, float[][] keys, int start, int pos, int ko,
+                               int headDim, float[] lanes) {
+        int step = Simd.FLOAT.length();
+        if (headDim < step) {
+            // Simd.dot's loop for vectors shorter than a register: one product and add at a time
             for (int t = start; t <= pos; t++) {
-                att[t - start] = Simd.dot(q, qo, keys[KvCache.page(t)], cache.offset(t) + ko, headDim, lanes);
+                float[] page = keys[KvCache.page(t)];
+                int slot = KvCache.slot(t);
+                float s = 0;
+                for (int d = 0; d < headDim; d++) {
+                    s += q[qo + d] * page[(ko + d) * KvCache.PAGE_POSITIONS + slot];
+                }
+                att[t - start] = s;
             }
             return;
         }
-        int step = Simd.FLOAT.length();
-        for (int block = start; block <= pos; block += SCORED_TOGETHER) {
-            int end = Math.min(pos + 1, block + SCORED_TOGETHER);
-            for (int t = block; t < end; t++) {
-                Simd.dotLanes(q, qo, keys[KvCache.page(t)], cache.offset(t) + ko, headDim, lanes, (t - block) * step);
+        int unrolled = headDim - headDim % (4 * step);
+        int bound = Simd.FLOAT.loopBound(headDim);
+        for (int first = start - KvCache.slot(start) % step; first <= pos; first += step) {
+            float[] page = keys[KvCache.page(first)];
+            int at = ko * KvCache.PAGE_POSITIONS + KvCache.slot(first);
+            FloatVector sum = FloatVector.zero(Simd.FLOAT);
+            for (int j = 0; j < step; j++) {
+                FloatVector s0 = FloatVector.zero(Simd.FLOAT);
+                FloatVector s1 = s0;
+                FloatVector s2 = s0;
+                FloatVector s3 = s0;
+                int d = j;
+                for (; d < unrolled; d += 4 * step) {
+                    s0 = key(page, at, d).fma(FloatVector.broadcast(Simd.FLOAT, q[qo + d]), s0);
+                    s1 = key(page, at, d + step).fma(FloatVector.broadcast(Simd.FLOAT, q[qo + d + step]), s1);
+                    s2 = key(page, at, d + 2 * step).fma(FloatVector.broadcast(Simd.FLOAT, q[qo + d + 2 * step]), s2);
+                    s3 = key(page, at, d + 3 * step).fma(FloatVector.broadcast(Simd.FLOAT, q[qo + d + 3 * step]), s3);
+                }
+                for (; d < bound; d += step) {
+                    s0 = key(page, at, d).fma(FloatVector.broadcast(Simd.FLOAT, q[qo + d]), s0);
+                }
+                sum = sum.add(s0.add(s1).add(s2.add(s3)));
             }
-            for (int t = block; t < end; t++) {
-                att[t - start] = Simd.dotFinish(q, qo, keys[KvCache.page(t)], cache.offset(t) + ko, headDim, lanes,
-                        (t - block) * step);
+            for (int d = bound; d < headDim; d++) {
+                sum = sum.add(key(page, at, d).mul(q[qo + d]));
+            }
+            if (first >= start && first + step - 1 <= pos) {
+                sum.intoArray(att, first - start);
+            } else {
+                sum.intoArray(lanes, 0);
+                for (int t = Math.max(first, start); t <= Math.min(first + step - 1, pos); t++) {
+                    att[t - start] = lanes[t - first];
+                }
             }
         }
+    }
+
+    /** Dimension d of a head's keys at {@code at} in a page: the positions of one vector's width. */
+    private static FloatVector key(float[] page, int at, int d) {
+        return FloatVector.fromArray(Simd.FLOAT, page, at + d * KvCache.PAGE_POSITIONS);
     }
 
     /**

@@ -4,16 +4,18 @@ import java.util.Arrays;
 
 /**
  * The KV memory: keys and values of every layer at every position written so far. Mutable, like the hardware memory
- * it stands for. Each layer's keys (and values) are held in pages of {@link #PAGE_POSITIONS} positions, [position in
- * page, kvDim], allocated when a position in them is first written: the memory held follows the positions reached,
+ * it stands for. Each layer's keys and values are held in pages of {@link #PAGE_POSITIONS} positions, allocated when a
+ * position in them is first written. Values are [position in page, kvDim]; keys are [kvDim, position in page], so that
+ * one dimension of consecutive positions is one vector and attention scores a vector's width of positions at once: the memory held follows the positions reached,
  * not the context length, and a page never moves once written (no copies as the cache fills). The table of a layer's
  * pages grows the same way, so a context of billions of positions costs nothing until they are reached.
  */
 public final class KvCache {
 
     /**
-     * Positions per page: a power of two, so a position's page and offset are a shift and a mask. Small, as up to a
-     * page per layer is held beyond the positions written (at 64, 4 MB of a 110M model's 256-token run).
+     * Positions per page: a power of two, so a position's page and offset are a shift and a mask, and a multiple of
+     * the widest vector (16 floats), so a vector of positions never spans two pages. Small, as up to a page per layer
+     * is held beyond the positions written (at 64, 4 MB of a 110M model's 256-token run).
      */
     static final int PAGE_POSITIONS = 16;
     private static final int PAGE_SHIFT = Integer.numberOfTrailingZeros(PAGE_POSITIONS);
@@ -62,7 +64,11 @@ public final class KvCache {
             keys[layer][page] = new float[PAGE_POSITIONS * kvDim];
             values[layer][page] = new float[PAGE_POSITIONS * kvDim];
         }
-        System.arraycopy(k, 0, keys[layer][page], offset(pos), kvDim);
+        float[] keyPage = keys[layer][page];
+        int slot = slot(pos);
+        for (int d = 0; d < kvDim; d++) {
+            keyPage[d * PAGE_POSITIONS + slot] = k[d];
+        }
         System.arraycopy(v, 0, values[layer][page], offset(pos), kvDim);
     }
 
@@ -75,12 +81,12 @@ public final class KvCache {
         }
     }
 
-    /** Layer's key pages: position t's key is at {@link #offset}(t) in page {@link #page}(t). */
+    /** Layer's key pages: dimension d of position t's key is at d * PAGE_POSITIONS + {@link #slot}(t) in page t's. */
     float[][] keys(int layer) {
         return keys[layer];
     }
 
-    /** Layer's value pages, laid out like {@link #keys}. */
+    /** Layer's value pages: position t's value is at {@link #offset}(t) in page {@link #page}(t). */
     float[][] values(int layer) {
         return values[layer];
     }
@@ -89,7 +95,12 @@ public final class KvCache {
         return pos >> PAGE_SHIFT;
     }
 
-    /** Where position pos starts in its page. */
+    /** Position pos's place among its page's positions. */
+    static int slot(int pos) {
+        return pos & (PAGE_POSITIONS - 1);
+    }
+
+    /** Where position pos's value starts in its page. */
     int offset(int pos) {
         return (pos & (PAGE_POSITIONS - 1)) * kvDim;
     }

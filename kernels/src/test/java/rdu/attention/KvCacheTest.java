@@ -19,8 +19,12 @@ class KvCacheTest {
     }
 
     private static float[] keyOf(KvCache cache, int layer, int pos) {
-        int at = cache.offset(pos);
-        return Arrays.copyOfRange(cache.keys(layer)[KvCache.page(pos)], at, at + cache.kvDim());
+        float[] page = cache.keys(layer)[KvCache.page(pos)];
+        float[] key = new float[cache.kvDim()];
+        for (int d = 0; d < key.length; d++) {
+            key[d] = page[d * KvCache.PAGE_POSITIONS + KvCache.slot(pos)];
+        }
+        return key;
     }
 
     private static float[] valueOf(KvCache cache, int layer, int pos) {
