@@ -147,10 +147,10 @@ public final class Simd {
 
     /**
      * The vector part of {@link #dot} for n >= FLOAT.length(): its accumulators added into one vector, stored at
-     * lanes[lanesOffset...]; {@link #dotFinish} completes it. Many dot products stored before any is finished let
-     * their lane sums, each a chain of dependent adds, overlap.
+     * lanes[lanesOffset...]; {@link #dotFinish} completes it. Attention's scores repeat these operations over many
+     * positions at once, in this order (see Attention.scores).
      */
-    public static void dotLanes(float[] a, int aOffset, float[] b, int bOffset, int n, float[] lanes, int lanesOffset) {
+    private static void dotLanes(float[] a, int aOffset, float[] b, int bOffset, int n, float[] lanes, int lanesOffset) {
         int step = FLOAT.length();
         int i = 0;
         FloatVector s0 = FloatVector.zero(FLOAT);
@@ -173,7 +173,7 @@ public final class Simd {
     }
 
     /** The dot product whose vector part {@link #dotLanes} stored at lanes[lanesOffset...]. */
-    public static float dotFinish(float[] a, int aOffset, float[] b, int bOffset, int n, float[] lanes, int lanesOffset) {
+    private static float dotFinish(float[] a, int aOffset, float[] b, int bOffset, int n, float[] lanes, int lanesOffset) {
         float s = sum(lanes, lanesOffset);
         for (int i = FLOAT.loopBound(n); i < n; i++) {
             s += a[aOffset + i] * b[bOffset + i];
