@@ -99,7 +99,7 @@ public final class Attention {
      * in Simd.dot's order for each, so the same bits. Keys are stored position-minor ({@link KvCache}), so a vector
      * holds one dimension of a vector's width of consecutive positions: each of Simd.dot's lanes j (dimensions j,
      * j + step, ...) is one FMA chain per accumulator over positions at once, the accumulators are combined as
-     * dotLanes combines them, and the lanes are summed one after the other as Simd.sum sums them, a vector add each
+     * Simd.dot combines them, and the lanes are summed one after the other as Simd.sum sums them, a vector add each
      * instead of a scalar add per lane and position.
      */
     private static void scores(float[] att, float[] q, int qo, float[][] keys, int start, int pos, int ko,

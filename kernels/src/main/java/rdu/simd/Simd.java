@@ -131,28 +131,21 @@ public final class Simd {
         return dot(a, aOffset, b, bOffset, n, lanes(1));
     }
 
-    /** As {@link #dot(float[], int, float[], int, int)}, summing lanes in {@code lanes} (see {@link #sum}). */
+    /**
+     * As {@link #dot(float[], int, float[], int, int)}, summing lanes in {@code lanes} (see {@link #sum}). Attention's
+     * scores repeat these operations, in this order, over many positions at once (Attention.scores).
+     */
     public static float dot(float[] a, int aOffset, float[] b, int bOffset, int n, float[] lanes) {
-        if (n < FLOAT.length()) {
+        int step = FLOAT.length();
+        int i = 0;
+        float s = 0;
+        if (n < step) {
             // shorter than one register (small heads): a plain loop, no vector set-up and no lane sum of zeros
-            float s = 0;
-            for (int i = 0; i < n; i++) {
+            for (; i < n; i++) {
                 s += a[aOffset + i] * b[bOffset + i];
             }
             return s;
         }
-        dotLanes(a, aOffset, b, bOffset, n, lanes, 0);
-        return dotFinish(a, aOffset, b, bOffset, n, lanes, 0);
-    }
-
-    /**
-     * The vector part of {@link #dot} for n >= FLOAT.length(): its accumulators added into one vector, stored at
-     * lanes[lanesOffset...]; {@link #dotFinish} completes it. Attention's scores repeat these operations over many
-     * positions at once, in this order (see Attention.scores).
-     */
-    private static void dotLanes(float[] a, int aOffset, float[] b, int bOffset, int n, float[] lanes, int lanesOffset) {
-        int step = FLOAT.length();
-        int i = 0;
         FloatVector s0 = FloatVector.zero(FLOAT);
         FloatVector s1 = s0;
         FloatVector s2 = s0;
@@ -169,13 +162,9 @@ public final class Simd {
         for (int bound = FLOAT.loopBound(n); i < bound; i += step) {
             s0 = FloatVector.fromArray(FLOAT, a, aOffset + i).fma(FloatVector.fromArray(FLOAT, b, bOffset + i), s0);
         }
-        s0.add(s1).add(s2.add(s3)).intoArray(lanes, lanesOffset); // one vector store; lane(i) with a variable i costs a shuffle
-    }
-
-    /** The dot product whose vector part {@link #dotLanes} stored at lanes[lanesOffset...]. */
-    private static float dotFinish(float[] a, int aOffset, float[] b, int bOffset, int n, float[] lanes, int lanesOffset) {
-        float s = sum(lanes, lanesOffset);
-        for (int i = FLOAT.loopBound(n); i < n; i++) {
+        s0.add(s1).add(s2.add(s3)).intoArray(lanes, 0); // one vector store; lane(i) with a variable i costs a shuffle
+        s = sum(lanes, 0);
+        for (; i < n; i++) {
             s += a[aOffset + i] * b[bOffset + i];
         }
         return s;
