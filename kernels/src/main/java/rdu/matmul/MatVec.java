@@ -13,10 +13,14 @@ import rdu.tensor.Tensor;
  * Matrix-vector product out = W x with W [rows, cols] read straight from its stored bytes (F32, BF16 or
  * F16, widened to float as it streams) and FP32 accumulation. Decode is bound by reading W once. F32 rows go four
  * at a time: four independent FMA chains hide latency and each x vector is loaded once for all four. BF16 and F16
- * rows go one at a time, one sequential stream: measured on the 110M model, that decodes BF16 18% faster than four
- * rows, and four F16 rows, whose widening takes a dozen vector operations each, outgrew what C2 inlines and boxed
- * every load (164 MB allocated per token, 5x slower). Every row is summed in the same order whatever its neighbours
- * or chunking, so results never depend on how the rows were split.
+ * rows go two at a time, one from each half of the thread's rows, so that each of the two chains is its own
+ * sequential stream through memory: one row at a time is a single FMA chain per row, whose latency the core hides
+ * only in part (one core from cache: 43 GB/s, where a C loop reaches 60), and two neighbouring rows read side by side
+ * streamed at half the speed from memory on this host (C and Java alike; two rows a half apart did not). Measured on
+ * the 110M model in BF16, interleaved with the one-row kernel: 2-17% more tokens/s, most when memory is fast. Four
+ * F16 rows, whose widening takes a dozen vector operations each, outgrew what C2 inlines and boxed every load (164 MB
+ * allocated per token, 5x slower); two do not. Every row is summed in the same order whatever its neighbours or
+ * chunking, so results never depend on how the rows were split or paired.
  * <p>
  * A pass over several positions multiplies the same W by n vectors: each group of four rows is read from memory once,
  * widened, and dotted with every vector while it sits in cache. Each (row, vector) result is computed exactly as for
@@ -37,6 +41,8 @@ public final class MatVec {
      * call and thread was 170 KB of the 110M model's allocation per token.
      */
     private static final ThreadLocal<float[]> LANES = ThreadLocal.withInitial(() -> Simd.lanes(SUMMED_TOGETHER));
+    /** BF16 and F16 rows go in pairs, one from each half of the rows: SUMMED_TOGETHER rows are this many pairs. */
+    private static final int PAIRS_SUMMED_TOGETHER = SUMMED_TOGETHER / 2;
 
     private MatVec() {
     }
@@ -119,14 +125,13 @@ public final class MatVec {
         // One loop per dtype: a shared loop with a dtype switch inside runs 5x slower once it has seen two dtypes.
         switch (w.dtype()) {
             case F32 -> rowsF32(w.data(), w.rowStride(), firstRow, count, x[0], out[0], outOffset);
-            case BF16 -> rowsBf16(w.data(), w.rowStride(), firstRow, count, x[0], out[0], outOffset);
-            case F16 -> rowsF16(w.data(), w.rowStride(), firstRow, count, x[0], out[0], outOffset);
+            case BF16, F16 -> rowsInPairs(w.dtype(), w.data(), w.rowStride(), firstRow, count, x[0], out[0], outOffset);
             default -> throw new IllegalArgumentException("matrix " + w + ": dtype " + w.dtype() + " not supported");
         }
     }
 
     // F32 rows go in groups of four; in the last group the missing rows repeat the final row, whose result is the
-    // same each time, so no separate tail loop. BF16 and F16 rows go one by one (see the class comment), their lane
+    // same each time, so no separate tail loop. BF16 and F16 rows go in pairs (see the class comment), their lane
     // sums SUMMED_TOGETHER rows at a time. A chain starts from zero for each row. Accumulators are stored into lanes
     // here, not passed on: a vector passed to a call is boxed (Simd.sum).
 
@@ -165,46 +170,65 @@ public final class MatVec {
         }
     }
 
-    private static void rowsBf16(MemorySegment w, long stride, long firstRow, int count, float[] x, float[] out,
-                                 int outOffset) {
-        int bound = Simd.FLOAT.loopBound(x.length);
+    /** BF16 or F16 rows in pairs (see the class comment): the first half's row p with the second half's row p. */
+    private static void rowsInPairs(DType dtype, MemorySegment w, long stride, long firstRow, int count, float[] x,
+                                    float[] out, int outOffset) {
         int step = Simd.FLOAT.length();
         float[] lanes = LANES.get();
-        for (int block = 0; block < count; block += SUMMED_TOGETHER) {
-            int rows = Math.min(SUMMED_TOGETHER, count - block);
-            for (int r = 0; r < rows; r++) {
-                long base = (firstRow + block + r) * stride;
-                FloatVector acc = FloatVector.zero(Simd.FLOAT);
-                for (int i = 0; i < bound; i += step) {
-                    acc = Simd.loadBf16(w, 2 * (base + i)).fma(FloatVector.fromArray(Simd.FLOAT, x, i), acc);
+        int half = (count + 1) / 2;
+        for (int block = 0; block < half; block += PAIRS_SUMMED_TOGETHER) {
+            int pairs = Math.min(PAIRS_SUMMED_TOGETHER, half - block);
+            for (int p = 0; p < pairs; p++) {
+                long a = (firstRow + block + p) * stride;
+                long b = (firstRow + secondOfPair(block + p, half, count)) * stride;
+                // one loop per dtype, as everywhere here; the switch is once per pair, outside the loops
+                if (dtype == DType.BF16) {
+                    pairBf16(w, a, b, x, lanes, 2 * p * step);
+                } else {
+                    pairF16(w, a, b, x, lanes, 2 * p * step);
                 }
-                acc.intoArray(lanes, r * step);
             }
-            for (int r = 0; r < rows; r++) {
-                out[outOffset + block + r] = finish(DType.BF16, w, (firstRow + block + r) * stride, x, lanes, r * step);
+            for (int p = 0; p < pairs; p++) {
+                int first = block + p;
+                int second = secondOfPair(first, half, count);
+                out[outOffset + first] = finish(dtype, w, (firstRow + first) * stride, x, lanes, 2 * p * step);
+                out[outOffset + second] = finish(dtype, w, (firstRow + second) * stride, x, lanes, (2 * p + 1) * step);
             }
         }
     }
 
-    private static void rowsF16(MemorySegment w, long stride, long firstRow, int count, float[] x, float[] out,
-                                int outOffset) {
-        int bound = Simd.FLOAT.loopBound(x.length);
-        int step = Simd.FLOAT.length();
-        float[] lanes = LANES.get();
-        for (int block = 0; block < count; block += SUMMED_TOGETHER) {
-            int rows = Math.min(SUMMED_TOGETHER, count - block);
-            for (int r = 0; r < rows; r++) {
-                long base = (firstRow + block + r) * stride;
-                FloatVector acc = FloatVector.zero(Simd.FLOAT);
-                for (int i = 0; i < bound; i += step) {
-                    acc = Simd.loadF16(w, 2 * (base + i)).fma(FloatVector.fromArray(Simd.FLOAT, x, i), acc);
-                }
-                acc.intoArray(lanes, r * step);
-            }
-            for (int r = 0; r < rows; r++) {
-                out[outOffset + block + r] = finish(DType.F16, w, (firstRow + block + r) * stride, x, lanes, r * step);
-            }
+    /**
+     * The row paired with row {@code first} of the first half (rows [0, half)): the same place in the second half,
+     * or, for an odd count, the first half's last row itself, computed twice (the same bits both times).
+     */
+    private static int secondOfPair(int first, int half, int count) {
+        return first + half < count ? first + half : first;
+    }
+
+    /** The BF16 rows at elements a and b times x: their accumulators' lanes into lanes[at...], then the next vector. */
+    private static void pairBf16(MemorySegment w, long a, long b, float[] x, float[] lanes, int at) {
+        FloatVector accA = FloatVector.zero(Simd.FLOAT);
+        FloatVector accB = accA;
+        for (int i = 0, bound = Simd.FLOAT.loopBound(x.length); i < bound; i += Simd.FLOAT.length()) {
+            FloatVector xv = FloatVector.fromArray(Simd.FLOAT, x, i);
+            accA = Simd.loadBf16(w, 2 * (a + i)).fma(xv, accA);
+            accB = Simd.loadBf16(w, 2 * (b + i)).fma(xv, accB);
         }
+        accA.intoArray(lanes, at);
+        accB.intoArray(lanes, at + Simd.FLOAT.length());
+    }
+
+    /** {@link #pairBf16} for F16 rows. */
+    private static void pairF16(MemorySegment w, long a, long b, float[] x, float[] lanes, int at) {
+        FloatVector accA = FloatVector.zero(Simd.FLOAT);
+        FloatVector accB = accA;
+        for (int i = 0, bound = Simd.FLOAT.loopBound(x.length); i < bound; i += Simd.FLOAT.length()) {
+            FloatVector xv = FloatVector.fromArray(Simd.FLOAT, x, i);
+            accA = Simd.loadF16(w, 2 * (a + i)).fma(xv, accA);
+            accB = Simd.loadF16(w, 2 * (b + i)).fma(xv, accB);
+        }
+        accA.intoArray(lanes, at);
+        accB.intoArray(lanes, at + Simd.FLOAT.length());
     }
 
     /**

@@ -115,6 +115,27 @@ class MatVecTest {
     }
 
     @Test
+    void everyRowHasTheSameBitsAloneAsAmongAnyNumberOfRows() {
+        // BF16 and F16 rows are computed in pairs from the two halves of the rows, an odd last row with itself:
+        // whatever its partner, a row must get its own result, with the bits it has when computed alone
+        Random random = new Random(12);
+        for (DType dtype : DTYPES) {
+            for (int rows = 1; rows <= 19; rows++) {
+                Tensor w = randomMatrix(random, dtype, rows, 48, 0);
+                float[] x = TestTensors.randomFloats(random, 48);
+                float[] all = new float[rows];
+                MatVec.apply(w, x, all);
+                assertMatchesReference(w, 0, x, all, 0, rows);
+                for (int r = 0; r < rows; r++) {
+                    float[] alone = new float[1];
+                    MatVec.apply(w, r, 1, x, alone, 0);
+                    assertEquals(alone[0], all[r], 0f, dtype + " row " + r + " of " + rows);
+                }
+            }
+        }
+    }
+
+    @Test
     void parallelPathEqualsSerialKernel() {
         Random random = new Random(5);
         int rows = 301;
