@@ -5,9 +5,10 @@ import java.util.Arrays;
 /**
  * The KV memory: keys and values of every layer at every position written so far. Mutable, like the hardware memory
  * it stands for. Each layer's keys and values are held in pages of {@link #PAGE_POSITIONS} positions, allocated when a
- * position in them is first written. Values are [position in page, kvDim]; keys are [kvDim, position in page], so that
- * one dimension of consecutive positions is one vector and attention scores a vector's width of positions at once: the memory held follows the positions reached,
- * not the context length, and a page never moves once written (no copies as the cache fills). The table of a layer's
+ * position in them is first written: the memory held follows the positions reached, not the context length, and a page
+ * never moves once written (no copies as the cache fills). Values are [position in page, kvDim]; keys are [kvDim,
+ * position in page], so that one dimension of consecutive positions is one vector and attention scores a vector's
+ * width of positions at once. The table of a layer's
  * pages grows the same way, so a context of billions of positions costs nothing until they are reached.
  */
 public final class KvCache {
@@ -81,7 +82,10 @@ public final class KvCache {
         }
     }
 
-    /** Layer's key pages: dimension d of position t's key is at d * PAGE_POSITIONS + {@link #slot}(t) in page t's. */
+    /**
+     * Layer's key pages: dimension d of position t's key is at d * PAGE_POSITIONS + {@link #slot}(t) in page
+     * {@link #page}(t).
+     */
     float[][] keys(int layer) {
         return keys[layer];
     }
@@ -102,7 +106,7 @@ public final class KvCache {
 
     /** Where position pos's value starts in its page. */
     int offset(int pos) {
-        return (pos & (PAGE_POSITIONS - 1)) * kvDim;
+        return slot(pos) * kvDim;
     }
 
     /** Floats held for keys and values of every layer: what the pages written so far take. */
