@@ -2,13 +2,18 @@ package rdu.bench;
 
 import java.nio.file.Path;
 import rdu.chip.Chip;
+import rdu.cost.CostModel;
 import rdu.generate.Generator;
 import rdu.generate.TokenListener;
+import rdu.graph.Node;
+import rdu.graph.Part;
 import rdu.model.Checkpoint;
 import rdu.model.ModelConfig;
 import rdu.runtime.GenerationException;
 import rdu.runtime.StepRecord;
 import rdu.sampling.Sampler;
+import rdu.schedule.KernelCall;
+import rdu.schedule.Schedule;
 import rdu.schedule.ScheduleOptions;
 
 /**
@@ -19,9 +24,10 @@ import rdu.schedule.ScheduleOptions;
  *
  * @param passPositionsPerSecond positions/s of the single pass, per measured run (after warm-up runs)
  * @param stepPositionsPerSecond positions/s of the single-position steps, per measured run
+ * @param passFlops              floating-point operations of the single pass, as {@link #passFlops} counts them
  */
 public record PrefillBench(Path model, int positions, double[] passPositionsPerSecond,
-                           double[] stepPositionsPerSecond) {
+                           double[] stepPositionsPerSecond, double passFlops) {
 
     public double medianPass() {
         return DecodeBench.median(passPositionsPerSecond);
@@ -29,6 +35,29 @@ public record PrefillBench(Path model, int positions, double[] passPositionsPerS
 
     public double medianSteps() {
         return DecodeBench.median(stepPositionsPerSecond);
+    }
+
+    /** The single pass's FLOP/s at its median speed. */
+    public double medianPassFlopsPerSecond() {
+        return medianPass() / positions * passFlops;
+    }
+
+    /**
+     * Floating-point operations the host does in a pass of {@code positions} positions from position 0, by the cost
+     * model's counts (2 per weight and row for a matrix product, 4 per head dimension and attended position for
+     * attention, and the element-wise operators'): every operator over all rows, but the classifier and sampling over
+     * the last row only, as the functional path runs a prefill (it needs the last position's logits alone).
+     */
+    static double passFlops(Schedule schedule, ModelConfig config, int positions) {
+        double flops = 0;
+        for (KernelCall call : schedule.calls()) {
+            for (Node node : call.nodes()) {
+                boolean lastRowOnly = node.part() == Part.CLASSIFIER || node.part() == Part.SAMPLING;
+                flops += lastRowOnly ? CostModel.of(node.op(), config, 1, positions - 1, 1).flops()
+                        : CostModel.of(node.op(), config, 1, 0, positions).flops();
+            }
+        }
+        return flops;
     }
 
     public static PrefillBench run(Path model, Chip chip, int positions, int warmups, int runs) {
@@ -56,7 +85,7 @@ public record PrefillBench(Path model, int positions, double[] passPositionsPerS
                     steps[r] = positions * 1e9 / stepNanos;
                 }
             }
-            return new PrefillBench(model, positions, pass, steps);
+            return new PrefillBench(model, positions, pass, steps, passFlops(onePass.schedule(), config, positions));
         }
     }
 

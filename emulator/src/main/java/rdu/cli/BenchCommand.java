@@ -144,6 +144,9 @@ final class BenchCommand {
             System.out.printf(Locale.ROOT, "model %s, %d positions%n", b.model(), b.positions());
             System.out.printf(Locale.ROOT, "  one pass:             median %.1f positions/s over %d runs"
                     + " (each: %s)%n", b.medianPass(), bench.runs, Decode.formatAll(b.passPositionsPerSecond()));
+            System.out.printf(Locale.ROOT, "  one pass computes:    %.2f GFLOP/s at the median (%.2f GFLOP a pass: matrix"
+                    + " products, attention and element-wise operators, the classifier on the last position only)%n",
+                    b.medianPassFlopsPerSecond() / 1e9, b.passFlops() / 1e9);
             System.out.printf(Locale.ROOT, "  position by position: median %.1f positions/s (each: %s)%n",
                     b.medianSteps(), Decode.formatAll(b.stepPositionsPerSecond()));
             System.out.printf(Locale.ROOT, "  one pass is %.2fx faster%n", b.medianPass() / b.medianSteps());
