@@ -68,40 +68,43 @@ class AttentionTest {
         // at once from position-minor keys and the weighted sum keeps its columns in registers, and neither may
         // change a bit. 83 columns: whole four-vector groups, single vectors and a scalar tail at every vector width;
         // 7: under one vector. 38 positions: whole vectors of positions and a partial last one; a window of 27 starts
-        // at position 11, inside a vector of positions at every width.
+        // at position 11, inside a vector of positions at every width. 198 positions of 83 columns: enough cached
+        // values that the heads are split between the cores.
         Random random = new Random(17);
-        for (int headDim : new int[] {83, 7}) {
-            for (int window : new int[] {0, 27}) {
-                int heads = 4;
-                int kvHeads = 2;
-                KvCache cache = new KvCache(1, 40, kvHeads * headDim);
-                float[][] keys = new float[40][];
-                float[][] values = new float[40][];
-                fill(random, cache, 0, keys, values, 1);
-                int pos = 37;
-                Scores scores = new Scores(3, 2, window);
-                float[] q = TestTensors.randomFloats(random, heads * headDim);
-                float[] out = new float[heads * headDim];
-                Attention.apply(out, q, cache, 0, pos, heads, kvHeads, headDim, scores);
+        for (int positions : new int[] {40, 200}) {
+            for (int headDim : new int[] {83, 7}) {
+                for (int window : new int[] {0, 27}) {
+                    int heads = 4;
+                    int kvHeads = 2;
+                    KvCache cache = new KvCache(1, positions, kvHeads * headDim);
+                    float[][] keys = new float[positions][];
+                    float[][] values = new float[positions][];
+                    fill(random, cache, 0, keys, values, 1);
+                    int pos = positions - 3;
+                    Scores scores = new Scores(3, 2, window);
+                    float[] q = TestTensors.randomFloats(random, heads * headDim);
+                    float[] out = TestTensors.randomFloats(random, heads * headDim); // overwritten, not added to
+                    Attention.apply(out, q, cache, 0, pos, heads, kvHeads, headDim, scores);
 
-                float[] expected = new float[heads * headDim];
-                int start = scores.first(pos);
-                for (int h = 0; h < heads; h++) {
-                    int kvo = h / (heads / kvHeads) * headDim;
-                    float[] att = new float[pos + 1 - start];
-                    for (int t = start; t <= pos; t++) {
-                        att[t - start] = SoftCap.apply(Simd.dot(q, h * headDim, keys[t], kvo, headDim)
-                                / scores.divisor(), scores.softCap());
-                    }
-                    Softmax.apply(att, 0, att.length);
-                    for (int t = start; t <= pos; t++) {
-                        for (int i = 0; i < headDim; i++) {
-                            expected[h * headDim + i] += att[t - start] * values[t][kvo + i];
+                    float[] expected = new float[heads * headDim];
+                    int start = scores.first(pos);
+                    for (int h = 0; h < heads; h++) {
+                        int kvo = h / (heads / kvHeads) * headDim;
+                        float[] att = new float[pos + 1 - start];
+                        for (int t = start; t <= pos; t++) {
+                            att[t - start] = SoftCap.apply(Simd.dot(q, h * headDim, keys[t], kvo, headDim)
+                                    / scores.divisor(), scores.softCap());
+                        }
+                        Softmax.apply(att, 0, att.length);
+                        for (int t = start; t <= pos; t++) {
+                            for (int i = 0; i < headDim; i++) {
+                                expected[h * headDim + i] += att[t - start] * values[t][kvo + i];
+                            }
                         }
                     }
+                    // float arrays compare bit for bit
+                    assertArrayEquals(expected, out, pos + 1 + " positions, head dim " + headDim + ", window " + window);
                 }
-                // float arrays compare bit for bit
-                assertArrayEquals(expected, out, "head dim " + headDim + ", window " + window);
             }
         }
     }
