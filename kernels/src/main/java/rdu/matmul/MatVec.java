@@ -352,7 +352,8 @@ public final class MatVec {
             a33 = w3.fma(v, a33);
         }
         if (SIXTEEN_LANES) {
-            // stage b swaps the off-diagonal b x b blocks of each 2b x 2b block: accumulators k and k + b
+            // accumulator k is a{k % 4}{k / 4}, as they are summed below; stage b swaps lanes between accumulators k
+            // and k + b: the off-diagonal b x b blocks of each 2b x 2b block of the 16 x 16 matrix of their lanes
             FloatVector t;
             t = LOW_8.selectFrom(a00, a02); a02 = HIGH_8.selectFrom(a00, a02); a00 = t;
             t = LOW_8.selectFrom(a10, a12); a12 = HIGH_8.selectFrom(a10, a12); a10 = t;
@@ -405,7 +406,7 @@ public final class MatVec {
             a13.intoArray(lanes, 13 * step);
             a23.intoArray(lanes, 14 * step);
             a33.intoArray(lanes, 15 * step);
-            // sum k replaces lane k, a lane of accumulator k / step, whose sum is already taken
+            // sum k replaces lane k, a lane of accumulator k / step, whose sum has been taken by then
             for (int k = 0; k < 16; k++) {
                 lanes[k] = Simd.sum(lanes, k * step);
             }
