@@ -6,10 +6,10 @@ import java.util.Arrays;
  * The KV memory: keys and values of every layer at every position written so far. Mutable, like the hardware memory
  * it stands for. Each layer's keys and values are held in pages of {@link #PAGE_POSITIONS} positions, allocated when a
  * position in them is first written: the memory held follows the positions reached, not the context length, and a page
- * never moves once written (no copies as the cache fills). Values are [position in page, kvDim]; keys are [kvDim,
- * position in page], so that one dimension of consecutive positions is one vector and attention scores a vector's
- * width of positions at once. The table of a layer's
- * pages grows the same way, so a context of billions of positions costs nothing until they are reached.
+ * never moves once written (no copies as the cache fills). The table of a layer's pages grows the same way, so a
+ * context of billions of positions costs nothing until they are reached. Values are [position in page, kvDim]; keys
+ * are [kvDim, position in page], so that one dimension of consecutive positions is one vector and attention scores a
+ * vector's width of positions at once.
  */
 public final class KvCache {
 
